@@ -1,0 +1,260 @@
+// The declarative command table. Each command family file opens with an array of CommandSpec
+// (name, arity, flags, key positions, handler, docs) and registers it; dispatch, COMMAND, COMMAND
+// DOCS, ACL categories and the README coverage table all read these arrays. Runtime statistics
+// live in the engine, indexed by CommandId, never in the specs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "memory.hpp"
+#include "resp/writer.hpp"
+#include "status.hpp"
+#include "store/object.hpp"
+#include "util/strconv.hpp"
+
+namespace microredis {
+
+class Engine;
+class Session;
+class Db;
+struct Context;
+
+// Command flags as COMMAND INFO names them.
+enum CommandFlag : std::uint32_t {
+  kWrite = 1u << 0,
+  kReadonly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubsub = 1u << 4,
+  kNoscript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kFast = 1u << 11,
+  kNoAuth = 1u << 12,
+  kMayReplicate = 1u << 13,
+  kNoMandatoryKeys = 1u << 14,
+  kNoMulti = 1u << 15,
+  kMovableKeys = 1u << 16,
+  kAllowBusy = 1u << 17,
+  kNoAsyncLoading = 1u << 18,
+};
+
+// ACL categories beyond those implied by flags (write -> @write, fast -> @fast, ...).
+enum AclCategory : std::uint32_t {
+  kAclKeyspace = 1u << 0,
+  kAclRead = 1u << 1,
+  kAclWrite = 1u << 2,
+  kAclSet = 1u << 3,
+  kAclSortedSet = 1u << 4,
+  kAclList = 1u << 5,
+  kAclHash = 1u << 6,
+  kAclString = 1u << 7,
+  kAclBitmap = 1u << 8,
+  kAclHyperLogLog = 1u << 9,
+  kAclGeo = 1u << 10,
+  kAclStream = 1u << 11,
+  kAclPubsub = 1u << 12,
+  kAclAdmin = 1u << 13,
+  kAclFast = 1u << 14,
+  kAclSlow = 1u << 15,
+  kAclBlocking = 1u << 16,
+  kAclDangerous = 1u << 17,
+  kAclConnection = 1u << 18,
+  kAclTransaction = 1u << 19,
+  kAclScripting = 1u << 20,
+};
+
+// Keyspace event classes, as the letters of notify-keyspace-events name them.
+enum NotifyClass : std::uint32_t {
+  kNotifyKeyspace = 1u << 0,   // K
+  kNotifyKeyevent = 1u << 1,   // E
+  kNotifyGeneric = 1u << 2,    // g
+  kNotifyString = 1u << 3,     // $
+  kNotifyList = 1u << 4,       // l
+  kNotifySet = 1u << 5,        // s
+  kNotifyHash = 1u << 6,       // h
+  kNotifyZset = 1u << 7,       // z
+  kNotifyExpired = 1u << 8,    // x
+  kNotifyEvicted = 1u << 9,    // e
+  kNotifyStream = 1u << 10,    // t
+  kNotifyKeyMiss = 1u << 11,   // m
+  kNotifyModule = 1u << 12,    // d
+  kNotifyNew = 1u << 13,       // n
+};
+
+using CommandHandler = void (*)(Context&);
+// For commands whose keys are not a fixed range (movable keys): writes key argument indexes into
+// out (at most cap) and returns how many there are.
+using GetKeysFunction = std::size_t (*)(const std::string_view* argv, std::size_t argc, std::size_t* out,
+                                        std::size_t cap);
+
+struct CommandSpec {
+  std::string_view name;  // lower case; "client|setname" for a subcommand
+  int arity;              // Redis's convention: -N means "at least N" (the name counts)
+  std::uint32_t flags;
+  std::int8_t first_key;  // 0: no keys
+  std::int8_t last_key;   // negative: counted from the end (-1 = last argument)
+  std::int8_t key_step;
+  CommandHandler handler;
+  std::string_view group;       // "string", "generic", "server", "connection", ...
+  std::string_view summary;
+  std::string_view since;
+  std::string_view complexity;
+  // The argument grammar, as in Redis's docs: "key value [NX | XX] [EX seconds | PX milliseconds]".
+  // COMMAND DOCS derives its argument tree from it.
+  std::string_view syntax = {};
+  std::uint32_t acl = 0;
+  const CommandSpec* subcommands = nullptr;  // a container command (CLIENT, CONFIG, OBJECT, ...)
+  std::size_t subcommand_count = 0;
+  GetKeysFunction get_keys = nullptr;
+};
+
+// The full name as errors and COMMAND show it: "get", "client|setname".
+inline std::string_view full_name(const CommandSpec& c) { return c.name; }
+
+using CommandId = std::uint32_t;
+
+struct CommandRef {
+  const CommandSpec* spec = nullptr;
+  CommandId id = 0;
+  explicit operator bool() const { return spec != nullptr; }
+};
+
+// All commands an engine knows, with case-insensitive lookup. Specs are not copied: they must
+// outlive the table (the built-in ones are static arrays).
+class CommandTable {
+ public:
+  explicit CommandTable(Memory& mem) : commands_(mem), index_(mem) {}
+
+  // Adds top-level commands (and, for containers, their subcommands). False when out of memory or
+  // when a name is already taken.
+  bool add(const CommandSpec* specs, std::size_t count);
+  template <std::size_t N>
+  bool add(const CommandSpec (&specs)[N]) {
+    return add(specs, N);
+  }
+
+  CommandRef find(std::string_view name) const;
+  // The subcommand of a container, or an empty ref.
+  CommandRef find_subcommand(CommandRef container, std::string_view name) const;
+  // Resolves "container|sub" names as COMMAND INFO accepts them.
+  CommandRef find_full(std::string_view name) const;
+
+  std::size_t size() const { return commands_.size(); }  // top-level commands
+  CommandRef at(std::size_t i) const { return commands_[i]; }
+  // Number of ids handed out (top-level commands plus subcommands): sizes the stats arrays.
+  CommandId id_count() const { return next_id_; }
+
+ private:
+  bool rebuild_index(std::size_t capacity);
+  static std::uint64_t name_hash(std::string_view s);
+
+  Vec<CommandRef> commands_;
+  Vec<std::uint32_t> index_;  // open addressing over commands_; 0 = empty, else position + 1
+  CommandId next_id_ = 0;
+};
+
+// Per-command counters (INFO commandstats).
+struct CommandStats {
+  std::uint64_t calls = 0;
+  std::uint64_t usec = 0;
+  std::uint64_t rejected_calls = 0;
+  std::uint64_t failed_calls = 0;
+};
+
+// What a handler sees: its arguments, the session and database it runs for, and the writer.
+struct Context {
+  Engine& engine;
+  Session& session;
+  Db& db;
+  Writer& out;
+  const std::string_view* argv;
+  std::size_t argc;
+  CommandRef cmd;
+
+  std::string_view arg(std::size_t i) const { return argv[i]; }
+  std::int64_t now_ms() const;
+  std::int64_t now_us() const;
+  Memory& mem() const;
+
+  // The live entry for key, for a command that reads it: counts keyspace hits and misses.
+  Entry* read_key(std::string_view key) const;
+  // The live entry for key, for a command about to modify it (no hit/miss statistics).
+  Entry* write_key(std::string_view key) const;
+  // False, after replying WRONGTYPE, when e exists with another type.
+  bool check_type(const Entry* e, ValueType t) const;
+  // Every write to a key calls modified(): it invalidates WATCH and client-side caches and counts
+  // towards the dirty counter. The db defaults to the session's.
+  void modified(std::string_view key) const;
+  void modified(Db& in, std::string_view key) const;
+  // A keyspace event ("set", "del", "expire", ...) of a class; published when notify-keyspace-events
+  // enables that class.
+  void notify(NotifyClass cls, std::string_view event, std::string_view key) const;
+  void notify(Db& in, NotifyClass cls, std::string_view event, std::string_view key) const;
+};
+
+// Reads command arguments left to right and latches the first error, so option loops stay flat:
+//   ArgReader r(ctx, 3);
+//   while (r.more()) { if (r.match("NX")) nx = true; else if (r.match("EX")) ex = r.int64(); else r.fail(); }
+//   if (!r) return r.reply_error(ctx.out);
+class ArgReader {
+ public:
+  ArgReader(const Context& ctx, std::size_t start) : argv_(ctx.argv), argc_(ctx.argc), pos_(start) {}
+  ArgReader(const std::string_view* argv, std::size_t argc, std::size_t start)
+      : argv_(argv), argc_(argc), pos_(start) {}
+
+  bool more() const { return ok() && pos_ < argc_; }
+  std::size_t remaining() const { return pos_ < argc_ ? argc_ - pos_ : 0; }
+  std::size_t position() const { return pos_; }
+  bool ok() const { return status_ == Status::ok; }
+  explicit operator bool() const { return ok(); }
+  Status status() const { return status_; }
+
+  // Consumes the next argument if it equals keyword (ASCII case-insensitive).
+  bool match(std::string_view keyword) {
+    if (!more() || !iequals(argv_[pos_], keyword)) return false;
+    ++pos_;
+    return true;
+  }
+  bool peek(std::string_view keyword) const { return more() && iequals(argv_[pos_], keyword); }
+  // The next argument; a syntax error if there is none.
+  std::string_view next() {
+    if (!ok()) return {};
+    if (pos_ >= argc_) {
+      fail(Status::syntax);
+      return {};
+    }
+    return argv_[pos_++];
+  }
+  // The next argument as an integer; `err` when it is not one (or is out of [lo, hi]).
+  std::int64_t int64(Status err = Status::not_integer, std::int64_t lo = INT64_MIN, std::int64_t hi = INT64_MAX) {
+    std::string_view s = next();
+    std::int64_t v = 0;
+    if (ok() && (!parse_int64(s, v) || v < lo || v > hi)) fail(err);
+    return v;
+  }
+  double float64(Status err = Status::not_float) {
+    std::string_view s = next();
+    double v = 0;
+    if (ok() && !parse_double(s, v)) fail(err);
+    return v;
+  }
+  // Latches err (the first failure wins).
+  void fail(Status err = Status::syntax) {
+    if (status_ == Status::ok) status_ = err;
+  }
+  void reply_error(Writer& out) const { out.error(status_); }
+
+ private:
+  const std::string_view* argv_;
+  std::size_t argc_;
+  std::size_t pos_;
+  Status status_ = Status::ok;
+};
+
+}  // namespace microredis

@@ -1,0 +1,46 @@
+// Compile-time configuration. Every macro has a default here and may be overridden with -D.
+#pragma once
+
+// Header-only mode: the definitions from src/ are included by microredis.hpp and marked inline.
+#ifndef MICROREDIS_HEADER_ONLY
+#define MICROREDIS_HEADER_ONLY 0
+#endif
+
+#if MICROREDIS_HEADER_ONLY
+#define MICROREDIS_INLINE inline
+#else
+#define MICROREDIS_INLINE
+#endif
+
+// Exceptions are never thrown by the core; this only records whether the toolchain has them.
+#ifndef MICROREDIS_HAS_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define MICROREDIS_HAS_EXCEPTIONS 1
+#else
+#define MICROREDIS_HAS_EXCEPTIONS 0
+#endif
+#endif
+
+// A hosted toolchain provides std::chrono clocks; bare-metal builds inject their own clock.
+#ifndef MICROREDIS_WITH_STD_CLOCK
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(__arm__)
+#define MICROREDIS_WITH_STD_CLOCK 1
+#else
+#define MICROREDIS_WITH_STD_CLOCK 0
+#endif
+#endif
+
+// Number of logical databases (SELECT 0..N-1). Redis's default is 16.
+#ifndef MICROREDIS_DEFAULT_DATABASES
+#define MICROREDIS_DEFAULT_DATABASES 16
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MICROREDIS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MICROREDIS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MICROREDIS_NOINLINE __attribute__((noinline))
+#else
+#define MICROREDIS_LIKELY(x) (x)
+#define MICROREDIS_UNLIKELY(x) (x)
+#define MICROREDIS_NOINLINE
+#endif

@@ -1,0 +1,177 @@
+// The engine: databases, command table, settings, sessions. It owns no socket, thread or clock:
+// adapters feed sessions, the application injects the clock and the allocator, and tick() does the
+// time-driven work (active expiry, timeouts) and says when it wants to run next.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+
+#include "clock.hpp"
+#include "command.hpp"
+#include "config.hpp"
+#include "memory.hpp"
+#include "resp/reply.hpp"
+#include "session.hpp"
+#include "settings.hpp"
+#include "store/keyspace.hpp"
+#include "util/random.hpp"
+
+namespace microredis {
+
+struct EngineOptions {
+  // The time source. nullptr: std::chrono's system clock where the toolchain has one.
+  const Clock* clock = nullptr;
+  AllocatorHooks allocator = malloc_hooks();
+  // Seeds hashing and every random choice; 0 derives one from the clock.
+  std::uint64_t seed = 0;
+  int databases = MICROREDIS_DEFAULT_DATABASES;
+};
+
+// Server-wide counters (INFO stats).
+struct EngineStats {
+  std::uint64_t connections_received = 0;
+  std::uint64_t rejected_connections = 0;
+  std::uint64_t commands_processed = 0;
+  std::uint64_t net_input_bytes = 0;
+  std::uint64_t net_output_bytes = 0;
+  std::uint64_t error_replies = 0;
+  std::uint64_t unexpected_error_replies = 0;
+  std::uint64_t client_query_buffer_limit_disconnections = 0;
+  std::uint64_t client_output_buffer_limit_disconnections = 0;
+  std::uint64_t active_expire_cycles = 0;
+  // instantaneous_ops_per_sec: commands over the last samples taken by tick().
+  std::uint64_t ops_sample_commands = 0;
+  std::int64_t ops_sample_time_us = 0;
+  std::uint64_t instantaneous_ops = 0;
+};
+
+// Count per error code ("ERR", "WRONGTYPE", ...) for INFO errorstats.
+struct ErrorStat {
+  char code[32];
+  std::uint8_t len;
+  std::uint64_t count;
+};
+
+class Engine final : private KeyspaceObserver {
+ public:
+  explicit Engine(const EngineOptions& options = EngineOptions{});
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // --- sessions ---
+  // A new session for a new connection. Past maxclients the session is born closing, with
+  // Redis's "-ERR max number of clients reached" as its only output. nullptr only when out of memory.
+  Session* open_session();
+  void close_session(Session* s);
+  std::size_t session_count() const { return session_count_; }
+  Session* first_session() const { return sessions_; }
+  Session* find_session(std::uint64_t id) const;
+
+  // Called when a session other than the one running a command gets output or must close (CLIENT
+  // KILL, an unblocked client, pub/sub). The listener must not feed or close sessions itself; it
+  // tells the adapter to look at the session.
+  using OutputListener = void (*)(void* ctx, Session& s);
+  void set_output_listener(OutputListener fn, void* ctx) {
+    listener_ = fn;
+    listener_ctx_ = ctx;
+  }
+  void notify_output(Session& s) {
+    if (listener_ != nullptr) listener_(listener_ctx_, s);
+  }
+
+  // --- in-process use ---
+  // Runs a command on the engine's own session (its SELECT/HELLO state persists across calls).
+  Reply execute(std::initializer_list<std::string_view> args) { return execute(args.begin(), args.size()); }
+  Reply execute(const std::string_view* argv, std::size_t argc);
+  Session& default_session();
+
+  // --- time ---
+  // Active expiry, blocked-session timeouts, idle timeouts, statistics. Returns the absolute time
+  // (microseconds on the engine clock) by which tick() wants to run again.
+  std::int64_t tick();
+  // The time snapshot of the running command (ms and us on the engine clock).
+  std::int64_t now_ms() const { return shared_.now_ms; }
+  std::int64_t now_us() const { return now_us_; }
+  const Clock& clock() const { return *clock_; }
+  std::int64_t start_time_us() const { return start_us_; }
+
+  // --- components ---
+  Memory& memory() { return mem_; }
+  const Memory& memory() const { return mem_; }
+  Random& random() { return shared_.rng; }
+  Settings& settings() { return settings_; }
+  const Settings& settings() const { return settings_; }
+  CommandTable& commands() { return commands_; }
+  const CommandTable& commands() const { return commands_; }
+  int db_count() const { return db_count_; }
+  Db& db(int i) { return *dbs_[i]; }
+  const Db& db(int i) const { return *dbs_[i]; }
+  KeyspaceShared& keyspace() { return shared_; }
+  const KeyspaceShared& keyspace() const { return shared_; }
+  EngineStats& stats() { return stats_; }
+  const EngineStats& stats() const { return stats_; }
+  const CommandStats& command_stats(CommandId id) const { return cmd_stats_[id]; }
+  void reset_stats();
+  const ErrorStat* error_stats(std::size_t& count) const {
+    count = error_stats_.size();
+    return error_stats_.data();
+  }
+  std::uint64_t run_id_seed() const { return seed_; }
+
+  // Applies the settings that other components mirror (eviction policy -> LFU mode).
+  void apply_settings();
+  // True when maxmemory is set and used memory is over it after trying to evict.
+  bool over_memory_limit();
+
+  // --- keyspace changes (called by commands through Context) ---
+  void key_modified(Db& db, std::string_view key);
+  void keyspace_event(Db& db, NotifyClass cls, std::string_view event, std::string_view key);
+  // Writes since start (Redis's server.dirty; INFO rdb_changes_since_last_save).
+  std::uint64_t dirty() const { return dirty_; }
+  void add_dirty(std::uint64_t n) { dirty_ += n; }
+
+  // --- dispatch (called by Session) ---
+  void dispatch(Session& s, const std::string_view* argv, std::size_t argc);
+  // Counts protocol-level and network statistics.
+  void count_error_reply(std::string_view code);
+
+ private:
+  void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
+  void unknown_command(Session& s, const std::string_view* argv, std::size_t argc, bool subcommand);
+  void refresh_time();
+  std::size_t evict_some();
+  void check_output_limits(Session& s);
+
+  Memory mem_;
+#if MICROREDIS_WITH_STD_CLOCK
+  SystemClock system_clock_;
+#endif
+  const Clock* clock_;
+  std::uint64_t seed_;
+  KeyspaceShared shared_;
+  Settings settings_;
+  CommandTable commands_;
+  Db** dbs_ = nullptr;
+  int db_count_ = 0;
+  Vec<CommandStats> cmd_stats_;
+  Vec<ErrorStat> error_stats_;
+  EngineStats stats_;
+  Session* sessions_ = nullptr;
+  std::size_t session_count_ = 0;
+  std::uint64_t next_session_id_ = 1;
+  Session* default_session_ = nullptr;
+  OutputListener listener_ = nullptr;
+  void* listener_ctx_ = nullptr;
+  std::int64_t now_us_ = 0;
+  std::int64_t start_us_ = 0;
+  std::size_t expire_db_cursor_ = 0;
+  std::uint64_t dirty_ = 0;
+};
+
+// Registers every built-in command family into a table (the engine does this on construction).
+bool register_builtin_commands(CommandTable& table);
+
+}  // namespace microredis

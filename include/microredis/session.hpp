@@ -1,0 +1,170 @@
+// A session is one client connection's state, independent of any transport. The adapter feeds it
+// the bytes it reads, writes out the bytes it exposes, and closes the transport when it asks.
+//
+//   feed(bytes)          consume input; complete commands run at once (any split of the stream gives
+//                        the same result, so pipelining needs nothing special)
+//   pending_output()     bytes to send; consume_output(n) once n of them went out (any chunk size)
+//   want_close()         close the transport once pending output is written (QUIT, protocol error,
+//                        CLIENT KILL, idle timeout)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+
+#include "command.hpp"
+#include "memory.hpp"
+#include "resp/parser.hpp"
+#include "resp/reply.hpp"
+#include "resp/writer.hpp"
+
+namespace microredis {
+
+class Engine;
+
+// What a session is waiting for instead of reading its next command.
+enum class BlockReason : std::uint8_t { none, sleep };
+
+class Session {
+ public:
+  Session(Engine& engine, std::uint64_t id);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // --- input ---
+  // Consumes bytes, running every complete command. Bytes that cannot run yet (an incomplete
+  // command, or any input while the session is blocked) are kept.
+  void feed(std::string_view bytes);
+  void feed(const char* data, std::size_t len) { feed(std::string_view(data, len)); }
+  // Zero-copy input: a writable region of at least min_size bytes at the end of the input buffer;
+  // read into it, then commit_input(n). Empty when memory ran out (the session then wants close).
+  char* input_space(std::size_t min_size, std::size_t& available);
+  void commit_input(std::size_t n);
+  // Runs buffered commands (after a block ends). The engine calls it; adapters need not.
+  void process_input();
+
+  // --- output ---
+  std::string_view pending_output() const { return {out_.data() + out_pos_, out_.size() - out_pos_}; }
+  bool has_output() const { return out_.size() > out_pos_; }
+  void consume_output(std::size_t n);
+
+  // --- state the adapter acts on ---
+  bool want_close() const { return close_now_ || (close_after_reply_ && !has_output()); }
+  // False while the session will not process more input (blocked, or closing): the adapter may
+  // stop reading to apply backpressure.
+  bool want_read() const { return !close_now_ && !close_after_reply_ && block_ == BlockReason::none; }
+  bool blocked() const { return block_ != BlockReason::none; }
+
+  // --- identity (CLIENT LIST / INFO) ---
+  std::uint64_t id() const { return id_; }
+  void set_peer(std::string_view addr, std::string_view local_addr);
+  std::string_view peer() const { return peer_.view(); }
+  std::string_view local_addr() const { return local_addr_.view(); }
+  std::string_view name() const { return name_.view(); }
+  [[nodiscard]] bool set_name(std::string_view name);
+  int protocol() const { return writer_.protocol(); }
+  void set_protocol(int p) { writer_.set_protocol(p); }
+  int db_index() const { return db_; }
+  void select_db(int db) { db_ = db; }
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(bool a) { authenticated_ = a; }
+  std::string_view lib_name() const { return lib_name_.view(); }
+  std::string_view lib_ver() const { return lib_ver_.view(); }
+  [[nodiscard]] bool set_lib_info(std::string_view name, std::string_view ver);
+  // Application data for the adapter (its connection object).
+  void* user_data() const { return user_data_; }
+  void set_user_data(void* p) { user_data_ = p; }
+  // Unix socket connections show as "unix" in CLIENT LIST and skip some address fields.
+  void set_unix_socket(bool v) { unix_socket_ = v; }
+  bool unix_socket() const { return unix_socket_; }
+
+  // --- used by commands and the engine ---
+  Engine& engine() { return *engine_; }
+  Writer& writer() { return writer_; }
+  // Ask the adapter to close once the pending output is written (QUIT).
+  void close_after_reply() { close_after_reply_ = true; }
+  // Ask the adapter to close now, discarding pending output (CLIENT KILL, limits).
+  void close_now() { close_now_ = true; }
+  bool closing() const { return close_now_ || close_after_reply_; }
+  // CLIENT REPLY ON / OFF / SKIP: SKIP sets skip_next, which becomes skip for the next command.
+  enum class ReplyMode : std::uint8_t { on, off, skip_next, skip };
+  void set_reply_mode(ReplyMode m) { reply_mode_ = m; }
+  ReplyMode reply_mode() const { return reply_mode_; }
+  bool no_evict() const { return no_evict_; }
+  void set_no_evict(bool v) { no_evict_ = v; }
+
+  // Blocks the session until deadline_us (DEBUG SLEEP); the engine's tick() ends the block.
+  void block_until(BlockReason why, std::int64_t deadline_us);
+  void unblock();
+  BlockReason block_reason() const { return block_; }
+  std::int64_t block_deadline_us() const { return block_deadline_us_; }
+
+  // Runs one command on this session and returns its reply (for sessions not attached to a
+  // transport: Engine::execute, the in-process client, tests).
+  Reply execute(const std::string_view* argv, std::size_t argc);
+  Reply execute(std::initializer_list<std::string_view> args) { return execute(args.begin(), args.size()); }
+
+  // Timestamps (ms) for CLIENT LIST age/idle and the idle timeout.
+  std::int64_t created_ms() const { return created_ms_; }
+  std::int64_t last_interaction_ms() const { return last_interaction_ms_; }
+  void set_last_interaction_ms(std::int64_t ms) { last_interaction_ms_ = ms; }
+  std::string_view last_command() const { return {last_cmd_, last_cmd_len_}; }
+  void set_last_command(std::string_view name);
+  // Bytes buffered on each side (CLIENT LIST qbuf/omem).
+  std::size_t query_buffer_size() const { return in_.size() - in_pos_; }
+  std::size_t query_buffer_capacity() const { return in_.capacity(); }
+  std::size_t output_buffer_size() const { return out_.size() - out_pos_; }
+  std::size_t output_buffer_capacity() const { return out_.capacity(); }
+  std::uint64_t commands_processed() const { return commands_processed_; }
+  void count_command() { ++commands_processed_; }
+  std::uint64_t net_input_bytes() const { return net_in_; }
+  std::uint64_t net_output_bytes() const { return net_out_; }
+  // Since when the output buffer has been over the soft limit (0: it is not).
+  std::int64_t soft_limit_since_ms = 0;
+
+  // Intrusive list links (engine's session list).
+  Session* prev = nullptr;
+  Session* next = nullptr;
+
+ private:
+  // Parses and runs commands from data[0..len); returns the bytes consumed.
+  std::size_t run_commands(const char* data, std::size_t len);
+  void protocol_error();
+  void compact_input();
+
+  Engine* engine_;
+  std::uint64_t id_;
+  RequestParser parser_;
+  Buffer in_;
+  std::size_t in_pos_ = 0;  // bytes of in_ already consumed
+  Buffer out_;
+  std::size_t out_pos_ = 0;  // bytes of out_ already sent
+  Writer writer_;
+  Buffer name_;
+  Buffer peer_;
+  Buffer local_addr_;
+  Buffer lib_name_;
+  Buffer lib_ver_;
+  void* user_data_ = nullptr;
+  int db_ = 0;
+  bool authenticated_ = false;
+  bool close_after_reply_ = false;
+  bool close_now_ = false;
+  bool unix_socket_ = false;
+  bool no_evict_ = false;
+  bool in_feed_ = false;
+  ReplyMode reply_mode_ = ReplyMode::on;
+  BlockReason block_ = BlockReason::none;
+  std::int64_t block_deadline_us_ = 0;
+  std::int64_t created_ms_ = 0;
+  std::int64_t last_interaction_ms_ = 0;
+  std::uint64_t commands_processed_ = 0;
+  std::uint64_t net_in_ = 0;
+  std::uint64_t net_out_ = 0;
+  char last_cmd_[32] = {};
+  std::uint8_t last_cmd_len_ = 0;
+};
+
+}  // namespace microredis

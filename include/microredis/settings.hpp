@@ -1,0 +1,116 @@
+// Runtime settings (what CONFIG GET/SET and redis.conf see) and the table that names them.
+// The engine reads these values; adapters read the transport ones (port, bind, timeout, ...), and
+// the example server loads redis.conf lines and command-line flags through the same table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "memory.hpp"
+
+namespace microredis {
+
+class Engine;
+
+enum class EvictionPolicy : std::uint8_t {
+  noeviction,
+  allkeys_lru,
+  allkeys_lfu,
+  allkeys_random,
+  volatile_lru,
+  volatile_lfu,
+  volatile_random,
+  volatile_ttl,
+};
+
+// client-output-buffer-limit for one client class.
+struct OutputBufferLimit {
+  std::uint64_t hard = 0;  // bytes; 0 = none
+  std::uint64_t soft = 0;  // bytes; 0 = none
+  std::int64_t soft_seconds = 0;
+};
+
+struct Settings {
+  explicit Settings(Memory& mem) : requirepass(mem), bind(mem), unixsocket(mem), dir(mem), logfile(mem) {}
+
+  // Security and clients.
+  Buffer requirepass;  // empty: no password
+  bool requirepass_set = false;
+  std::int64_t maxclients = 10000;
+  std::int64_t timeout = 0;  // idle seconds before a client is closed; 0 = never
+  // Memory.
+  std::uint64_t maxmemory = 0;
+  EvictionPolicy maxmemory_policy = EvictionPolicy::noeviction;
+  std::int64_t maxmemory_samples = 5;
+  std::int64_t lfu_log_factor = 10;
+  std::int64_t lfu_decay_time = 1;
+  // Protocol limits.
+  std::uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;
+  std::uint64_t proto_max_multibulk_len = 2147483647;  // microredis: arguments per command
+  std::uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;
+  OutputBufferLimit output_limit_normal{};
+  OutputBufferLimit output_limit_replica{256ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
+  OutputBufferLimit output_limit_pubsub{32ull * 1024 * 1024, 8ull * 1024 * 1024, 60};
+  // Background work.
+  std::int64_t hz = 10;
+  std::int64_t active_expire_effort = 1;
+  bool active_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE
+  // Encoding thresholds (used by the aggregate types).
+  std::int64_t hash_max_listpack_entries = 128;
+  std::int64_t hash_max_listpack_value = 64;
+  std::int64_t set_max_intset_entries = 512;
+  std::int64_t set_max_listpack_entries = 128;
+  std::int64_t set_max_listpack_value = 64;
+  std::int64_t zset_max_listpack_entries = 128;
+  std::int64_t zset_max_listpack_value = 64;
+  std::int64_t list_max_listpack_size = -2;
+  std::int64_t list_compress_depth = 0;
+  // Transport settings: the adapter applies them; the engine only reports them.
+  std::int64_t port = 6379;
+  Buffer bind;
+  Buffer unixsocket;
+  std::int64_t unixsocketperm = 0;
+  std::int64_t tcp_backlog = 511;
+  std::int64_t tcp_keepalive = 300;
+  Buffer dir;
+  Buffer logfile;
+  std::int64_t databases = 16;  // immutable once the engine exists
+  // Slow log (kept here so that CONFIG sees it).
+  std::int64_t slowlog_log_slower_than = 10000;
+  std::int64_t slowlog_max_len = 128;
+  std::int64_t latency_tracking = 1;
+};
+
+enum class ConfigFlag : std::uint8_t {
+  none = 0,
+  immutable = 1,  // only at start-up (config file, command line)
+  sensitive = 2,  // value hidden from logs
+};
+
+// Why a value was refused: the text after "- " in Redis's CONFIG SET error.
+struct ConfigError {
+  char text[160] = {};
+  std::size_t len = 0;
+  void set(std::string_view s);
+  std::string_view view() const { return {text, len}; }
+};
+
+// One named setting. get() writes the value as CONFIG GET shows it; set() parses and applies a
+// value, returning false with the reason.
+struct ConfigSpec {
+  std::string_view name;
+  std::string_view alias;  // an older name Redis still accepts ("hash-max-ziplist-entries")
+  ConfigFlag flag;
+  void (*get)(const Engine& engine, Buffer& out);
+  bool (*set)(Engine& engine, std::string_view value, ConfigError& err);
+};
+
+// All settings, in CONFIG GET * order.
+const ConfigSpec* config_specs(std::size_t& count);
+const ConfigSpec* find_config(std::string_view name);
+
+// Parses Redis memory units: "100", "1k" (1000), "1kb" (1024), "2mb", "1gb" (case-insensitive).
+bool parse_memory(std::string_view s, std::uint64_t& out);
+
+}  // namespace microredis

@@ -1,0 +1,109 @@
+// One enum of error statuses and the one table of the texts Redis sends for them.
+// Clients match on these strings, so each text is word for word what Redis 7 replies.
+// A text may contain "{}" placeholders, filled in order by Writer::error(status, args...).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace microredis {
+
+#define MICROREDIS_STATUS_LIST(X)                                                                  \
+  X(ok, "OK")                                                                                      \
+  /* generic */                                                                                    \
+  X(syntax, "ERR syntax error")                                                                    \
+  X(wrong_type, "WRONGTYPE Operation against a key holding the wrong kind of value")               \
+  X(no_such_key, "ERR no such key")                                                                \
+  X(not_integer, "ERR value is not an integer or out of range")                                   \
+  X(not_float, "ERR value is not a valid float")                                                   \
+  X(out_of_range, "ERR value is out of range")                                                     \
+  X(out_of_range_positive, "ERR value is out of range, must be positive")                          \
+  X(index_out_of_range, "ERR index out of range")                                                  \
+  X(offset_out_of_range, "ERR offset is out of range")                                             \
+  X(same_object, "ERR source and destination objects are the same")                                \
+  X(oom, "OOM command not allowed when used memory > 'maxmemory'.")                                \
+  X(invalid_cursor, "ERR invalid cursor")                                                          \
+  X(unknown_type, "ERR unknown type name '{}'")                                                    \
+  X(overflow, "ERR increment or decrement would overflow")                                         \
+  X(incr_nan, "ERR increment would produce NaN or Infinity")                                       \
+  X(string_too_long, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")               \
+  X(busy_key, "BUSYKEY Target key name already exists.")                                           \
+  X(no_keys, "ERR The command has no key arguments")                                               \
+  X(invalid_command, "ERR Invalid command specified")                                              \
+  X(invalid_arguments, "ERR Invalid arguments specified for command")                              \
+  X(invalid_argument_count, "ERR Invalid number of arguments specified for command")               \
+  /* dispatch */                                                                                   \
+  X(unknown_command, "ERR unknown command '{}', with args beginning with: {}")                     \
+  X(unknown_subcommand, "ERR unknown subcommand '{}'. Try {} HELP.")                               \
+  X(unknown_subcommand_or_arity, "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.") \
+  X(wrong_arity, "ERR wrong number of arguments for '{}' command")                                 \
+  X(no_auth, "NOAUTH Authentication required.")                                                    \
+  X(wrong_pass, "WRONGPASS invalid username-password pair or user is disabled.")                  \
+  X(auth_not_configured,                                                                           \
+    "ERR AUTH <password> called without any password configured for the default user. "            \
+    "Are you sure your configuration is correct?")                                                 \
+  X(no_proto, "NOPROTO unsupported protocol version")                                              \
+  X(hello_syntax, "ERR Syntax error in HELLO option '{}'")                                         \
+  X(db_index_out_of_range, "ERR DB index is out of range")                                         \
+  X(invalid_db_index, "ERR invalid DB index")                                                      \
+  X(max_clients, "ERR max number of clients reached")                                              \
+  X(busy_sleeping, "BUSY the server is sleeping (DEBUG SLEEP); try again later")                   \
+  /* protocol */                                                                                   \
+  X(proto_too_big_inline, "ERR Protocol error: too big inline request")                            \
+  X(proto_unbalanced_quotes, "ERR Protocol error: unbalanced quotes in request")                   \
+  X(proto_too_big_mbulk_count, "ERR Protocol error: too big mbulk count string")                   \
+  X(proto_invalid_mbulk_length, "ERR Protocol error: invalid multibulk length")                    \
+  X(proto_unauth_mbulk_length, "ERR Protocol error: unauthenticated multibulk length")             \
+  X(proto_too_big_bulk_count, "ERR Protocol error: too big bulk count string")                     \
+  X(proto_expected_dollar, "ERR Protocol error: expected '$', got '{}'")                           \
+  X(proto_invalid_bulk_length, "ERR Protocol error: invalid bulk length")                          \
+  X(proto_unauth_bulk_length, "ERR Protocol error: unauthenticated bulk length")                   \
+  /* keys and expiry */                                                                            \
+  X(invalid_expire, "ERR invalid expire time in '{}' command")                                     \
+  X(expire_nx_xx_gt_lt, "ERR NX and XX, GT or LT options at the same time are not compatible")     \
+  X(expire_gt_lt, "ERR GT and LT options at the same time are not compatible")                     \
+  X(unknown_object_type, "ERR unknown type object")                                                \
+  X(lfu_not_selected,                                                                              \
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "  \
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust.")   \
+  X(lfu_selected,                                                                                  \
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "        \
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.")        \
+  /* strings */                                                                                    \
+  X(decrement_overflow, "ERR decrement would overflow")                                            \
+  X(lcs_too_long, "ERR String too long for LCS")                                                   \
+  X(lcs_oom, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")       \
+  X(getex_persist_options, "ERR syntax error")                                                     \
+  /* client and server */                                                                          \
+  X(no_such_client, "ERR No such client")                                                          \
+  X(unknown_client_type, "ERR Unknown client type '{}'")                                           \
+  X(client_name_spaces, "ERR Client names cannot contain spaces, newlines or special characters.") \
+  X(config_unknown_parameter,                                                                      \
+    "ERR Unknown option or number of arguments for CONFIG SET - '{}'")                              \
+  X(config_set_failed, "ERR CONFIG SET failed (possibly related to argument '{}') - {}")           \
+  X(config_duplicate_parameter, "ERR CONFIG SET failed (possibly related to argument '{}') - duplicate parameter") \
+  X(config_immutable,                                                                              \
+    "ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config")      \
+  X(debug_unknown, "ERR unknown subcommand '{}'. Try DEBUG HELP.")                                 \
+  X(unsupported_option, "ERR Unsupported option {}")                                               \
+  X(timeout_negative, "ERR timeout is negative")                                                   \
+  X(timeout_not_float, "ERR timeout is not a float or out of range")                               \
+  X(timeout_out_of_range, "ERR timeout is out of range")
+
+enum class Status : std::uint8_t {
+#define MICROREDIS_STATUS_ENUM(name, text) name,
+  MICROREDIS_STATUS_LIST(MICROREDIS_STATUS_ENUM)
+#undef MICROREDIS_STATUS_ENUM
+};
+
+// The Redis error text for a status (with "{}" where arguments go).
+constexpr std::string_view status_text(Status s) {
+  constexpr std::string_view texts[] = {
+#define MICROREDIS_STATUS_TEXT(name, text) text,
+      MICROREDIS_STATUS_LIST(MICROREDIS_STATUS_TEXT)
+#undef MICROREDIS_STATUS_TEXT
+  };
+  return texts[static_cast<std::uint8_t>(s)];
+}
+
+}  // namespace microredis

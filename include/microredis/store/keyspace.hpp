@@ -1,0 +1,135 @@
+// One logical database: key -> Entry, with lazy expiry on access and incremental active expiry.
+// Knows nothing of RESP or commands.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "../memory.hpp"
+#include "../util/random.hpp"
+#include "object.hpp"
+#include "table.hpp"
+
+namespace microredis {
+
+class Db;
+
+// Why a key left the keyspace other than by an explicit delete.
+enum class KeyRemoval : std::uint8_t { expired, evicted };
+
+// Called by the keyspace for events the engine reacts to (statistics, notifications, WATCH).
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  // The entry is still valid during the call and freed right after.
+  virtual void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) = 0;
+};
+
+// State shared by every database of one engine.
+struct KeyspaceShared {
+  explicit KeyspaceShared(Memory& m) : mem(m) {}
+  Memory& mem;
+  Random rng;
+  KeyspaceObserver* observer = nullptr;
+  std::int64_t now_ms = 0;        // the time snapshot of the running command
+  bool lfu = false;               // maxmemory-policy is an LFU one: Entry::lru holds LFU data
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;
+  bool lazy_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE does not touch this; kept for replicas
+  std::uint64_t keyspace_hits = 0;
+  std::uint64_t keyspace_misses = 0;
+  std::uint64_t expired_keys = 0;
+  std::uint64_t evicted_keys = 0;
+};
+
+// Redis's LRU clock: seconds, 24 bits.
+inline constexpr std::uint32_t kLruClockMax = (1u << 24) - 1;
+inline std::uint32_t lru_clock(std::int64_t now_ms) { return static_cast<std::uint32_t>(now_ms / 1000) & kLruClockMax; }
+
+class Db {
+ public:
+  Db(KeyspaceShared& shared, int index, std::uint64_t seed);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  int index() const { return index_; }
+  std::size_t size() const { return table_.size(); }
+  std::size_t volatile_count() const { return volatile_count_; }
+  KeyspaceShared& shared() { return *shared_; }
+  Memory& mem() { return shared_->mem; }
+  std::int64_t now_ms() const { return shared_->now_ms; }
+  std::uint64_t hash(std::string_view key) const { return table_.hash(key); }
+
+  // The live entry for key (expired entries are deleted on the way), touching its LRU/LFU data.
+  Entry* lookup(std::string_view key);
+  // Like lookup() but leaves LRU/LFU data alone (OBJECT, TYPE-less inspections, DEBUG OBJECT).
+  Entry* lookup_no_touch(std::string_view key);
+  // The entry for key even if it has expired; never deletes (KEYS, SCAN filters, tests).
+  Entry* find_raw(std::string_view key) { return static_cast<Entry*>(table_.find(key)); }
+  bool is_expired(const Entry* e) const { return e->has_expire() && e->expire_ms() <= now_ms(); }
+  bool exists(std::string_view key) { return lookup_no_touch(key) != nullptr; }
+
+  // Sets key to value, replacing any old value (which is freed). The entry owns value.pointer from
+  // now on, even on failure. expire_ms < 0: no TTL. Returns the new entry, nullptr when out of memory.
+  Entry* put(std::string_view key, const Entry::Layout& value, std::int64_t expire_ms);
+  // Rebuilds e with a new value and/or expire time; the old value is freed unless keep_old_value
+  // (the new layout reuses its pointer). Returns the new entry; on failure nullptr with e intact.
+  Entry* rebuild(Entry* e, const Entry::Layout& value, std::int64_t expire_ms, bool keep_old_value);
+  // Sets or clears (expire_ms < 0) the TTL of e. Returns the (possibly moved) entry or nullptr (OOM).
+  Entry* set_expire(Entry* e, std::int64_t expire_ms);
+  // Deletes key; false if it was not there.
+  bool remove(std::string_view key);
+  // Unlinks the entry for key without freeing it (RENAME, MOVE); the caller owns it afterwards.
+  Entry* detach(std::string_view key);
+  // Adds an entry built elsewhere (whose key is not present). False when out of memory.
+  [[nodiscard]] bool attach(Entry* e);
+  // Removes every key.
+  void clear();
+  // Swaps the contents of two databases (SWAPDB).
+  void swap_contents(Db& other);
+
+  // A random live key's entry, or nullptr.
+  Entry* random_entry();
+  // One SCAN step over hash space; see HashTable::scan. fn(const Entry&) must not change the db.
+  template <class Fn>
+  std::uint64_t scan(std::uint64_t cursor, Fn&& fn) const {
+    return table_.scan(cursor, [&](void* e) { fn(*static_cast<const Entry*>(e)); });
+  }
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    table_.for_each([&](void* e) { fn(*static_cast<const Entry*>(e)); });
+  }
+
+  // Deletes expired keys, visiting at most max_steps hash-space steps from where the last call
+  // stopped. Returns the number of keys deleted.
+  std::size_t active_expire(std::size_t max_steps);
+  // Moves rehash work forward (engine tick).
+  bool rehash(std::size_t buckets) { return table_.rehash(buckets); }
+  void reserve(std::size_t keys) { table_.reserve(keys); }
+  std::size_t table_overhead() const { return table_.overhead_bytes(); }
+
+  // Frees a detached entry and its value.
+  void free_entry(Entry* e);
+  // Initial LRU/LFU field of a new entry.
+  std::uint32_t fresh_lru() const;
+  // Updates e's LRU/LFU field for an access.
+  void touch(Entry* e);
+
+ private:
+  void expire_now(std::string_view key, std::uint64_t h);
+
+  KeyspaceShared* shared_;
+  int index_;
+  HashTable<EntryTraits> table_;
+  std::size_t volatile_count_ = 0;
+  std::uint64_t expire_cursor_ = 0;
+};
+
+// Frees the value an entry points to (strings' raw buffers and every aggregate type).
+void free_value(Memory& mem, ValueType type, Encoding enc, void* pointer);
+// A deep copy of e's value as a layout for a new entry (COPY). false when out of memory.
+bool copy_value(Memory& mem, const Entry& e, Entry::Layout& out);
+
+}  // namespace microredis

@@ -1,0 +1,66 @@
+// String values: how a string is stored (int, embstr, raw) and read back.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "../util/strconv.hpp"
+#include "object.hpp"
+
+namespace microredis {
+
+// Scratch space for the decimal form of an int-encoded string.
+using IntText = char[kLongLongChars];
+
+// The bytes of a string entry (formatting int-encoded values into buf).
+inline std::string_view string_of(const Entry& e, IntText& buf) {
+  switch (e.encoding()) {
+    case Encoding::int_: return {buf, format_int64(buf, e.int_value())};
+    case Encoding::embstr: return e.embstr();
+    default: return e.object<RawString>()->view();
+  }
+}
+
+inline std::size_t string_length(const Entry& e) {
+  switch (e.encoding()) {
+    case Encoding::int_: {
+      IntText buf;
+      return format_int64(buf, e.int_value());
+    }
+    case Encoding::embstr: return e.embstr().size();
+    default: return e.object<RawString>()->len;
+  }
+}
+
+// Chooses the encoding Redis would for a new string value: "int" for canonical integers, "embstr"
+// up to 44 bytes, "raw" above (allocating the buffer). false when out of memory.
+inline bool make_string(Memory& mem, std::string_view s, Entry::Layout& out, bool allow_int = true) {
+  out = Entry::Layout{};
+  out.type = ValueType::string;
+  std::int64_t v = 0;
+  if (allow_int && string_is_int(s, v)) {
+    out.encoding = Encoding::int_;
+    out.integer = v;
+    return true;
+  }
+  if (s.size() <= kEmbstrMaxLen) {
+    out.encoding = Encoding::embstr;
+    out.embstr = s;
+    return true;
+  }
+  RawString* r = RawString::create(mem, s, s.size());
+  if (r == nullptr) return false;
+  out.encoding = Encoding::raw;
+  out.pointer = r;
+  return true;
+}
+
+inline Entry::Layout int_string(std::int64_t v) {
+  Entry::Layout l;
+  l.type = ValueType::string;
+  l.encoding = Encoding::int_;
+  l.integer = v;
+  return l;
+}
+
+}  // namespace microredis

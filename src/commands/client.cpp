@@ -1,0 +1,8 @@
+#include "microredis/commands.hpp"
+#include "microredis/engine.hpp"
+
+namespace microredis {
+
+MICROREDIS_INLINE bool register_client_commands(CommandTable&) { return true; }
+
+}  // namespace microredis

@@ -1,0 +1,130 @@
+// Connection commands: PING ECHO QUIT SELECT HELLO AUTH.
+#include "microredis/commands.hpp"
+#include "microredis/engine.hpp"
+#include "microredis/version.hpp"
+
+namespace microredis {
+namespace connection_cmds {
+
+inline void ping(Context& c) {
+  if (c.argc > 2) return c.out.error(Status::wrong_arity, "ping");
+  if (c.argc == 2) return c.out.bulk(c.arg(1));
+  c.out.simple("PONG");
+}
+
+inline void echo(Context& c) { c.out.bulk(c.arg(1)); }
+
+inline void quit(Context& c) {
+  c.out.ok();
+  c.session.close_after_reply();
+}
+
+inline void select(Context& c) {
+  std::int64_t index = 0;
+  if (!parse_int64(c.arg(1), index)) return c.out.error(Status::invalid_db_index);
+  if (index < 0 || index >= c.engine.db_count()) return c.out.error(Status::db_index_out_of_range);
+  c.session.select_db(static_cast<int>(index));
+  c.out.ok();
+}
+
+// Checks a password for the default user (the only user without ACLs).
+inline bool password_matches(const Engine& e, std::string_view user, std::string_view password) {
+  if (!iequals(user, "default")) return false;
+  const Settings& st = e.settings();
+  return !st.requirepass_set || st.requirepass.view() == password;
+}
+
+inline void auth(Context& c) {
+  if (c.argc > 3) return c.out.error(Status::syntax);
+  std::string_view user = c.argc == 3 ? c.arg(1) : "default";
+  std::string_view password = c.argc == 3 ? c.arg(2) : c.arg(1);
+  if (c.argc == 2 && !c.engine.settings().requirepass_set) return c.out.error(Status::auth_not_configured);
+  if (!password_matches(c.engine, user, password)) return c.out.error(Status::wrong_pass);
+  c.session.set_authenticated(true);
+  c.out.ok();
+}
+
+inline void hello(Context& c) {
+  std::int64_t proto = c.session.protocol();
+  if (c.argc >= 2) {
+    if (!parse_int64(c.arg(1), proto)) {
+      return c.out.error_text("ERR Protocol version is not an integer or out of range");
+    }
+    if (proto < 2 || proto > 3) return c.out.error(Status::no_proto);
+  }
+  std::string_view user, password, name;
+  bool has_auth = false, has_name = false;
+  for (std::size_t i = 2; i < c.argc; ++i) {
+    std::size_t left = c.argc - i - 1;
+    if (iequals(c.arg(i), "AUTH") && left >= 2) {
+      has_auth = true;
+      user = c.arg(i + 1);
+      password = c.arg(i + 2);
+      i += 2;
+    } else if (iequals(c.arg(i), "SETNAME") && left >= 1) {
+      has_name = true;
+      name = c.arg(i + 1);
+      i += 1;
+    } else {
+      return c.out.error(Status::hello_syntax, c.arg(i));
+    }
+  }
+  if (has_auth) {
+    if (!password_matches(c.engine, user, password)) return c.out.error(Status::wrong_pass);
+    c.session.set_authenticated(true);
+  }
+  if (!c.session.authenticated()) {
+    return c.out.error_text(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
+        "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at "
+        "the same time");
+  }
+  if (has_name) {
+    for (char ch : name) {
+      if (ch < '!' || ch > '~') return c.out.error(Status::client_name_spaces);
+    }
+    if (!c.session.set_name(name)) return c.out.error(Status::oom);
+  }
+  c.session.set_protocol(static_cast<int>(proto));
+  Writer& w = c.out;
+  w.map(7);
+  w.bulk("server");
+  w.bulk("redis");
+  w.bulk("version");
+  w.bulk(MICROREDIS_REDIS_COMPAT_VERSION);
+  w.bulk("proto");
+  w.integer(proto);
+  w.bulk("id");
+  w.integer(static_cast<std::int64_t>(c.session.id()));
+  w.bulk("mode");
+  w.bulk("standalone");
+  w.bulk("role");
+  w.bulk("master");
+  w.bulk("modules");
+  w.array(0);
+}
+
+const CommandSpec kCommands[] = {
+    {"ping", -1, kFast, 0, 0, 0, ping, "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)",
+     "[message]", kAclConnection},
+    {"echo", 2, kFast, 0, 0, 0, echo, "connection", "Returns the given string.", "1.0.0", "O(1)", "message",
+     kAclConnection},
+    {"quit", -1, kNoAuth | kFast | kAllowBusy | kLoading | kStale | kNoscript, 0, 0, 0, quit, "connection",
+     "Closes the connection.", "1.0.0", "O(1)", "", kAclConnection},
+    {"select", 2, kLoading | kStale | kFast, 0, 0, 0, select, "connection",
+     "Changes the selected database.", "1.0.0", "O(1)", "index", kAclConnection},
+    {"auth", -2, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, auth, "connection",
+     "Authenticates the connection.", "1.0.0", "O(N) where N is the number of passwords defined for the user",
+     "[username] password", kAclConnection},
+    {"hello", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, hello, "connection",
+     "Handshakes with the Redis server.", "6.0.0", "O(1)",
+     "[protover [AUTH username password] [SETNAME clientname]]", kAclConnection},
+};
+
+}  // namespace connection_cmds
+
+MICROREDIS_INLINE bool register_connection_commands(CommandTable& table) {
+  return table.add(connection_cmds::kCommands);
+}
+
+}  // namespace microredis

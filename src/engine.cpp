@@ -1,0 +1,382 @@
+#include "microredis/engine.hpp"
+
+#include <new>
+
+namespace microredis {
+
+MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
+    : mem_(options.allocator),
+#if MICROREDIS_WITH_STD_CLOCK
+      clock_(options.clock ? options.clock : &system_clock_),
+#else
+      clock_(options.clock),
+#endif
+      seed_(options.seed),
+      shared_(mem_),
+      settings_(mem_),
+      commands_(mem_),
+      cmd_stats_(mem_),
+      error_stats_(mem_) {
+  start_us_ = now_us_ = clock_->now_us();
+  shared_.now_ms = now_us_ / 1000;
+  if (seed_ == 0) seed_ = static_cast<std::uint64_t>(now_us_) ^ reinterpret_cast<std::uintptr_t>(this) ^ 0x5eedull;
+  shared_.rng.reseed(seed_);
+  shared_.observer = this;
+  db_count_ = options.databases > 0 ? options.databases : 1;
+  settings_.databases = db_count_;
+  dbs_ = static_cast<Db**>(mem_.allocate(sizeof(Db*) * static_cast<std::size_t>(db_count_), alignof(Db*)));
+  for (int i = 0; i < db_count_; ++i) {
+    // Every table gets its own seed so that one crafted key set cannot degrade all of them.
+    dbs_[i] = mem_.create<Db>(shared_, i, mix64(seed_ + static_cast<std::uint64_t>(i), 0x9e3779b97f4a7c15ull));
+  }
+  (void)register_builtin_commands(commands_);
+  (void)cmd_stats_.resize(commands_.id_count());
+  for (auto& st : cmd_stats_) st = CommandStats{};
+  apply_settings();
+}
+
+MICROREDIS_INLINE Engine::~Engine() {
+  while (sessions_ != nullptr) close_session(sessions_);
+  for (int i = 0; i < db_count_; ++i) mem_.destroy(dbs_[i]);
+  mem_.deallocate(dbs_, sizeof(Db*) * static_cast<std::size_t>(db_count_), alignof(Db*));
+}
+
+MICROREDIS_INLINE void Engine::apply_settings() {
+  EvictionPolicy p = settings_.maxmemory_policy;
+  shared_.lfu = p == EvictionPolicy::allkeys_lfu || p == EvictionPolicy::volatile_lfu;
+  shared_.lfu_log_factor = static_cast<int>(settings_.lfu_log_factor);
+  shared_.lfu_decay_time = static_cast<int>(settings_.lfu_decay_time);
+}
+
+MICROREDIS_INLINE void Engine::refresh_time() {
+  now_us_ = clock_->now_us();
+  shared_.now_ms = now_us_ / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+MICROREDIS_INLINE Session* Engine::open_session() {
+  Session* s = mem_.create<Session>(*this, next_session_id_++);
+  if (s == nullptr) return nullptr;
+  s->next = sessions_;
+  if (sessions_) sessions_->prev = s;
+  sessions_ = s;
+  ++session_count_;
+  ++stats_.connections_received;
+  // The engine's own session does not count against maxclients.
+  std::size_t clients = session_count_ - (default_session_ ? 1 : 0);
+  if (clients > static_cast<std::size_t>(settings_.maxclients)) {
+    ++stats_.rejected_connections;
+    s->writer().error(Status::max_clients);
+    s->close_after_reply();
+  }
+  return s;
+}
+
+MICROREDIS_INLINE void Engine::close_session(Session* s) {
+  if (s == nullptr) return;
+  if (s->prev) s->prev->next = s->next;
+  if (s->next) s->next->prev = s->prev;
+  if (sessions_ == s) sessions_ = s->next;
+  --session_count_;
+  if (s == default_session_) default_session_ = nullptr;
+  mem_.destroy(s);
+}
+
+MICROREDIS_INLINE Session* Engine::find_session(std::uint64_t id) const {
+  for (Session* s = sessions_; s != nullptr; s = s->next) {
+    if (s->id() == id) return s;
+  }
+  return nullptr;
+}
+
+MICROREDIS_INLINE Session& Engine::default_session() {
+  if (default_session_ == nullptr) {
+    default_session_ = open_session();
+    --stats_.connections_received;
+  }
+  return *default_session_;
+}
+
+MICROREDIS_INLINE Reply Engine::execute(const std::string_view* argv, std::size_t argc) {
+  return default_session().execute(argv, argc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch: lookup, arity, authentication and memory checks happen here, once, for every command.
+
+MICROREDIS_INLINE void Engine::count_error_reply(std::string_view code) {
+  ++stats_.error_replies;
+  for (auto& e : error_stats_) {
+    if (std::string_view(e.code, e.len) == code) {
+      ++e.count;
+      return;
+    }
+  }
+  // Redis caps the number of distinct error codes it tracks at 128.
+  if (error_stats_.size() >= 128) return;
+  ErrorStat e{};
+  e.len = static_cast<std::uint8_t>(code.size() < sizeof e.code ? code.size() : sizeof e.code);
+  std::memcpy(e.code, code.data(), e.len);
+  e.count = 1;
+  (void)error_stats_.push_back(e);
+}
+
+MICROREDIS_INLINE void Engine::unknown_command(Session& s, const std::string_view* argv, std::size_t argc,
+                                               bool subcommand) {
+  Writer& w = s.writer();
+  char buf[300];
+  if (subcommand) {
+    // "unknown subcommand 'x'. Try CLIENT HELP."
+    std::size_t n = argv[0].size() < 64 ? argv[0].size() : 64;
+    for (std::size_t i = 0; i < n; ++i) buf[i] = ascii_upper(argv[0][i]);
+    std::string_view sub = argv[1].substr(0, 128);
+    w.error(Status::unknown_subcommand, sub, std::string_view(buf, n));
+  } else {
+    // "unknown command 'foo', with args beginning with: 'a' 'b' " (at most ~128 bytes of args).
+    std::size_t len = 0;
+    for (std::size_t i = 1; i < argc && len < 128; ++i) {
+      std::string_view a = argv[i].substr(0, 128 - len);
+      buf[len++] = '\'';
+      std::memcpy(buf + len, a.data(), a.size());
+      len += a.size();
+      buf[len++] = '\'';
+      buf[len++] = ' ';
+    }
+    w.error(Status::unknown_command, argv[0].substr(0, 128), std::string_view(buf, len));
+  }
+  count_error_reply(w.last_error_code());
+}
+
+MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv, std::size_t argc) {
+  refresh_time();
+  Writer& w = s.writer();
+  CommandRef ref = commands_.find(argv[0]);
+  if (MICROREDIS_UNLIKELY(!ref)) {
+    // Redis drops connections that look like HTTP requests (cross-protocol scripting).
+    if (iequals(argv[0], "host:") || iequals(argv[0], "post")) {
+      s.close_now();
+      return;
+    }
+    unknown_command(s, argv, argc, false);
+    return;
+  }
+  if (ref.spec->subcommand_count > 0 && argc >= 2) {
+    CommandRef sub = commands_.find_subcommand(ref, argv[1]);
+    if (!sub) {
+      ++cmd_stats_[ref.id].rejected_calls;
+      unknown_command(s, argv, argc, true);
+      return;
+    }
+    ref = sub;
+  }
+  const CommandSpec& spec = *ref.spec;
+  CommandStats& st = cmd_stats_[ref.id];
+  auto n = static_cast<int>(argc);
+  if ((spec.arity > 0 && spec.arity != n) || n < -spec.arity) {
+    ++st.rejected_calls;
+    w.error(Status::wrong_arity, spec.name);
+    count_error_reply(w.last_error_code());
+    return;
+  }
+  if (!s.authenticated() && !(spec.flags & kNoAuth)) {
+    ++st.rejected_calls;
+    w.error(Status::no_auth);
+    count_error_reply(w.last_error_code());
+    return;
+  }
+  if (settings_.maxmemory != 0 && (spec.flags & kDenyOom) && over_memory_limit()) {
+    ++st.rejected_calls;
+    w.error(Status::oom);
+    count_error_reply(w.last_error_code());
+    return;
+  }
+
+  if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
+  std::size_t out_start = s.output_buffer_size();
+  std::uint64_t errors_before = w.errors();
+  s.set_last_command(spec.name);
+  s.count_command();
+
+  Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
+  spec.handler(ctx);
+
+  std::int64_t end_us = clock_->now_us();
+  ++st.calls;
+  st.usec += static_cast<std::uint64_t>(end_us > now_us_ ? end_us - now_us_ : 0);
+  ++stats_.commands_processed;
+  if (w.errors() != errors_before) {
+    ++st.failed_calls;
+    count_error_reply(w.last_error_code());
+  }
+  Session::ReplyMode mode = s.reply_mode();
+  if (MICROREDIS_UNLIKELY(mode == Session::ReplyMode::off || mode == Session::ReplyMode::skip)) {
+    Buffer& out = w.buffer();
+    (void)out.resize(out.size() - (s.output_buffer_size() - out_start));
+    if (mode == Session::ReplyMode::skip) s.set_reply_mode(Session::ReplyMode::on);
+  }
+  if (!w.ok_state()) s.close_now();
+  check_output_limits(s);
+}
+
+MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
+  const OutputBufferLimit& lim = settings_.output_limit_normal;
+  if (lim.hard == 0 && lim.soft == 0) return;
+  std::size_t size = s.output_buffer_size();
+  bool over_hard = lim.hard != 0 && size >= lim.hard;
+  bool over_soft = lim.soft != 0 && size >= lim.soft;
+  if (over_soft && !over_hard) {
+    if (s.soft_limit_since_ms == 0) {
+      s.soft_limit_since_ms = now_ms();
+    } else if (now_ms() - s.soft_limit_since_ms >= lim.soft_seconds * 1000) {
+      over_hard = true;
+    }
+  } else if (!over_soft) {
+    s.soft_limit_since_ms = 0;
+  }
+  if (over_hard) {
+    ++stats_.client_output_buffer_limit_disconnections;
+    s.close_now();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory limit and eviction
+
+MICROREDIS_INLINE bool Engine::over_memory_limit() {
+  if (settings_.maxmemory == 0) return false;
+  while (mem_.used() > settings_.maxmemory) {
+    if (evict_some() == 0) return true;
+  }
+  return false;
+}
+
+MICROREDIS_INLINE std::size_t Engine::evict_some() {
+  EvictionPolicy policy = settings_.maxmemory_policy;
+  if (policy == EvictionPolicy::noeviction) return 0;
+  bool volatile_only = policy == EvictionPolicy::volatile_lru || policy == EvictionPolicy::volatile_lfu ||
+                       policy == EvictionPolicy::volatile_random || policy == EvictionPolicy::volatile_ttl;
+  // Sample maxmemory-samples keys and evict the best candidate: approximated LRU/LFU/TTL, as Redis.
+  Db* best_db = nullptr;
+  Entry* best = nullptr;
+  std::uint64_t best_score = 0;
+  auto samples = static_cast<int>(settings_.maxmemory_samples > 0 ? settings_.maxmemory_samples : 5);
+  for (int attempt = 0, taken = 0; taken < samples && attempt < samples * 20; ++attempt) {
+    Db& d = *dbs_[random().below(static_cast<std::uint64_t>(db_count_))];
+    if (d.size() == 0 || (volatile_only && d.volatile_count() == 0)) continue;
+    Entry* e = d.random_entry();
+    if (e == nullptr || (volatile_only && !e->has_expire())) continue;
+    ++taken;
+    std::uint64_t score;  // higher = better to evict
+    switch (policy) {
+      case EvictionPolicy::allkeys_lru:
+      case EvictionPolicy::volatile_lru: {
+        std::uint32_t now = lru_clock(now_ms());
+        score = now >= e->lru() ? now - e->lru() : now + (kLruClockMax - e->lru());
+        break;
+      }
+      case EvictionPolicy::allkeys_lfu:
+      case EvictionPolicy::volatile_lfu: score = 255 - (e->lru() & 0xff); break;
+      case EvictionPolicy::volatile_ttl: score = ~static_cast<std::uint64_t>(e->expire_ms()); break;
+      default: score = random().next(); break;
+    }
+    if (best == nullptr || score > best_score) {
+      best = e;
+      best_db = &d;
+      best_score = score;
+    }
+  }
+  if (best == nullptr) return 0;
+  std::string_view key = best->key();
+  Entry* detached = best_db->detach(key);
+  if (detached == nullptr) return 0;
+  ++shared_.evicted_keys;
+  on_key_removed(*best_db, *detached, KeyRemoval::evicted);
+  best_db->free_entry(detached);
+  return 1;
+}
+
+MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRemoval why) {
+  // Statistics are kept by the keyspace; here the removal becomes a write and an event.
+  key_modified(db, entry.key());
+  if (why == KeyRemoval::expired) {
+    keyspace_event(db, kNotifyExpired, "expired", entry.key());
+  } else {
+    keyspace_event(db, kNotifyEvicted, "evicted", entry.key());
+  }
+}
+
+MICROREDIS_INLINE void Engine::key_modified(Db&, std::string_view) {
+  // WATCH and client-side caching hang off this point (events issue).
+  ++dirty_;
+}
+
+MICROREDIS_INLINE void Engine::keyspace_event(Db&, NotifyClass, std::string_view, std::string_view) {
+  // Published over pub/sub once notify-keyspace-events exists (events issue); nothing listens yet.
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time-driven work
+
+MICROREDIS_INLINE std::int64_t Engine::tick() {
+  refresh_time();
+  const std::int64_t now = now_us_;
+  const std::int64_t hz = settings_.hz > 0 ? settings_.hz : 10;
+  std::int64_t next = now + 1'000'000 / hz;
+
+  // Active expiry: a bounded number of hash-space steps per database, round robin, more with a
+  // higher active-expire-effort. Lazy expiry on access covers whatever this has not reached yet.
+  if (settings_.active_expire_enabled) {
+    ++stats_.active_expire_cycles;
+    const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
+    for (int i = 0; i < db_count_; ++i) {
+      Db& d = *dbs_[(expire_db_cursor_ + static_cast<std::size_t>(i)) % static_cast<std::size_t>(db_count_)];
+      // Keep going while expired keys are dense (Redis's adaptive effort), within 16 rounds.
+      for (int round = 0; round < 16 && d.volatile_count() > 0; ++round) {
+        if (d.active_expire(steps) * 4 < steps) break;
+      }
+    }
+    expire_db_cursor_ = (expire_db_cursor_ + 1) % static_cast<std::size_t>(db_count_);
+  }
+  for (int i = 0; i < db_count_; ++i) dbs_[i]->rehash(100);
+
+  // Blocked sessions whose time has come, and idle clients.
+  const std::int64_t idle_ms = settings_.timeout * 1000;
+  for (Session* s = sessions_; s != nullptr;) {
+    Session* following = s->next;
+    if (s->blocked()) {
+      if (s->block_deadline_us() <= now) {
+        if (s->block_reason() == BlockReason::sleep) s->writer().ok();
+        s->unblock();
+        s->process_input();
+        notify_output(*s);
+      } else if (s->block_deadline_us() < next) {
+        next = s->block_deadline_us();
+      }
+    } else if (idle_ms > 0 && s != default_session_ && now / 1000 - s->last_interaction_ms() > idle_ms) {
+      s->close_now();
+      notify_output(*s);
+    }
+    s = following;
+  }
+
+  // instantaneous_ops_per_sec over the last interval of at least 100 ms.
+  std::int64_t dt = now - stats_.ops_sample_time_us;
+  if (dt >= 100'000) {
+    std::uint64_t ops = stats_.commands_processed - stats_.ops_sample_commands;
+    stats_.instantaneous_ops = static_cast<std::uint64_t>(static_cast<double>(ops) * 1e6 / static_cast<double>(dt));
+    stats_.ops_sample_commands = stats_.commands_processed;
+    stats_.ops_sample_time_us = now;
+  }
+  return next;
+}
+
+MICROREDIS_INLINE void Engine::reset_stats() {
+  for (auto& st : cmd_stats_) st = CommandStats{};
+  error_stats_.clear();
+  stats_ = EngineStats{};
+  shared_.keyspace_hits = shared_.keyspace_misses = shared_.expired_keys = shared_.evicted_keys = 0;
+}
+
+}  // namespace microredis

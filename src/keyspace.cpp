@@ -1,0 +1,234 @@
+#include "microredis/store/keyspace.hpp"
+
+#include <utility>
+
+namespace microredis {
+
+MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, void* pointer) {
+  if (pointer == nullptr) return;
+  switch (type) {
+    case ValueType::string:
+      if (enc == Encoding::raw) RawString::destroy(mem, static_cast<RawString*>(pointer));
+      break;
+    default:
+      break;
+  }
+}
+
+MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& out) {
+  out = e.layout();
+  switch (e.type()) {
+    case ValueType::string:
+      if (e.encoding() == Encoding::raw) {
+        auto* src = e.object<RawString>();
+        RawString* r = RawString::create(mem, src->view(), src->len);
+        if (r == nullptr) return false;
+        out.pointer = r;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace detail {
+inline void free_value_of(Memory& mem, const Entry* e) {
+  if (e->encoding() != Encoding::int_ && e->encoding() != Encoding::embstr) {
+    free_value(mem, e->type(), e->encoding(), e->ptr());
+  }
+}
+
+inline std::uint32_t lfu_minutes(std::int64_t now_ms) { return static_cast<std::uint32_t>(now_ms / 60000) & 0xffff; }
+
+inline std::uint32_t lfu_decayed_counter(std::uint32_t lru, std::int64_t now_ms, int decay_time) {
+  std::uint32_t ldt = lru >> 8;
+  std::uint32_t counter = lru & 0xff;
+  std::uint32_t now = lfu_minutes(now_ms);
+  std::uint32_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  std::uint32_t periods = decay_time > 0 ? elapsed / static_cast<std::uint32_t>(decay_time) : 0;
+  if (periods) counter = periods > counter ? 0 : counter - periods;
+  return counter;
+}
+}  // namespace detail
+
+MICROREDIS_INLINE Db::Db(KeyspaceShared& shared, int index, std::uint64_t seed)
+    : shared_(&shared), index_(index), table_(shared.mem, seed) {}
+
+MICROREDIS_INLINE Db::~Db() { clear(); }
+
+MICROREDIS_INLINE std::uint32_t Db::fresh_lru() const {
+  // LFU entries start at LFU_INIT_VAL (5) so that new keys are not evicted first.
+  if (shared_->lfu) return (detail::lfu_minutes(now_ms()) << 8) | 5u;
+  return lru_clock(now_ms());
+}
+
+MICROREDIS_INLINE void Db::touch(Entry* e) {
+  if (!shared_->lfu) {
+    e->set_lru(lru_clock(now_ms()));
+    return;
+  }
+  std::uint32_t counter = detail::lfu_decayed_counter(e->lru(), now_ms(), shared_->lfu_decay_time);
+  // Logarithmic increment: the more hits a key has, the less likely the next one counts.
+  if (counter < 255) {
+    double base = counter > 5 ? static_cast<double>(counter - 5) : 0.0;
+    double p = 1.0 / (base * shared_->lfu_log_factor + 1);
+    if (shared_->rng.unit() < p) ++counter;
+  }
+  e->set_lru((detail::lfu_minutes(now_ms()) << 8) | counter);
+}
+
+MICROREDIS_INLINE void Db::expire_now(std::string_view key, std::uint64_t h) {
+  auto* e = static_cast<Entry*>(table_.remove(key, h));
+  if (e == nullptr) return;
+  ++shared_->expired_keys;
+  if (shared_->observer) shared_->observer->on_key_removed(*this, *e, KeyRemoval::expired);
+  free_entry(e);
+}
+
+MICROREDIS_INLINE Entry* Db::lookup_no_touch(std::string_view key) {
+  std::uint64_t h = table_.hash(key);
+  auto* e = static_cast<Entry*>(table_.find(key, h));
+  if (e != nullptr && MICROREDIS_UNLIKELY(is_expired(e))) {
+    expire_now(key, h);
+    return nullptr;
+  }
+  return e;
+}
+
+MICROREDIS_INLINE Entry* Db::lookup(std::string_view key) {
+  Entry* e = lookup_no_touch(key);
+  if (e != nullptr) touch(e);
+  return e;
+}
+
+MICROREDIS_INLINE void Db::free_entry(Entry* e) {
+  if (e->has_expire()) --volatile_count_;
+  detail::free_value_of(mem(), e);
+  Entry::free_block(mem(), e);
+}
+
+MICROREDIS_INLINE Entry* Db::put(std::string_view key, const Entry::Layout& value, std::int64_t expire_ms) {
+  std::uint64_t h = table_.hash(key);
+  void** slot = table_.find_slot(key, h);
+  Entry* e = Entry::create(mem(), key, expire_ms, value, fresh_lru());
+  if (e == nullptr) {
+    if (value.encoding != Encoding::int_ && value.encoding != Encoding::embstr) {
+      free_value(mem(), value.type, value.encoding, value.pointer);
+    }
+    return nullptr;
+  }
+  if (expire_ms >= 0) ++volatile_count_;
+  if (slot != nullptr) {
+    auto* old = static_cast<Entry*>(*slot);
+    *slot = e;
+    free_entry(old);
+    return e;
+  }
+  if (!table_.insert(e, h)) {
+    free_entry(e);
+    return nullptr;
+  }
+  return e;
+}
+
+MICROREDIS_INLINE Entry* Db::rebuild(Entry* e, const Entry::Layout& value, std::int64_t expire_ms,
+                                     bool keep_old_value) {
+  std::string_view key = e->key();
+  void** slot = table_.find_slot(key, table_.hash(key));
+  if (slot == nullptr) return nullptr;
+  Entry* fresh = Entry::create(mem(), key, expire_ms, value, e->lru());
+  if (fresh == nullptr) return nullptr;
+  *slot = fresh;
+  if (fresh->has_expire()) ++volatile_count_;
+  if (e->has_expire()) --volatile_count_;
+  if (!keep_old_value) detail::free_value_of(mem(), e);
+  Entry::free_block(mem(), e);
+  return fresh;
+}
+
+MICROREDIS_INLINE Entry* Db::set_expire(Entry* e, std::int64_t expire_ms) {
+  if (e->has_expire() && expire_ms >= 0) {
+    e->set_expire_in_place(expire_ms);
+    return e;
+  }
+  if (!e->has_expire() && expire_ms < 0) return e;
+  return rebuild(e, e->layout(), expire_ms, true);
+}
+
+MICROREDIS_INLINE bool Db::remove(std::string_view key) {
+  auto* e = static_cast<Entry*>(table_.remove(key));
+  if (e == nullptr) return false;
+  free_entry(e);
+  return true;
+}
+
+MICROREDIS_INLINE Entry* Db::detach(std::string_view key) {
+  auto* e = static_cast<Entry*>(table_.remove(key));
+  if (e != nullptr && e->has_expire()) --volatile_count_;
+  return e;
+}
+
+MICROREDIS_INLINE bool Db::attach(Entry* e) {
+  if (!table_.insert(e, table_.hash(e->key()))) return false;
+  if (e->has_expire()) ++volatile_count_;
+  return true;
+}
+
+MICROREDIS_INLINE void Db::clear() {
+  Memory& m = mem();
+  table_.clear([&m](void* p) {
+    auto* e = static_cast<Entry*>(p);
+    detail::free_value_of(m, e);
+    Entry::free_block(m, e);
+  });
+  volatile_count_ = 0;
+  expire_cursor_ = 0;
+}
+
+MICROREDIS_INLINE void Db::swap_contents(Db& other) {
+  // O(1): the tables exchange their buckets; each Db keeps its index.
+  std::swap(volatile_count_, other.volatile_count_);
+  std::swap(expire_cursor_, other.expire_cursor_);
+  table_.swap(other.table_);
+}
+
+MICROREDIS_INLINE Entry* Db::random_entry() {
+  // Bounded retries: a db full of expired-but-not-yet-deleted keys must not loop forever.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto* e = static_cast<Entry*>(table_.random(shared_->rng));
+    if (e == nullptr) return nullptr;
+    if (!is_expired(e)) return e;
+    std::string_view key = e->key();
+    expire_now(key, table_.hash(key));
+  }
+  return nullptr;
+}
+
+MICROREDIS_INLINE std::size_t Db::active_expire(std::size_t max_steps) {
+  if (volatile_count_ == 0) return 0;
+  std::size_t expired = 0;
+  Entry* batch[64];
+  for (std::size_t step = 0; step < max_steps && volatile_count_ > 0; ++step) {
+    std::size_t n = 0;
+    bool overflow = false;
+    std::uint64_t next = table_.scan(expire_cursor_, [&](void* p) {
+      auto* e = static_cast<Entry*>(p);
+      if (!is_expired(e)) return;
+      if (n < 64) {
+        batch[n++] = e;
+      } else {
+        overflow = true;
+      }
+    });
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string_view key = batch[i]->key();
+      expire_now(key, table_.hash(key));
+    }
+    expired += n;
+    // A chain with more than 64 expired keys is revisited before moving on.
+    if (!overflow) expire_cursor_ = next;
+  }
+  return expired;
+}
+
+}  // namespace microredis

@@ -1,0 +1,214 @@
+#include "microredis/session.hpp"
+
+#include "microredis/engine.hpp"
+
+namespace microredis {
+
+namespace detail {
+// Buffers that grew past this for one big request or reply are freed once empty.
+constexpr std::size_t kKeepBufferBytes = 64 * 1024;
+constexpr std::size_t kReadChunk = 16 * 1024;
+}  // namespace detail
+
+MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
+    : engine_(&engine),
+      id_(id),
+      parser_(engine.memory()),
+      in_(engine.memory()),
+      out_(engine.memory()),
+      writer_(out_, 2),
+      name_(engine.memory()),
+      peer_(engine.memory()),
+      local_addr_(engine.memory()),
+      lib_name_(engine.memory()),
+      lib_ver_(engine.memory()) {
+  created_ms_ = last_interaction_ms_ = engine.clock().now_ms();
+  authenticated_ = !engine.settings().requirepass_set;
+}
+
+MICROREDIS_INLINE Session::~Session() = default;
+
+MICROREDIS_INLINE void Session::set_peer(std::string_view addr, std::string_view local_addr) {
+  peer_.clear();
+  local_addr_.clear();
+  (void)peer_.append(addr);
+  (void)local_addr_.append(local_addr);
+}
+
+MICROREDIS_INLINE bool Session::set_name(std::string_view name) {
+  name_.clear();
+  return name_.append(name);
+}
+
+MICROREDIS_INLINE bool Session::set_lib_info(std::string_view name, std::string_view ver) {
+  if (!name.empty()) {
+    lib_name_.clear();
+    if (!lib_name_.append(name)) return false;
+  }
+  if (!ver.empty()) {
+    lib_ver_.clear();
+    if (!lib_ver_.append(ver)) return false;
+  }
+  return true;
+}
+
+MICROREDIS_INLINE void Session::set_last_command(std::string_view name) {
+  std::size_t n = name.size() < sizeof last_cmd_ ? name.size() : sizeof last_cmd_;
+  std::memcpy(last_cmd_, name.data(), n);
+  last_cmd_len_ = static_cast<std::uint8_t>(n);
+}
+
+MICROREDIS_INLINE void Session::protocol_error() {
+  // Redis replies with the error, then closes the connection once the reply is written.
+  Status err = parser_.error();
+  if (err == Status::oom) {
+    close_now();
+    return;
+  }
+  if (err == Status::proto_expected_dollar) {
+    char c[2] = {parser_.error_char(), 0};
+    writer_.error(err, std::string_view(c, 1));
+  } else {
+    writer_.error(err);
+  }
+  engine_->count_error_reply(writer_.last_error_code());
+  close_after_reply();
+  parser_.reset();
+}
+
+MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_t len) {
+  const ParserLimits limits{engine_->settings().proto_max_bulk_len, engine_->settings().proto_max_multibulk_len,
+                            64 * 1024, 10, 16384};
+  std::size_t pos = 0;
+  while (pos < len && !closing() && block_ == BlockReason::none) {
+    RequestParser::Result r = parser_.parse(data + pos, len - pos, limits, authenticated_);
+    if (r == RequestParser::Result::incomplete) break;
+    if (r == RequestParser::Result::error) {
+      protocol_error();
+      return len;  // the rest of the input is dropped with the connection
+    }
+    if (parser_.argc() > 0) engine_->dispatch(*this, parser_.args(), parser_.argc());
+    pos += parser_.consumed();
+  }
+  return pos;
+}
+
+MICROREDIS_INLINE void Session::compact_input() {
+  if (in_pos_ == in_.size()) {
+    in_.clear();
+    in_pos_ = 0;
+    if (!parser_.in_command()) in_.shrink_if_over(detail::kKeepBufferBytes);
+  } else if (in_pos_ > 0) {
+    in_.erase_front(in_pos_);
+    in_pos_ = 0;
+  }
+}
+
+MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
+  if (close_now_) return;
+  net_in_ += bytes.size();
+  engine_->stats().net_input_bytes += bytes.size();
+  last_interaction_ms_ = engine_->clock().now_ms();
+  // Fast path: nothing buffered, so run commands straight from the caller's bytes and keep only
+  // an incomplete tail.
+  if (in_.size() == in_pos_ && !in_feed_ && block_ == BlockReason::none) {
+    in_feed_ = true;
+    std::size_t used = run_commands(bytes.data(), bytes.size());
+    in_feed_ = false;
+    if (used < bytes.size() && !closing()) {
+      in_.clear();
+      in_pos_ = 0;
+      if (!in_.append(bytes.data() + used, bytes.size() - used)) close_now();
+    }
+    if (in_.size() - in_pos_ > engine_->settings().client_query_buffer_limit) {
+      ++engine_->stats().client_query_buffer_limit_disconnections;
+      close_now();
+    }
+    return;
+  }
+  if (!in_.append(bytes)) {
+    close_now();
+    return;
+  }
+  process_input();
+}
+
+MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& available) {
+  if (min_size < detail::kReadChunk) min_size = detail::kReadChunk;
+  if (in_pos_ > 0 && in_pos_ == in_.size()) compact_input();
+  if (in_.capacity() - in_.size() < min_size && !in_.reserve(in_.size() + min_size)) {
+    available = 0;
+    close_now();
+    return nullptr;
+  }
+  available = in_.capacity() - in_.size();
+  return in_.data() + in_.size();
+}
+
+MICROREDIS_INLINE void Session::commit_input(std::size_t n) {
+  (void)in_.resize(in_.size() + n);  // the space was reserved by input_space()
+  net_in_ += n;
+  engine_->stats().net_input_bytes += n;
+  last_interaction_ms_ = engine_->clock().now_ms();
+  process_input();
+}
+
+MICROREDIS_INLINE void Session::process_input() {
+  if (in_feed_ || close_now_) return;  // commands already running further up the stack
+  in_feed_ = true;
+  std::size_t used = run_commands(in_.data() + in_pos_, in_.size() - in_pos_);
+  in_feed_ = false;
+  in_pos_ += used;
+  if (in_.size() - in_pos_ > engine_->settings().client_query_buffer_limit) {
+    ++engine_->stats().client_query_buffer_limit_disconnections;
+    close_now();
+  }
+  if (closing()) {
+    in_.clear();
+    in_pos_ = 0;
+    return;
+  }
+  compact_input();
+}
+
+MICROREDIS_INLINE void Session::consume_output(std::size_t n) {
+  std::size_t pending = out_.size() - out_pos_;
+  if (n > pending) n = pending;
+  out_pos_ += n;
+  net_out_ += n;
+  engine_->stats().net_output_bytes += n;
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+    out_.shrink_if_over(detail::kKeepBufferBytes);
+    soft_limit_since_ms = 0;
+  } else if (out_pos_ >= detail::kKeepBufferBytes && out_pos_ * 2 >= out_.size()) {
+    // Most of a big buffer has gone out: move the rest to the front.
+    out_.erase_front(out_pos_);
+    out_pos_ = 0;
+  }
+}
+
+MICROREDIS_INLINE void Session::block_until(BlockReason why, std::int64_t deadline_us) {
+  block_ = why;
+  block_deadline_us_ = deadline_us;
+}
+
+MICROREDIS_INLINE void Session::unblock() {
+  block_ = BlockReason::none;
+  block_deadline_us_ = 0;
+}
+
+MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size_t argc) {
+  std::size_t start = out_.size();
+  if (argc > 0) engine_->dispatch(*this, argv, argc);
+  Reply reply;
+  std::string_view produced(out_.data() + start, out_.size() - start);
+  if (!produced.empty()) parse_reply(produced, reply);
+  // The reply has been handed over: it is not pending output.
+  (void)out_.resize(start);
+  if (out_pos_ > out_.size()) out_pos_ = out_.size();
+  return reply;
+}
+
+}  // namespace microredis

@@ -1,0 +1,293 @@
+#include "microredis/settings.hpp"
+
+#include <cstdio>
+
+#include "microredis/engine.hpp"
+#include "microredis/util/strconv.hpp"
+
+namespace microredis {
+
+MICROREDIS_INLINE void ConfigError::set(std::string_view s) {
+  len = s.size() < sizeof text ? s.size() : sizeof text;
+  std::memcpy(text, s.data(), len);
+}
+
+MICROREDIS_INLINE bool parse_memory(std::string_view s, std::uint64_t& out) {
+  // Split digits from the unit suffix, as Redis's memtoull.
+  std::size_t digits = 0;
+  while (digits < s.size() && ((s[digits] >= '0' && s[digits] <= '9') || (digits == 0 && s[0] == '-'))) ++digits;
+  std::string_view unit = s.substr(digits);
+  std::uint64_t mul;
+  if (unit.empty() || iequals(unit, "b")) mul = 1;
+  else if (iequals(unit, "k")) mul = 1000;
+  else if (iequals(unit, "kb")) mul = 1024;
+  else if (iequals(unit, "m")) mul = 1000 * 1000;
+  else if (iequals(unit, "mb")) mul = 1024 * 1024;
+  else if (iequals(unit, "g")) mul = 1000ull * 1000 * 1000;
+  else if (iequals(unit, "gb")) mul = 1024ull * 1024 * 1024;
+  else return false;
+  std::uint64_t v = 0;
+  if (!parse_uint64(s.substr(0, digits), v)) return false;
+  if (v != 0 && mul > UINT64_MAX / v) return false;
+  out = v * mul;
+  return true;
+}
+
+namespace detail {
+
+inline void put_text(Buffer& o, std::string_view s) { (void)o.append(s); }
+inline void put_int(Buffer& o, std::int64_t v) {
+  char buf[kLongLongChars];
+  (void)o.append(buf, format_int64(buf, v));
+}
+inline void put_uint(Buffer& o, std::uint64_t v) {
+  char buf[kLongLongChars];
+  (void)o.append(buf, format_uint64(buf, v));
+}
+
+inline bool range_error(ConfigError& err, std::int64_t lo, std::int64_t hi) {
+  char buf[128];
+  int n = std::snprintf(buf, sizeof buf, "argument must be between %lld and %lld inclusive", static_cast<long long>(lo),
+                        static_cast<long long>(hi));
+  err.set({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+  return false;
+}
+
+inline bool set_int(std::int64_t& field, std::string_view v, std::int64_t lo, std::int64_t hi, ConfigError& err) {
+  std::int64_t x = 0;
+  if (!parse_int64(v, x)) {
+    err.set("argument couldn't be parsed into an integer");
+    return false;
+  }
+  if (x < lo || x > hi) return range_error(err, lo, hi);
+  field = x;
+  return true;
+}
+
+inline bool set_memory(std::uint64_t& field, std::string_view v, std::uint64_t lo, std::uint64_t hi,
+                       ConfigError& err) {
+  std::uint64_t x = 0;
+  if (!parse_memory(v, x)) {
+    err.set("argument must be a memory value");
+    return false;
+  }
+  if (x < lo || x > hi) return range_error(err, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi));
+  field = x;
+  return true;
+}
+
+inline bool set_bool(bool& field, std::string_view v, ConfigError& err) {
+  if (iequals(v, "yes")) {
+    field = true;
+  } else if (iequals(v, "no")) {
+    field = false;
+  } else {
+    err.set("argument must be 'yes' or 'no'");
+    return false;
+  }
+  return true;
+}
+
+inline bool set_string(Buffer& field, std::string_view v, ConfigError& err) {
+  field.clear();
+  if (!field.append(v)) {
+    err.set("out of memory");
+    return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kPolicyNames[] = {"noeviction",     "allkeys-lru",     "allkeys-lfu",
+                                             "allkeys-random", "volatile-lru",    "volatile-lfu",
+                                             "volatile-random", "volatile-ttl"};
+
+inline bool set_policy(EvictionPolicy& field, std::string_view v, ConfigError& err) {
+  for (std::size_t i = 0; i < sizeof kPolicyNames / sizeof kPolicyNames[0]; ++i) {
+    if (iequals(v, kPolicyNames[i])) {
+      field = static_cast<EvictionPolicy>(i);
+      return true;
+    }
+  }
+  err.set(
+      "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
+      "allkeys-lru, allkeys-lfu, allkeys-random, noeviction");
+  return false;
+}
+
+// client-output-buffer-limit "<class> <hard> <soft> <soft seconds>" repeated; class is normal,
+// replica (slave) or pubsub.
+inline bool set_output_limits(Settings& st, std::string_view v, ConfigError& err) {
+  std::string_view words[24];
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < v.size();) {
+    while (i < v.size() && v[i] == ' ') ++i;
+    std::size_t start = i;
+    while (i < v.size() && v[i] != ' ') ++i;
+    if (i > start) {
+      if (n == 24) {
+        err.set("Wrong number of arguments in buffer limit configuration.");
+        return false;
+      }
+      words[n++] = v.substr(start, i - start);
+    }
+  }
+  if (n == 0 || n % 4 != 0) {
+    err.set("Wrong number of arguments in buffer limit configuration.");
+    return false;
+  }
+  OutputBufferLimit parsed[3] = {st.output_limit_normal, st.output_limit_replica, st.output_limit_pubsub};
+  for (std::size_t i = 0; i < n; i += 4) {
+    int cls;
+    if (iequals(words[i], "normal")) cls = 0;
+    else if (iequals(words[i], "replica") || iequals(words[i], "slave")) cls = 1;
+    else if (iequals(words[i], "pubsub")) cls = 2;
+    else {
+      err.set("Invalid client class specified in buffer limit configuration.");
+      return false;
+    }
+    std::uint64_t hard = 0, soft = 0;
+    std::int64_t secs = 0;
+    if (!parse_memory(words[i + 1], hard) || !parse_memory(words[i + 2], soft) || !parse_int64(words[i + 3], secs) ||
+        secs < 0) {
+      err.set("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+      return false;
+    }
+    parsed[cls] = {hard, soft, secs};
+  }
+  st.output_limit_normal = parsed[0];
+  st.output_limit_replica = parsed[1];
+  st.output_limit_pubsub = parsed[2];
+  return true;
+}
+
+inline void get_output_limits(const Settings& st, Buffer& o) {
+  const char* names[] = {"normal", "slave", "pubsub"};
+  const OutputBufferLimit* lims[] = {&st.output_limit_normal, &st.output_limit_replica, &st.output_limit_pubsub};
+  for (int i = 0; i < 3; ++i) {
+    if (i) put_text(o, " ");
+    put_text(o, names[i]);
+    put_text(o, " ");
+    put_uint(o, lims[i]->hard);
+    put_text(o, " ");
+    put_uint(o, lims[i]->soft);
+    put_text(o, " ");
+    put_int(o, lims[i]->soft_seconds);
+  }
+}
+
+// Settings whose only value microredis can honour is "off": persistence does not exist here, so
+// accepting anything else would be a lie.
+inline bool set_only(std::string_view v, std::string_view allowed, ConfigError& err) {
+  if (iequals(v, allowed)) return true;
+  err.set("persistence is not supported by microredis");
+  return false;
+}
+
+}  // namespace detail
+
+#define MR_CFG_INT(NAME, ALIAS, FIELD, LO, HI)                                                              \
+  ConfigSpec {                                                                                              \
+    NAME, ALIAS, ConfigFlag::none, [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().FIELD); }, \
+        [](Engine& e, std::string_view v, ConfigError& err) {                                               \
+          return detail::set_int(e.settings().FIELD, v, LO, HI, err);                                       \
+        }                                                                                                   \
+  }
+#define MR_CFG_IMMUTABLE_INT(NAME, FIELD)                                                                    \
+  ConfigSpec {                                                                                               \
+    NAME, {}, ConfigFlag::immutable, [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().FIELD); }, \
+        [](Engine& e, std::string_view v, ConfigError& err) {                                                \
+          return detail::set_int(e.settings().FIELD, v, 0, INT64_MAX, err);                                  \
+        }                                                                                                    \
+  }
+#define MR_CFG_MEMORY(NAME, FIELD, LO, HI)                                                                    \
+  ConfigSpec {                                                                                                \
+    NAME, {}, ConfigFlag::none, [](const Engine& e, Buffer& o) { detail::put_uint(o, e.settings().FIELD); }, \
+        [](Engine& e, std::string_view v, ConfigError& err) {                                                 \
+          return detail::set_memory(e.settings().FIELD, v, LO, HI, err);                                      \
+        }                                                                                                     \
+  }
+#define MR_CFG_BOOL(NAME, FIELD)                                                                              \
+  ConfigSpec {                                                                                                \
+    NAME, {}, ConfigFlag::none,                                                                               \
+        [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().FIELD ? "yes" : "no"); },           \
+        [](Engine& e, std::string_view v, ConfigError& err) { return detail::set_bool(e.settings().FIELD, v, err); } \
+  }
+#define MR_CFG_STRING(NAME, FLAG, FIELD)                                                                      \
+  ConfigSpec {                                                                                                \
+    NAME, {}, FLAG, [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().FIELD.view()); },      \
+        [](Engine& e, std::string_view v, ConfigError& err) { return detail::set_string(e.settings().FIELD, v, err); } \
+  }
+
+MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
+  static const ConfigSpec kConfigs[] = {
+      ConfigSpec{"requirepass", {}, ConfigFlag::sensitive,
+                 [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().requirepass.view()); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   if (!detail::set_string(e.settings().requirepass, v, err)) return false;
+                   e.settings().requirepass_set = !v.empty();
+                   return true;
+                 }},
+      MR_CFG_INT("maxclients", {}, maxclients, 1, 1000000),
+      MR_CFG_INT("timeout", {}, timeout, 0, INT32_MAX),
+      MR_CFG_MEMORY("maxmemory", maxmemory, 0, UINT64_MAX / 2),
+      ConfigSpec{"maxmemory-policy", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) {
+                   detail::put_text(o, detail::kPolicyNames[static_cast<int>(e.settings().maxmemory_policy)]);
+                 },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_policy(e.settings().maxmemory_policy, v, err);
+                 }},
+      MR_CFG_INT("maxmemory-samples", {}, maxmemory_samples, 1, 64),
+      MR_CFG_INT("lfu-log-factor", {}, lfu_log_factor, 0, INT32_MAX),
+      MR_CFG_INT("lfu-decay-time", {}, lfu_decay_time, 0, INT32_MAX),
+      MR_CFG_MEMORY("proto-max-bulk-len", proto_max_bulk_len, 1024 * 1024, INT64_MAX),
+      MR_CFG_MEMORY("proto-max-multibulk-len", proto_max_multibulk_len, 1, 2147483647),
+      MR_CFG_MEMORY("client-query-buffer-limit", client_query_buffer_limit, 1024 * 1024, INT64_MAX),
+      ConfigSpec{"client-output-buffer-limit", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::get_output_limits(e.settings(), o); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_output_limits(e.settings(), v, err);
+                 }},
+      MR_CFG_INT("hz", {}, hz, 1, 500),
+      MR_CFG_INT("active-expire-effort", {}, active_expire_effort, 1, 10),
+      MR_CFG_INT("hash-max-listpack-entries", "hash-max-ziplist-entries", hash_max_listpack_entries, 0, INT64_MAX),
+      MR_CFG_INT("hash-max-listpack-value", "hash-max-ziplist-value", hash_max_listpack_value, 0, INT64_MAX),
+      MR_CFG_INT("set-max-intset-entries", {}, set_max_intset_entries, 0, INT64_MAX),
+      MR_CFG_INT("zset-max-listpack-entries", "zset-max-ziplist-entries", zset_max_listpack_entries, 0, INT64_MAX),
+      MR_CFG_INT("zset-max-listpack-value", "zset-max-ziplist-value", zset_max_listpack_value, 0, INT64_MAX),
+      MR_CFG_INT("list-max-listpack-size", "list-max-ziplist-size", list_max_listpack_size, INT32_MIN, INT32_MAX),
+      MR_CFG_INT("list-compress-depth", {}, list_compress_depth, 0, INT32_MAX),
+      MR_CFG_IMMUTABLE_INT("port", port),
+      MR_CFG_STRING("bind", ConfigFlag::immutable, bind),
+      MR_CFG_STRING("unixsocket", ConfigFlag::immutable, unixsocket),
+      MR_CFG_IMMUTABLE_INT("unixsocketperm", unixsocketperm),
+      MR_CFG_IMMUTABLE_INT("tcp-backlog", tcp_backlog),
+      MR_CFG_INT("tcp-keepalive", {}, tcp_keepalive, 0, INT32_MAX),
+      MR_CFG_STRING("dir", ConfigFlag::immutable, dir),
+      MR_CFG_STRING("logfile", ConfigFlag::immutable, logfile),
+      MR_CFG_IMMUTABLE_INT("databases", databases),
+      ConfigSpec{"save", {}, ConfigFlag::none, [](const Engine&, Buffer&) {},
+                 [](Engine&, std::string_view v, ConfigError& err) { return detail::set_only(v, "", err); }},
+      ConfigSpec{"appendonly", {}, ConfigFlag::none, [](const Engine&, Buffer& o) { detail::put_text(o, "no"); },
+                 [](Engine&, std::string_view v, ConfigError& err) { return detail::set_only(v, "no", err); }},
+  };
+  count = sizeof kConfigs / sizeof kConfigs[0];
+  return kConfigs;
+}
+
+#undef MR_CFG_INT
+#undef MR_CFG_IMMUTABLE_INT
+#undef MR_CFG_MEMORY
+#undef MR_CFG_BOOL
+#undef MR_CFG_STRING
+
+MICROREDIS_INLINE const ConfigSpec* find_config(std::string_view name) {
+  std::size_t n = 0;
+  const ConfigSpec* specs = config_specs(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (iequals(specs[i].name, name) || (!specs[i].alias.empty() && iequals(specs[i].alias, name))) return &specs[i];
+  }
+  return nullptr;
+}
+
+}  // namespace microredis

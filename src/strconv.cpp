@@ -1,0 +1,153 @@
+#include "microredis/util/strconv.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+namespace microredis {
+
+MICROREDIS_INLINE bool parse_uint64(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() > 1 && s[0] == '0') return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
+}
+
+MICROREDIS_INLINE bool parse_int64(std::string_view s, std::int64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() == 1 && s[0] == '0') {
+    out = 0;
+    return true;
+  }
+  bool negative = s[0] == '-';
+  std::string_view digits = negative ? s.substr(1) : s;
+  // "-0", "01" and "" are rejected: the first digit must be 1-9.
+  if (digits.empty() || digits[0] < '1' || digits[0] > '9') return false;
+  std::uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  constexpr std::uint64_t kMaxPositive = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (negative) {
+    if (v > kMaxPositive + 1) return false;
+    out = v == kMaxPositive + 1 ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(v);
+  } else {
+    if (v > kMaxPositive) return false;
+    out = static_cast<std::int64_t>(v);
+  }
+  return true;
+}
+
+namespace detail {
+// strtod/strtold need a NUL-terminated copy; inputs longer than this are not numbers we accept.
+constexpr std::size_t kMaxFloatInput = 512;
+
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+}  // namespace detail
+
+MICROREDIS_INLINE bool parse_double(std::string_view s, double& out) {
+  char buf[detail::kMaxFloatInput];
+  if (s.empty() || s.size() >= sizeof(buf) || detail::is_space(s[0])) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(buf, &end);
+  if (static_cast<std::size_t>(end - buf) != s.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0.0)) return false;
+  if (std::isnan(v)) return false;
+  out = v;
+  return true;
+}
+
+MICROREDIS_INLINE bool parse_long_double(std::string_view s, long double& out) {
+  char buf[detail::kMaxFloatInput];
+  if (s.empty() || s.size() >= sizeof(buf) || detail::is_space(s[0])) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(buf, &end);
+  if (static_cast<std::size_t>(end - buf) != s.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L)) return false;
+  if (errno == EINVAL || std::isnan(v)) return false;
+  out = v;
+  return true;
+}
+
+MICROREDIS_INLINE std::size_t format_uint64(char* buf, std::uint64_t v) {
+  char tmp[kLongLongChars];
+  std::size_t n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  return n;
+}
+
+MICROREDIS_INLINE std::size_t format_int64(char* buf, std::int64_t v) {
+  if (v < 0) {
+    buf[0] = '-';
+    // Negate in unsigned arithmetic so INT64_MIN is well-defined.
+    return 1 + format_uint64(buf + 1, ~static_cast<std::uint64_t>(v) + 1);
+  }
+  return format_uint64(buf, static_cast<std::uint64_t>(v));
+}
+
+MICROREDIS_INLINE std::size_t format_double(char* buf, std::size_t cap, double v) {
+  int n;
+  if (std::isnan(v)) {
+    n = std::snprintf(buf, cap, "nan");
+  } else if (std::isinf(v)) {
+    n = std::snprintf(buf, cap, v < 0 ? "-inf" : "inf");
+  } else if (v == 0) {
+    n = std::snprintf(buf, cap, std::signbit(v) ? "-0" : "0");
+  } else {
+    // Integral values in the range where double -> int64 is exact print as integers.
+    constexpr double kLimit = static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2);
+    if (v >= -kLimit && v <= kLimit) {
+      auto i = static_cast<std::int64_t>(v);
+      if (static_cast<double>(i) == v) return format_int64(buf, i);
+    }
+    n = std::snprintf(buf, cap, "%.17g", v);
+  }
+  return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+MICROREDIS_INLINE std::size_t format_long_double_human(char* buf, std::size_t cap, long double v) {
+  if (std::isinf(v)) {
+    const char* t = v > 0 ? "inf" : "-inf";
+    std::size_t n = std::strlen(t);
+    std::memcpy(buf, t, n + 1);
+    return n;
+  }
+  int r = std::snprintf(buf, cap, "%.17Lf", v);
+  if (r < 0 || static_cast<std::size_t>(r) + 1 > cap) return 0;
+  auto n = static_cast<std::size_t>(r);
+  if (std::memchr(buf, '.', n) != nullptr) {
+    while (buf[n - 1] == '0') --n;
+    if (buf[n - 1] == '.') --n;
+  }
+  if (n == 2 && buf[0] == '-' && buf[1] == '0') {
+    buf[0] = '0';
+    n = 1;
+  }
+  buf[n] = '\0';
+  return n;
+}
+
+}  // namespace microredis
