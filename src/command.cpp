@@ -2,11 +2,28 @@
 
 #include "microredis/engine.hpp"
 
+#include <cstring>
+
 namespace microredis {
 
 MICROREDIS_INLINE std::int64_t Context::now_ms() const { return engine.now_ms(); }
 MICROREDIS_INLINE std::int64_t Context::now_us() const { return engine.now_us(); }
 MICROREDIS_INLINE Memory& Context::mem() const { return engine.memory(); }
+
+MICROREDIS_INLINE void Context::reply_help(std::initializer_list<std::string_view> lines) const {
+  char header[96];
+  std::size_t n = 0;
+  std::string_view name = argv[0].substr(0, 32);
+  for (char ch : name) header[n++] = ascii_upper(ch);
+  constexpr std::string_view tail = " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:";
+  std::memcpy(header + n, tail.data(), tail.size());
+  n += tail.size();
+  out.array(lines.size() + 3);
+  out.simple({header, n});
+  for (std::string_view line : lines) out.simple(line);
+  out.simple("HELP");
+  out.simple("    Prints this help.");
+}
 
 MICROREDIS_INLINE Entry* Context::read_key(std::string_view key) const {
   Entry* e = db.lookup(key);

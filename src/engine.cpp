@@ -312,6 +312,11 @@ MICROREDIS_INLINE void Engine::key_modified(Db&, std::string_view) {
   ++dirty_;
 }
 
+MICROREDIS_INLINE void Engine::databases_changed(int, std::uint64_t keys) {
+  // WATCH invalidation of whole databases hangs off this point (events issue).
+  dirty_ += keys;
+}
+
 MICROREDIS_INLINE void Engine::keyspace_event(Db&, NotifyClass, std::string_view, std::string_view) {
   // Published over pub/sub once notify-keyspace-events exists (events issue); nothing listens yet.
 }

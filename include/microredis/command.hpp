@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "memory.hpp"
@@ -100,7 +101,7 @@ struct CommandSpec {
   std::int8_t first_key;  // 0: no keys
   std::int8_t last_key;   // negative: counted from the end (-1 = last argument)
   std::int8_t key_step;
-  CommandHandler handler;
+  CommandHandler handler;  // nullptr for a container: dispatch always resolves its subcommand
   std::string_view group;       // "string", "generic", "server", "connection", ...
   std::string_view summary;
   std::string_view since;
@@ -181,6 +182,10 @@ struct Context {
   std::int64_t now_ms() const;
   std::int64_t now_us() const;
   Memory& mem() const;
+
+  // The reply of a container's HELP subcommand: a header naming the command, the given lines, and
+  // the HELP line itself, all as simple strings (Redis's addReplyHelp).
+  void reply_help(std::initializer_list<std::string_view> lines) const;
 
   // The live entry for key, for a command that reads it: counts keyspace hits and misses.
   Entry* read_key(std::string_view key) const;

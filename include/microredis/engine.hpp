@@ -129,6 +129,8 @@ class Engine final : private KeyspaceObserver {
   // --- keyspace changes (called by commands through Context) ---
   void key_modified(Db& db, std::string_view key);
   void keyspace_event(Db& db, NotifyClass cls, std::string_view event, std::string_view key);
+  // FLUSHDB / FLUSHALL / SWAPDB: every key of db_index (-1: of all databases) changed at once.
+  void databases_changed(int db_index, std::uint64_t keys);
   // Writes since start (Redis's server.dirty; INFO rdb_changes_since_last_save).
   std::uint64_t dirty() const { return dirty_; }
   void add_dirty(std::uint64_t n) { dirty_ += n; }

@@ -1,8 +1,125 @@
+// CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the settings table (settings.hpp).
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/util/glob.hpp"
 
 namespace microredis {
+namespace config_cmds {
 
-MICROREDIS_INLINE bool register_config_commands(CommandTable&) { return true; }
+inline bool has_glob(std::string_view s) { return s.find_first_of("[*?") != std::string_view::npos; }
+
+inline void config_get(Context& c) {
+  std::size_t count = 0;
+  const ConfigSpec* specs = config_specs(count);
+  // Mark matches first so that a setting matched by several patterns is listed once.
+  bool matched[128] = {};
+  std::size_t n = 0;
+  for (std::size_t a = 2; a < c.argc; ++a) {
+    std::string_view pattern = c.arg(a);
+    for (std::size_t i = 0; i < count && i < 128; ++i) {
+      if (matched[i]) continue;
+      bool hit = has_glob(pattern) ? glob_match(pattern, specs[i].name, true)
+                                   : (iequals(pattern, specs[i].name) || (!specs[i].alias.empty() && iequals(pattern, specs[i].alias)));
+      if (hit) {
+        matched[i] = true;
+        ++n;
+      }
+    }
+  }
+  Buffer value(c.mem());
+  c.out.map(n);
+  for (std::size_t i = 0; i < count && i < 128; ++i) {
+    if (!matched[i]) continue;
+    value.clear();
+    specs[i].get(c.engine, value);
+    c.out.bulk(specs[i].name);
+    c.out.bulk(value.view());
+  }
+}
+
+inline void config_set(Context& c) {
+  // CONFIG SET name value [name value ...]: all or nothing.
+  if (c.argc % 2 != 0) return c.out.error(Status::syntax);
+  constexpr std::size_t kMaxPairs = 64;
+  const std::size_t pairs = (c.argc - 2) / 2;
+  if (pairs > kMaxPairs) return c.out.error(Status::syntax);
+  const ConfigSpec* found[kMaxPairs];
+  for (std::size_t i = 0; i < pairs; ++i) {
+    std::string_view name = c.arg(2 + i * 2);
+    found[i] = find_config(name);
+    if (found[i] == nullptr) return c.out.error(Status::config_unknown_parameter, name);
+  }
+  for (std::size_t i = 0; i < pairs; ++i) {
+    std::string_view name = c.arg(2 + i * 2);
+    if (found[i]->flag == ConfigFlag::immutable) return c.out.error(Status::config_immutable, name);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (found[j] == found[i]) return c.out.error(Status::config_duplicate_parameter, name);
+    }
+  }
+  // Keep the old values to roll back if a later value is refused.
+  Buffer old_values(c.mem());
+  std::size_t offsets[kMaxPairs + 1];
+  for (std::size_t i = 0; i < pairs; ++i) {
+    offsets[i] = old_values.size();
+    found[i]->get(c.engine, old_values);
+  }
+  offsets[pairs] = old_values.size();
+  for (std::size_t i = 0; i < pairs; ++i) {
+    ConfigError err;
+    if (!found[i]->set(c.engine, c.arg(3 + i * 2), err)) {
+      for (std::size_t j = 0; j < i; ++j) {
+        ConfigError ignored;
+        (void)found[j]->set(c.engine, old_values.view().substr(offsets[j], offsets[j + 1] - offsets[j]), ignored);
+      }
+      return c.out.error(Status::config_set_failed, found[i]->name, err.view());
+    }
+  }
+  c.engine.apply_settings();
+  c.out.ok();
+}
+
+inline void config_resetstat(Context& c) {
+  c.engine.reset_stats();
+  c.out.ok();
+}
+
+inline void config_rewrite(Context& c) {
+  // The engine has no configuration file; an adapter that loads one owns rewriting it.
+  c.out.error_text("ERR The server is running without a config file");
+}
+
+inline void config_help(Context& c) {
+  c.reply_help({"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+                "    Reset statistics reported by the INFO command.", "REWRITE",
+                "    Rewrite the configuration file."});
+}
+
+
+
+const CommandSpec kConfigSubcommands[] = {
+    {"config|get", -3, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, config_get, "server",
+     "Returns the effective values of configuration parameters.", "2.0.0",
+     "O(N) when N is the number of configuration parameters provided", "parameter [parameter ...]"},
+    {"config|set", -4, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, config_set, "server",
+     "Sets configuration parameters in-flight.", "2.0.0",
+     "O(N) when N is the number of configuration parameters provided", "parameter value [parameter value ...]",
+     kAclDangerous},
+    {"config|resetstat", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, config_resetstat, "server",
+     "Resets the server's statistics.", "2.0.0", "O(1)", "", kAclDangerous},
+    {"config|rewrite", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, config_rewrite, "server",
+     "Persists the effective configuration to file.", "2.8.0", "O(1)", "", kAclDangerous},
+    {"config|help", 2, kLoading | kStale, 0, 0, 0, config_help, "server", "Returns helpful text about the different subcommands.",
+     "5.0.0", "O(1)", ""},
+};
+
+const CommandSpec kCommands[] = {
+    {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.", "2.0.0",
+     "Depends on subcommand.", "", 0, kConfigSubcommands, sizeof kConfigSubcommands / sizeof kConfigSubcommands[0]},
+};
+
+}  // namespace config_cmds
+
+MICROREDIS_INLINE bool register_config_commands(CommandTable& table) { return table.add(config_cmds::kCommands); }
 
 }  // namespace microredis
