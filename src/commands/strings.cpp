@@ -8,8 +8,11 @@
 //
 // Layout: small operations on values first (Ops: touch data, return a result), then the command
 // handlers (parse, call, reply, notify), then the command table.
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "microredis/commands.hpp"
@@ -80,6 +83,28 @@ inline bool integer_of(const Entry* e, std::int64_t& v) {
   }
   IntText buf;
   return parse_int64(string_of(*e, buf), v);
+}
+
+// Redis's string2ld for INCRBYFLOAT: parse_long_double's rules, but up to Redis's
+// MAX_LONG_DOUBLE_CHARS (5 KiB) of input. parse_long_double stops at 511 bytes, which would refuse
+// values INCRBYFLOAT itself writes (1e600 prints as 601 digits); the longer inputs get the same
+// checks here on a bigger buffer.
+inline bool parse_incr_float(std::string_view s, long double& out) {
+  constexpr std::size_t kRedisMaxLongDoubleChars = 5 * 1024;
+  if (s.size() < 512) return parse_long_double(s, out);
+  if (s.size() >= kRedisMaxLongDoubleChars) return false;
+  char buf[kRedisMaxLongDoubleChars];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  if (std::isspace(static_cast<unsigned char>(buf[0])) != 0) return false;
+  char* end = nullptr;
+  errno = 0;
+  const long double v = std::strtold(buf, &end);
+  if (static_cast<std::size_t>(end - buf) != s.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L)) return false;
+  if (errno == EINVAL || std::isnan(v)) return false;
+  out = v;
+  return true;
 }
 
 // INCRBY on the value of key. Status::ok with the new value in result.
@@ -420,11 +445,11 @@ inline void incrbyfloat(Context& c) {
       value = static_cast<long double>(e->int_value());
     } else {
       IntText buf;
-      if (!parse_long_double(string_of(*e, buf), value)) return c.out.error(Status::not_float);
+      if (!parse_incr_float(string_of(*e, buf), value)) return c.out.error(Status::not_float);
     }
   }
   long double incr = 0;
-  if (!parse_long_double(c.arg(2), incr)) return c.out.error(Status::not_float);
+  if (!parse_incr_float(c.arg(2), incr)) return c.out.error(Status::not_float);
   value += incr;
   if (std::isnan(value) || std::isinf(value)) return c.out.error(Status::incr_nan);
 
