@@ -829,6 +829,51 @@ TEST_SUITE("strings") {
     CHECK(allocations({"APPEND", "raw", "y"}) == 0);                 // then has room
   }
 
+  TEST_CASE("no memory is left behind") {
+    Harness h;
+    h.engine.db(0).reserve(64);
+    // Warm up the session's buffers with bigger requests and replies than the loop's.
+    const std::string warm(20000, 'w');
+    CHECK(h.run({"SET", "warm", warm}) == ok());
+    CHECK(h.run({"GETDEL", "warm"}) == bulk(warm));
+    // The table may resize along the way; only what the values hold matters here.
+    auto used = [&] { return h.engine.memory().used() - h.engine.db(0).table_overhead(); };
+    const std::size_t baseline = used();
+    const std::string big(5000, 'b');
+    for (std::string_view key : {"k", "l"}) {
+      REQUIRE(h.run({"SET", key, big}) == ok());
+      REQUIRE(h.run({"SET", key, "small"}) == ok());
+      REQUIRE(h.run({"APPEND", key, big}).type == Reply::Type::integer);
+      REQUIRE(h.run({"SETRANGE", key, "9000", "x"}) == integer(9001));
+      REQUIRE(h.run({"SET", key, "12", "EX", "100"}) == ok());
+      REQUIRE(h.run({"APPEND", key, "3"}) == integer(3));
+      REQUIRE(h.run({"INCR", key}) == integer(124));
+      REQUIRE(h.run({"INCRBYFLOAT", key, "1e100"}).type == Reply::Type::bulk);
+      REQUIRE(h.run({"GETEX", key, "PERSIST"}).type == Reply::Type::bulk);
+      REQUIRE(h.run({"GETSET", key, big}).type == Reply::Type::bulk);
+      REQUIRE(h.run({"LCS", key, key, "LEN"}) == integer(5000));
+    }
+    CHECK(h.run({"GETDEL", "k"}).type == Reply::Type::bulk);
+    CHECK(h.run({"GETEX", "l", "PXAT", "1"}).type == Reply::Type::bulk);
+    CHECK(h.engine.db(0).size() == 0);
+    CHECK(used() == baseline);
+  }
+
+  TEST_CASE("overwriting keeps the LFU counter under an LFU policy") {
+    Harness h;
+    h.engine.keyspace().lfu = true;
+    CHECK(h.run({"SET", "k", "v"}) == ok());
+    microredis::Entry* e = h.engine.db(0).find_raw("k");
+    REQUIRE(e != nullptr);
+    e->set_lru((e->lru() & ~0xffu) | 200u);  // a hot key
+    CHECK(h.run({"SET", "k", "w"}) == ok());
+    CHECK((entry(h, "k")->lru() & 0xffu) >= 200u);
+    CHECK(h.run({"MSET", "k", "x"}) == ok());
+    CHECK((entry(h, "k")->lru() & 0xffu) >= 200u);
+    CHECK(h.run({"SET", "fresh", "v"}) == ok());
+    CHECK((entry(h, "fresh")->lru() & 0xffu) == 5u);  // LFU_INIT_VAL for a new key
+  }
+
   TEST_CASE("out of memory leaves the value and sends one error") {
     FailingAllocator alloc;
     microredis::ManualClock clock;
