@@ -74,6 +74,9 @@ namespace microredis {
   X(lcs_too_long, "ERR String too long for LCS")                                                   \
   X(lcs_oom, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")       \
   X(getex_persist_options, "ERR syntax error")                                                     \
+  X(lcs_wrong_type, "ERR The specified keys must contain string values")                          \
+  X(lcs_len_and_idx, "ERR If you want both the length and indexes, please just use IDX.")          \
+  X(lcs_alloc_failed, "ERR Insufficient memory, failed allocating transient memory for LCS")       \
   /* client and server */                                                                          \
   X(no_such_client, "ERR No such client")                                                          \
   X(unknown_client_type, "ERR Unknown client type '{}'")                                           \
