@@ -464,7 +464,10 @@ int main(int argc, char** argv) {
 
   log_line('*', "Running mode=standalone, port=%d.", server->tcp_port());
   for (const std::string& e : server->endpoints()) log_line('*', "Listening on %s", e.c_str());
-  log_line('*', "Ready to accept connections");
+  if (server->tcp_port() != 0) log_line('*', "Ready to accept connections");
+  if (!options.unixsocket.empty()) {
+    log_line('*', "The server is now ready to accept connections at %s", options.unixsocket.c_str());
+  }
   server->run();
 
   log_line('#', "Received %s scheduling shutdown...", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
