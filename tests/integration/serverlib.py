@@ -8,6 +8,7 @@ MICROREDIS_TEST_PORTS ("7500-7549") when set, else one the kernel hands out.
 import os
 import random
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +18,15 @@ import time
 import unittest
 
 SKIP = 77  # ctest's SKIP_RETURN_CODE for the tests
+
+
+def _die_with_parent():
+    """In the child: be killed when the test process dies (a ctest timeout must not leak servers)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort, Linux only
+        pass
 
 
 def server_command():
@@ -94,7 +104,7 @@ class Server:
             self.port = port
             log = open(self.log_path, "wb")
             self.proc = subprocess.Popen(self.command(port), stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.dir, preexec_fn=self.preexec_fn)
+                                         stdin=subprocess.DEVNULL, cwd=self.dir, preexec_fn=self._preexec)
             log.close()
             deadline = time.monotonic() + ready_timeout
             while time.monotonic() < deadline:
@@ -109,6 +119,11 @@ class Server:
             if "in use" not in self.log():  # anything but a lost race for the port is fatal
                 raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.log()))
         raise RuntimeError("no free port to start the server on")
+
+    def _preexec(self):
+        _die_with_parent()
+        if self.preexec_fn:
+            self.preexec_fn()
 
     def log(self):
         try:
@@ -131,12 +146,20 @@ class Server:
         return self.proc.returncode
 
     def kill(self):
+        """Ends the process if it still runs and removes its directory."""
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def connect(self, timeout=5.0):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+
+    def start_for_module(self):
+        """start(), stopping the server when the module's tests end (even if setUpModule fails)."""
+        unittest.addModuleCleanup(self.kill)
+        unittest.addModuleCleanup(self.stop)
+        return self.start()
 
     def __enter__(self):
         return self.start()

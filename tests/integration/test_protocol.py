@@ -16,13 +16,7 @@ server = None
 
 def setUpModule():
     global server
-    server = serverlib.Server().start()
-
-
-def tearDownModule():
-    if server:
-        server.stop()
-        server.kill()
+    server = serverlib.Server().start_for_module()
 
 
 def roundtrip(sock, payload):
@@ -201,7 +195,9 @@ class Hygiene(unittest.TestCase):
                 self.assertEqual(roundtrip(c, command("PING")), b"+PONG\r\n")
 
     def test_sigterm_with_clients_and_unix_socket(self):
-        srv = serverlib.Server(unixsocket=True).start()
+        srv = serverlib.Server(unixsocket=True)
+        self.addCleanup(srv.kill)
+        srv.start()
         clients = [srv.connect() for _ in range(5)]
         u = socket.socket(socket.AF_UNIX)
         u.settimeout(5)
@@ -215,7 +211,9 @@ class Hygiene(unittest.TestCase):
             c.close()
 
     def test_sigint(self):
-        srv = serverlib.Server().start()
+        srv = serverlib.Server()
+        self.addCleanup(srv.kill)
+        srv.start()
         self.assertEqual(srv.stop(signal.SIGINT), 0)
 
 

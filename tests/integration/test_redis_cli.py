@@ -17,13 +17,7 @@ server = None
 def setUpModule():
     global server
     if REDIS_CLI:
-        server = serverlib.Server(unixsocket=True).start()
-
-
-def tearDownModule():
-    if server:
-        server.stop()
-        server.kill()
+        server = serverlib.Server(unixsocket=True).start_for_module()
 
 
 def cli(*args, stdin=None, timeout=30):

@@ -23,15 +23,8 @@ def setUpModule():
     global server, secured
     if redis is None:
         return
-    server = serverlib.Server(unixsocket=True).start()
-    secured = serverlib.Server("--requirepass", "s3cret").start()
-
-
-def tearDownModule():
-    for s in (server, secured):
-        if s:
-            s.stop()
-            s.kill()
+    server = serverlib.Server(unixsocket=True).start_for_module()
+    secured = serverlib.Server("--requirepass", "s3cret").start_for_module()
 
 
 def resp3_supported():
@@ -166,7 +159,9 @@ class RedisPyAuth(unittest.TestCase):
         r.connection_pool.disconnect()
 
     def test_server_gone_is_connection_error(self):
-        s = serverlib.Server().start()
+        s = serverlib.Server()
+        self.addCleanup(s.kill)
+        s.start()
         r = redis.Redis(host="127.0.0.1", port=s.port, socket_timeout=5)
         self.assertTrue(r.ping())
         self.assertEqual(s.stop(), 0)

@@ -1,5 +1,6 @@
 """The server program: redis.conf files, command-line settings, refusals, --version and --help."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ def config_get(sock, name):
 class ConfigFile(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="microredis-conf-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
 
     def write(self, name, text):
         path = os.path.join(self.dir, name)
