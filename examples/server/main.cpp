@@ -461,6 +461,7 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);  // as redis-server: a closed terminal does not stop the server
 
   log_line('*', "Running mode=standalone, port=%d.", server->tcp_port());
   for (const std::string& e : server->endpoints()) log_line('*', "Listening on %s", e.c_str());

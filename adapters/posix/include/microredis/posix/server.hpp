@@ -23,6 +23,7 @@
 //                 close it, instead of leaving it in the backlog where level-triggered epoll would
 //                 spin on it. If even that fails the listeners pause for 100 ms.
 //
+// One Server per Engine: the server is the engine's output listener.
 // Threading: the engine is not thread-safe, so run()/run_once() and every engine call belong to one
 // thread. stop() alone may be called from a signal handler or another thread.
 #pragma once
