@@ -374,6 +374,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
     stats_.ops_sample_commands = stats_.commands_processed;
     stats_.ops_sample_time_us = now;
   }
+  next_deadline_us_ = next;
   return next;
 }
 

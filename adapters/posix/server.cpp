@@ -286,6 +286,7 @@ struct Server::Impl {
     ++active;
     s->set_user_data(c);
     s->set_unix_socket(is_unix);
+    s->set_fd(fd);
     if (is_unix) {
       std::string addr = unix_path + ":0";
       s->set_peer(addr, addr);
@@ -359,6 +360,7 @@ struct Server::Impl {
     const std::int64_t now_us = engine.clock().now_us();
     // A deadline more than a second ahead (hz >= 1) means the wall clock went back: tick now.
     if (now_us >= next_tick_us || next_tick_us - now_us > 1'000'000) next_tick_us = engine.tick();
+    next_tick_us = engine.next_deadline_us();
     flush_dirty();
     const std::int64_t now_ms = monotonic_ms();
     std::size_t kept = 0;

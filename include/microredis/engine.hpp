@@ -92,6 +92,12 @@ class Engine final : private KeyspaceObserver {
   // Active expiry, blocked-session timeouts, idle timeouts, statistics. Returns the absolute time
   // (microseconds on the engine clock) by which tick() wants to run again.
   std::int64_t tick();
+  // The earliest time tick() wants to run: what the last tick() returned, lowered by deadlines set
+  // since (a session blocking with a timeout). Adapters arm their timer with it after every event.
+  std::int64_t next_deadline_us() const { return next_deadline_us_; }
+  void note_deadline(std::int64_t us) {
+    if (us < next_deadline_us_) next_deadline_us_ = us;
+  }
   // The time snapshot of the running command (ms and us on the engine clock).
   std::int64_t now_ms() const { return shared_.now_ms; }
   std::int64_t now_us() const { return now_us_; }
@@ -171,6 +177,7 @@ class Engine final : private KeyspaceObserver {
   std::int64_t start_us_ = 0;
   std::size_t expire_db_cursor_ = 0;
   std::uint64_t dirty_ = 0;
+  std::int64_t next_deadline_us_ = 0;
 };
 
 // Registers every built-in command family into a table (the engine does this on construction).

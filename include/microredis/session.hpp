@@ -76,6 +76,9 @@ class Session {
   // Application data for the adapter (its connection object).
   void* user_data() const { return user_data_; }
   void set_user_data(void* p) { user_data_ = p; }
+  // The transport's descriptor for CLIENT LIST's fd= field (-1: none, as Redis's fake clients).
+  void set_fd(int fd) { fd_ = fd; }
+  int fd() const { return fd_; }
   // Unix socket connections show as "unix" in CLIENT LIST and skip some address fields.
   void set_unix_socket(bool v) { unix_socket_ = v; }
   bool unix_socket() const { return unix_socket_; }
@@ -148,6 +151,7 @@ class Session {
   Buffer lib_name_;
   Buffer lib_ver_;
   void* user_data_ = nullptr;
+  int fd_ = -1;
   int db_ = 0;
   bool authenticated_ = false;
   bool close_after_reply_ = false;

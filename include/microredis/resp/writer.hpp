@@ -120,6 +120,7 @@ class Writer {
   }
   // Callers reserve first.
   void put(const char* p, std::size_t n) {
+    if (n == 0) return;  // p may be null for an empty value
     std::memcpy(out_->data() + out_->size(), p, n);
     (void)out_->resize(out_->size() + n);
   }
