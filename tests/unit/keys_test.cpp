@@ -1,5 +1,6 @@
 // Generic key commands. Keys are created through the keyspace API (the string commands live in
 // another family), with the values and encodings SET would give them.
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -50,6 +51,34 @@ std::vector<std::string> scan_all(Harness& h, std::vector<std::string> options =
 }
 
 Reply raw_keys(Harness& h, std::string_view pattern) { return h.run({"KEYS", pattern}); }
+
+// An allocator that fails every allocation once `fail_after` more have succeeded (nghttp2's
+// failmalloc idea): every failure point of a command is visited in turn.
+struct FailingAllocator {
+  long fail_after = -1;  // -1: never fail
+  static void* allocate(void* ctx, std::size_t size, std::size_t) {
+    auto* f = static_cast<FailingAllocator*>(ctx);
+    if (f->fail_after == 0) return nullptr;
+    if (f->fail_after > 0) --f->fail_after;
+    return std::malloc(size);
+  }
+  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
+  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
+    auto* f = static_cast<FailingAllocator*>(ctx);
+    if (f->fail_after == 0) return nullptr;
+    if (f->fail_after > 0) --f->fail_after;
+    return std::realloc(p, n);
+  }
+};
+
+// volatile_count agrees with the entries of every database.
+void check_volatile_counts(microredis::Engine& e) {
+  for (int i = 0; i < e.db_count(); ++i) {
+    std::size_t with_ttl = 0;
+    e.db(i).for_each([&](const Entry& en) { with_ttl += en.has_expire() ? 1 : 0; });
+    CHECK(e.db(i).volatile_count() == with_ttl);
+  }
+}
 
 }  // namespace
 
@@ -682,6 +711,76 @@ TEST_SUITE("keys") {
     CHECK(h.run({"OBJECT", "ENCODING", "a", "b"}) ==
           error("ERR wrong number of arguments for 'object|encoding' command"));
     CHECK(h.run({"OBJECT"}) == error("ERR wrong number of arguments for 'object' command"));
+  }
+
+  // Every allocation a write command makes may fail: the command then answers OOM and leaves the
+  // keyspace as it was (no lost key, no leak, counts intact).
+  TEST_CASE("out of memory at every allocation of RENAME COPY MOVE EXPIRE PERSIST") {
+    const std::vector<std::vector<std::string>> commands = {
+        {"RENAME", "a", "b"},           {"RENAME", "a", "fresh"},    {"RENAMENX", "a", "fresh"},
+        {"COPY", "a", "d"},             {"COPY", "a", "b", "REPLACE"}, {"COPY", "a", "b", "DB", "3", "REPLACE"},
+        {"MOVE", "a", "1"},             {"EXPIRE", "n", "100"},      {"PERSIST", "a"},
+        {"PEXPIRE", "a", "5000"},       {"SWAPDB", "0", "1"},
+    };
+    for (const auto& cmd : commands) {
+      int out_of_memory = 0;
+      for (long fail_after = 0; fail_after < 12; ++fail_after) {
+        CAPTURE(cmd[0]);
+        CAPTURE(fail_after);
+        FailingAllocator fa;
+        microredis::ManualClock clock;
+        microredis::EngineOptions o;
+        o.clock = &clock;
+        o.seed = 3;
+        o.allocator = {&FailingAllocator::allocate, &FailingAllocator::deallocate, &FailingAllocator::reallocate,
+                       &fa};
+        microredis::Engine engine(o);
+        Db& db = engine.db(0);
+        // The session's output buffer keeps its capacity: grow it once for every reply to come.
+        (void)engine.execute({"ECHO", std::string(300, 'x')});
+        std::size_t baseline = engine.memory().used();
+        Entry::Layout l;
+        // Enough keys that the table has chained buckets and rehashes under way.
+        for (int i = 0; i < 300; ++i) {
+          std::string value = "v" + std::to_string(i);  // the layout views it until put() copies it
+          REQUIRE(microredis::make_string(engine.memory(), value, l));
+          REQUIRE(db.put("k" + std::to_string(i), l, i % 3 ? -1 : clock.now_ms() + 100'000) != nullptr);
+        }
+        REQUIRE(microredis::make_string(engine.memory(), std::string(100, 'a'), l));
+        REQUIRE(db.put("a", l, clock.now_ms() + 50'000) != nullptr);
+        REQUIRE(microredis::make_string(engine.memory(), "bee", l));
+        REQUIRE(db.put("b", l, clock.now_ms() + 70'000) != nullptr);
+        REQUIRE(microredis::make_string(engine.memory(), "12", l));
+        REQUIRE(db.put("n", l, -1) != nullptr);
+        const std::size_t keys_before = db.size() + engine.db(1).size() + engine.db(3).size();
+
+        fa.fail_after = fail_after;
+        std::vector<std::string_view> argv(cmd.begin(), cmd.end());
+        Reply r = engine.execute(argv.data(), argv.size());
+        fa.fail_after = -1;
+
+        const std::size_t keys_after = db.size() + engine.db(1).size() + engine.db(3).size();
+        if (r.is_error()) {
+          ++out_of_memory;
+          CHECK(r == error(Status::oom));
+          CHECK(keys_after == keys_before);
+          CHECK(db.find_raw("a") != nullptr);
+        }
+        check_volatile_counts(engine);
+        // Values survive whatever happened.
+        Db& holder = cmd[0] == "SWAPDB" && !r.is_error() ? engine.db(1) : db;
+        for (int i = 0; i < 300; ++i) {
+          Entry* e = holder.find_raw("k" + std::to_string(i));
+          REQUIRE(e != nullptr);
+          microredis::IntText buf;
+          CHECK(microredis::string_of(*e, buf) == "v" + std::to_string(i));
+        }
+        (void)engine.execute({"FLUSHALL"});
+        CHECK(engine.memory().used() == baseline);
+      }
+      // The failure paths were taken (SWAPDB allocates nothing; PEXPIRE rewrites a TTL in place).
+      if (cmd[0] != "SWAPDB" && cmd[0] != "PEXPIRE") CHECK(out_of_memory > 0);
+    }
   }
 
   TEST_CASE("writes count towards the dirty counter") {
