@@ -99,6 +99,7 @@ class Db {
   // dbRandomKey), so it ends even when every key has expired.
   Entry* random_entry();
   // One SCAN step over hash space; see HashTable::scan. fn(const Entry&) must not change the db.
+  // Takes and returns positions: clients see them as scan_cursor_of_position() (table.hpp).
   template <class Fn>
   std::uint64_t scan(std::uint64_t cursor, Fn&& fn) const {
     return table_.scan(cursor, [&](void* e) { fn(*static_cast<const Entry*>(e)); });
