@@ -311,6 +311,10 @@ TEST_SUITE("keys") {
   // The hash-space cursor's promise: a key present from the first call to the last is returned,
   // exactly once, however much the table grows, shrinks or rehashes in between.
   TEST_CASE("SCAN guarantee while the table grows and shrinks") {
+    // With ticks, rehashes finish quickly; without, scans often run with two tables half moved.
+    bool with_ticks = true;
+    SUBCASE("with ticks") { with_ticks = true; }
+    SUBCASE("rehashing only on access") { with_ticks = false; }
     Harness h;
     std::mt19937 rng(7);
     Db& db = h.engine.db(0);
@@ -343,7 +347,7 @@ TEST_SUITE("keys") {
       }
       max_size = std::max(max_size, db.size());
       min_size = std::min(min_size, db.size());
-      h.engine.tick();  // moves rehashing along too
+      if (with_ticks) h.engine.tick();  // moves rehashing along too
       REQUIRE(calls < 100000);
     } while (cursor != "0");
     CHECK(max_size > 30000);
