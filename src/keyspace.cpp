@@ -19,6 +19,8 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
   out = e.layout();
   switch (e.type()) {
     case ValueType::string:
+      // A duplicate is its own object in Redis, never a shared integer.
+      out.private_int = e.encoding() == Encoding::int_;
       if (e.encoding() == Encoding::raw) {
         // The copy is sized to its content: spare capacity belongs to the original's APPENDs.
         auto* src = e.object<RawString>();

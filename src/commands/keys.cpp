@@ -312,8 +312,8 @@ inline void object_encoding(Context& c) {
 }
 
 // Redis stores the integers 0..9999 as shared objects whose refcount reads INT_MAX, unless an
-// LRU/LFU eviction policy with a maxmemory limit needs a private LRU field per value. Every other
-// value has one owner.
+// LRU/LFU eviction policy with a maxmemory limit needs a private LRU field per value, or the value
+// is a COPY's duplicate. Every other value has one owner.
 inline void object_refcount(Context& c) {
   Entry* e = object_lookup(c);
   if (e == nullptr) return c.out.null();
@@ -322,8 +322,8 @@ inline void object_refcount(Context& c) {
   const bool per_key_lru = p == EvictionPolicy::allkeys_lru || p == EvictionPolicy::volatile_lru ||
                            p == EvictionPolicy::allkeys_lfu || p == EvictionPolicy::volatile_lfu;
   const bool shared_ints = s.maxmemory == 0 || !per_key_lru;
-  if (shared_ints && e->type() == ValueType::string && e->encoding() == Encoding::int_ && e->int_value() >= 0 &&
-      e->int_value() < 10000) {
+  if (shared_ints && e->type() == ValueType::string && e->encoding() == Encoding::int_ && !e->private_int() &&
+      e->int_value() >= 0 && e->int_value() < 10000) {
     return c.out.integer(2147483647);
   }
   c.out.integer(1);

@@ -655,6 +655,18 @@ TEST_SUITE("keys") {
       h.engine.settings().maxmemory_policy = EvictionPolicy::volatile_ttl;
       CHECK(h.run({"OBJECT", "REFCOUNT", "i"}) == integer(2147483647));
     }
+    SUBCASE("a COPY of a shared integer is a private object, also after RENAME and a TTL change") {
+      CHECK(h.run({"COPY", "i", "i2"}) == integer(1));
+      CHECK(h.run({"OBJECT", "REFCOUNT", "i2"}) == integer(1));
+      CHECK(h.run({"OBJECT", "ENCODING", "i2"}) == bulk("int"));
+      CHECK(h.run({"RENAME", "i2", "i3"}) == ok());
+      CHECK(h.run({"EXPIRE", "i3", "100"}) == integer(1));
+      CHECK(h.run({"PERSIST", "i3"}) == integer(1));
+      CHECK(h.run({"OBJECT", "REFCOUNT", "i3"}) == integer(1));
+      CHECK(h.run({"OBJECT", "REFCOUNT", "i"}) == integer(2147483647));
+      put(h, "i3", "12");  // a new value (SET) is shared again
+      CHECK(h.run({"OBJECT", "REFCOUNT", "i3"}) == integer(2147483647));
+    }
     SUBCASE("RESP3 null for a missing key") {
       h.run({"HELLO", "3"});
       microredis::Session& s = h.engine.default_session();
