@@ -69,6 +69,8 @@ namespace microredis {
   X(lfu_selected,                                                                                  \
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "        \
     "switching between policies at runtime LRU and LFU data will take some time to adjust.")        \
+  X(invalid_first_db_index, "ERR invalid first DB index")                                          \
+  X(invalid_second_db_index, "ERR invalid second DB index")                                        \
   /* strings */                                                                                    \
   X(decrement_overflow, "ERR decrement would overflow")                                            \
   X(lcs_too_long, "ERR String too long for LCS")                                                   \
