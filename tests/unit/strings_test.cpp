@@ -198,9 +198,9 @@ TEST_SUITE("strings") {
     CHECK(expire_of(h, "fresh") == -1);
     CHECK(h.engine.db(0).volatile_count() == 0);
 
-    // The key expires when its time comes.
+    // The key expires once its time has passed (Redis: now > when; at that very ms PTTL is 0).
     CHECK(h.run({"SET", "t", "v", "PX", "100"}) == ok());
-    h.clock.advance_ms(99);
+    h.clock.advance_ms(100);
     CHECK(h.run({"GET", "t"}) == bulk("v"));
     h.clock.advance_ms(1);
     CHECK(h.run({"GET", "t"}) == nil());
@@ -227,10 +227,10 @@ TEST_SUITE("strings") {
   TEST_CASE("SET and NX/XX see an expired key as missing") {
     Harness h;
     CHECK(h.run({"SET", "k", "old", "PX", "10"}) == ok());
-    h.clock.advance_ms(10);
+    h.clock.advance_ms(11);
     CHECK(h.run({"SET", "k", "v", "XX"}) == nil());
     CHECK(h.run({"SET", "k", "old", "PX", "10"}) == ok());
-    h.clock.advance_ms(10);
+    h.clock.advance_ms(11);
     CHECK(h.run({"SET", "k", "new", "NX", "GET"}) == nil());
     CHECK(h.run({"GET", "k"}) == bulk("new"));
     CHECK(h.run({"SETNX", "k", "x"}) == integer(0));
@@ -370,7 +370,7 @@ TEST_SUITE("strings") {
     CHECK(h.run({"GET", "z"}) == bulk("b"));
     // An expired key does not count as existing.
     CHECK(h.run({"SET", "e", "v", "PX", "5"}) == ok());
-    h.clock.advance_ms(5);
+    h.clock.advance_ms(6);
     CHECK(h.run({"MSETNX", "e", "new"}) == integer(1));
     CHECK(h.run({"GET", "e"}) == bulk("new"));
   }
