@@ -17,6 +17,8 @@ MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
       in_(engine.memory()),
       out_(engine.memory()),
       writer_(out_, 2),
+      tx_(engine.memory()),
+      watched_(engine.memory()),
       name_(engine.memory()),
       peer_(engine.memory()),
       local_addr_(engine.memory()),

@@ -18,6 +18,7 @@
 #include "resp/parser.hpp"
 #include "resp/reply.hpp"
 #include "resp/writer.hpp"
+#include "transaction.hpp"
 
 namespace microredis {
 
@@ -104,6 +105,19 @@ class Session {
   BlockReason block_reason() const { return block_; }
   std::int64_t block_deadline_us() const { return block_deadline_us_; }
 
+  // --- transactions ---
+  Transaction& transaction() { return tx_; }
+  bool in_multi() const { return tx_.active(); }
+  // True while EXEC runs the queued commands (blocking commands do not block then).
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool v) { in_exec_ = v; }
+  Vec<WatchRegistry::Node*>& watched_keys() { return watched_; }
+  std::size_t watched_count() const { return watched_.size(); }
+  // A watched key was written: the next EXEC fails.
+  void mark_watch_dirty() { watch_dirty_ = true; }
+  void clear_watch_dirty() { watch_dirty_ = false; }
+  bool watch_dirty() const { return watch_dirty_; }
+
   // Runs one command on this session and returns its reply (for sessions not attached to a
   // transport: Engine::execute, the in-process client, tests).
   Reply execute(const std::string_view* argv, std::size_t argc);
@@ -145,6 +159,8 @@ class Session {
   Buffer out_;
   std::size_t out_pos_ = 0;  // bytes of out_ already sent
   Writer writer_;
+  Transaction tx_;
+  Vec<WatchRegistry::Node*> watched_;
   Buffer name_;
   Buffer peer_;
   Buffer local_addr_;
@@ -159,6 +175,8 @@ class Session {
   bool unix_socket_ = false;
   bool no_evict_ = false;
   bool in_feed_ = false;
+  bool in_exec_ = false;
+  bool watch_dirty_ = false;
   ReplyMode reply_mode_ = ReplyMode::on;
   BlockReason block_ = BlockReason::none;
   std::int64_t block_deadline_us_ = 0;

@@ -93,7 +93,14 @@ namespace microredis {
   X(unsupported_option, "ERR Unsupported option {}")                                               \
   X(timeout_negative, "ERR timeout is negative")                                                   \
   X(timeout_not_float, "ERR timeout is not a float or out of range")                               \
-  X(timeout_out_of_range, "ERR timeout is out of range")
+  X(timeout_out_of_range, "ERR timeout is out of range")                                            \
+  /* transactions */                                                                               \
+  X(not_in_multi, "ERR Command not allowed inside a transaction")                                  \
+  X(multi_nested, "ERR MULTI calls can not be nested")                                             \
+  X(exec_without_multi, "ERR EXEC without MULTI")                                                  \
+  X(discard_without_multi, "ERR DISCARD without MULTI")                                            \
+  X(watch_inside_multi, "ERR WATCH inside MULTI is not allowed")                                   \
+  X(exec_aborted, "EXECABORT Transaction discarded because of previous errors.")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

@@ -290,10 +290,11 @@ inline void swapdb(Context& c) {
   const int dbs = c.engine.db_count();
   if (first < 0 || first >= dbs || second < 0 || second >= dbs) return c.out.error(Status::db_index_out_of_range);
   if (first != second) {
-    c.engine.db(static_cast<int>(first)).swap_contents(c.engine.db(static_cast<int>(second)));
-    // Every key of both databases changed for WATCH; the swap itself is one write.
-    c.engine.databases_changed(static_cast<int>(first), 0);
-    c.engine.databases_changed(static_cast<int>(second), 0);
+    Db& a = c.engine.db(static_cast<int>(first));
+    Db& b = c.engine.db(static_cast<int>(second));
+    // Watched keys that exist on either side change; the swap itself counts as one write.
+    c.engine.swapping(a, b);
+    a.swap_contents(b);
   }
   c.engine.add_dirty(1);
   c.out.ok();
