@@ -379,8 +379,11 @@ const CommandSpec kClientSubcommands[] = {
      "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]", kAclConnection},
     {"client|kill", -3, kAdmin | kClientFlags, 0, 0, 0, client_kill, "connection",
      "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections",
-     "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] "
-     "[ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>] [MAXAGE maxage] [[ID client-id] ...]>",
+     // The old form, or filters that may repeat.
+     "<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
+     "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> "
+     "[<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
+     "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...]>",
      kAclConnection},
     {"client|no-evict", 3, kAdmin | kClientFlags, 0, 0, 0, client_no_evict, "connection",
      "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", "<ON | OFF>", kAclConnection},

@@ -318,5 +318,4 @@ TEST_SUITE("client") {
     for (const Reply& line : r.elements) kill = kill || line.str == "KILL <ip:port>";
     CHECK(kill);
   }
-
 }
