@@ -166,7 +166,9 @@ TEST_SUITE("config") {
     Harness h;
     Reply all = h.run({"CONFIG", "GET", "*"});
     std::map<std::string, std::string> before = as_map(all);
-    for (const auto& [name, value] : before) {
+    for (const auto& setting : before) {
+      const std::string& name = setting.first;
+      const std::string& value = setting.second;
       const microredis::ConfigSpec* spec = microredis::find_config(name);
       REQUIRE(spec != nullptr);
       if (spec->flag == microredis::ConfigFlag::immutable) continue;
