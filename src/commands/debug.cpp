@@ -196,6 +196,21 @@ inline std::size_t serialized_length(const Entry& e) {
   return rdb_len_size(s.size()) + s.size();
 }
 
+// What OBJECT REFCOUNT reports: Redis shares the integers 0..9999 (refcount INT_MAX) unless an
+// LRU/LFU policy with a memory limit needs a private LRU field per value.
+inline long refcount(const Engine& engine, const Entry& e) {
+  const Settings& s = engine.settings();
+  const EvictionPolicy p = s.maxmemory_policy;
+  const bool per_key_lru = p == EvictionPolicy::allkeys_lru || p == EvictionPolicy::volatile_lru ||
+                           p == EvictionPolicy::allkeys_lfu || p == EvictionPolicy::volatile_lfu;
+  const bool shared = s.maxmemory == 0 || !per_key_lru;
+  if (shared && e.type() == ValueType::string && e.encoding() == Encoding::int_ && e.int_value() >= 0 &&
+      e.int_value() < 10000) {
+    return 2147483647;
+  }
+  return 1;
+}
+
 inline void debug_object(Context& c) {
   const Entry* e = c.db.find_raw(c.arg(2));
   if (e == nullptr) return c.out.error(Status::no_such_key);
@@ -205,8 +220,9 @@ inline void debug_object(Context& c) {
   char line[256];
   std::string_view enc = encoding_name(e->encoding());
   int n = std::snprintf(line, sizeof line,
-                        "Value at:%p refcount:1 encoding:%.*s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
-                        static_cast<const void*>(e), static_cast<int>(enc.size()), enc.data(), serialized_length(*e),
+                        "Value at:%p refcount:%ld encoding:%.*s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+                        static_cast<const void*>(e), refcount(c.engine, *e), static_cast<int>(enc.size()), enc.data(),
+                        serialized_length(*e),
                         static_cast<unsigned>(lru), static_cast<unsigned long long>(idle));
   c.out.simple({line, n > 0 ? static_cast<std::size_t>(n) : 0});
 }

@@ -120,6 +120,7 @@ TEST_SUITE("server") {
     put_string(h, "n", "12345");
     put_string(h, "big", "123456789012");
     put_string(h, "long", std::string(100, 'a'));
+    put_string(h, "five", "5");
     Reply r = h.run({"DEBUG", "OBJECT", "foo"});
     REQUIRE(r.type == Reply::Type::simple);
     CHECK(r.str.rfind("Value at:0x", 0) == 0);
@@ -134,6 +135,11 @@ TEST_SUITE("server") {
     CHECK(tail_of("n").find("encoding:int serializedlength:3 ") != std::string::npos);
     CHECK(tail_of("big").find("encoding:int serializedlength:13 ") != std::string::npos);
     CHECK(tail_of("long").find("encoding:raw serializedlength:102 ") != std::string::npos);
+    // Small integers read as Redis's shared objects, as OBJECT REFCOUNT shows them.
+    CHECK(tail_of("five").rfind(" refcount:2147483647 encoding:int serializedlength:2 ", 0) == 0);
+    CHECK(tail_of("n").rfind(" refcount:1 ", 0) == 0);
+    CHECK(h.run({"CONFIG", "SET", "maxmemory", "1gb", "maxmemory-policy", "allkeys-lru"}) == ok());
+    CHECK(tail_of("five").rfind(" refcount:1 ", 0) == 0);
     h.clock.advance_ms(10'000);
     CHECK(tail_of("foo").find(" lru_seconds_idle:10") != std::string::npos);
   }
