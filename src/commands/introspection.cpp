@@ -193,7 +193,12 @@ inline void write_info(Writer& w, const CommandSpec& s) {
   write_flag_set(w, acl_categories(s), kCategoryNames, "@");
   w.set(0);  // tips
   write_key_specs(w, s);
-  w.array(s.subcommand_count);
+  // Redis answers an empty set when there are no subcommands, an array when there are.
+  if (s.subcommand_count == 0) {
+    w.set(0);
+  } else {
+    w.array(s.subcommand_count);
+  }
   for (std::size_t i = 0; i < s.subcommand_count; ++i) write_info(w, s.subcommands[i]);
 }
 

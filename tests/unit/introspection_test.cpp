@@ -277,6 +277,9 @@ TEST_SUITE("introspection") {
     CHECK(get[2].type == Reply::Type::set);
     CHECK(get[6].type == Reply::Type::set);
     CHECK(get[8][0].type == Reply::Type::map);
+    CHECK(get[9].type == Reply::Type::set);  // no subcommands: an empty set, as Redis
+    Reply config = h.run({"COMMAND", "INFO", "config"})[0];
+    CHECK(config[9].type == Reply::Type::array);
   }
 
   TEST_CASE("COMMAND GETKEYS and GETKEYSANDFLAGS") {
