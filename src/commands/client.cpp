@@ -267,6 +267,7 @@ inline void client_kill(Context& c) {
   bool close_self = false;
   for (Session* s = c.engine.first_session(); s != nullptr; s = s->next) {
     if (departing(*s)) continue;
+    if (s == c.engine.internal_session() && s != &c.session) continue;  // the in-process caller's own
     if (f.has_addr && s->peer() != f.addr) continue;
     if (f.has_laddr && s->local_addr() != f.laddr) continue;
     if (f.type != ClientType::invalid && client_type(*s) != f.type) continue;

@@ -7,8 +7,8 @@
 //   - Facts that are true by construction of microredis (no persistence, no replication, no
 //     cluster, no forks, no modules) are reported with their constant values (aof_enabled:0,
 //     role:master, connected_slaves:0, cluster_enabled:0, ...): clients and tools read them.
-//   - Facts only the host knows (process_id, os, executable, RSS, CPU usage) are omitted: the core
-//     makes no OS calls. The CPU section is therefore absent; an adapter could supply it.
+//   - Facts only the host knows (process_id, os, executable, CPU usage) come from the adapter's
+//     Engine::set_info_provider hook; without one they are omitted, and so is the CPU section.
 //   - avg_ttl is 0: Redis estimates it while sampling during active expiry; microredis does not.
 //   - Latencystats is absent: the engine keeps no latency histograms.
 #include <cstdio>
@@ -110,6 +110,12 @@ inline void section_server(Context& c, Lines& o) {
   o.i("hz", e.settings().hz);
   o.i("configured_hz", e.settings().hz);
   o.u("lru_clock", lru_clock(c.now_ms()));
+  (void)e.host_info("server", o.b);
+}
+
+inline void section_cpu(Context& c, Lines& o) {
+  o.raw("# CPU\r\n");
+  (void)c.engine.host_info("cpu", o.b);
 }
 
 inline std::size_t session_memory(const Session& s) {
@@ -307,6 +313,7 @@ constexpr Section kSections[] = {
     {"persistence", {}, true, section_persistence},
     {"stats", {}, true, section_stats},
     {"replication", {}, true, section_replication},
+    {"cpu", {}, true, section_cpu},
     {"module_list", "modules", true, section_modules},
     {"commandstats", {}, false, section_commandstats},
     {"errorstats", {}, true, section_errorstats},
@@ -333,6 +340,7 @@ inline void info(Context& c) {
   bool first = true;
   for (const Section& s : kSections) {
     if (!requested(c, s, all, defaults)) continue;
+    if (s.render == section_cpu && !c.engine.has_info_provider()) continue;
     if (!first) out.raw("\r\n");
     first = false;
     s.render(c, out);
