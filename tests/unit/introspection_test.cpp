@@ -190,6 +190,44 @@ std::string render_command_table(const microredis::CommandTable& t) {
   return md.str();
 }
 
+// The README's coverage table: one row per group, its top-level commands.
+std::string render_readme_coverage(const microredis::CommandTable& t) {
+  std::map<std::string, std::vector<std::string>> groups;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const CommandSpec& spec = *t.at(i).spec;
+    groups[std::string(spec.group)].push_back(upper(spec.name));
+    ++total;
+  }
+  std::ostringstream md;
+  md << "| Group | Commands |\n|---|---|\n";
+  for (auto& [group, names] : groups) {
+    std::sort(names.begin(), names.end());
+    md << "| " << group << " |";
+    for (const auto& n : names) md << " " << n;
+    md << " |\n";
+  }
+  md << "\n" << total << " commands; every option of each, with Redis 7.0's replies and errors. "
+     << "Per-command syntax: [docs/commands.md](docs/commands.md).\n";
+  return md.str();
+}
+
+constexpr std::string_view kReadmeBegin = "<!-- commands:begin (generated from the command table) -->\n";
+constexpr std::string_view kReadmeEnd = "<!-- commands:end -->";
+
+std::string root_path(const std::string& relative) {
+  std::string here = __FILE__;  // <root>/tests/unit/introspection_test.cpp
+  for (int i = 0; i < 3; ++i) here = here.substr(0, here.find_last_of("/\\"));
+  return here + "/" + relative;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string docs_path() {
   std::string here = __FILE__;  // <root>/tests/unit/introspection_test.cpp
   for (int i = 0; i < 3; ++i) here = here.substr(0, here.find_last_of("/\\"));
@@ -466,5 +504,28 @@ TEST_SUITE("introspection") {
     CHECK_MESSAGE(up_to_date,
                   path << " does not match the command table; regenerate it with "
                           "MICROREDIS_UPDATE_DOCS=1 ./build/tests/microredis_tests -tc='docs/commands.md*'");
+  }
+
+  TEST_CASE("docs/commands.md: the README's coverage table is up to date") {
+    Harness h;
+    const std::string path = root_path("README.md");
+    std::string readme = read_file(path);
+    std::size_t begin = readme.find(kReadmeBegin);
+    std::size_t end = readme.find(kReadmeEnd);
+    REQUIRE_MESSAGE((begin != std::string::npos && end != std::string::npos && begin < end),
+                    "README.md lacks the coverage markers");
+    begin += kReadmeBegin.size();
+    const std::string expected = render_readme_coverage(h.engine.commands());
+    const char* update = std::getenv("MICROREDIS_UPDATE_DOCS");
+    if (update != nullptr && std::string(update) == "1") {
+      readme.replace(begin, end - begin, expected);
+      std::ofstream out(path, std::ios::binary);
+      out << readme;
+      REQUIRE_MESSAGE(out.good(), "cannot write " << path);
+      return;
+    }
+    CHECK_MESSAGE(readme.compare(begin, end - begin, expected) == 0,
+                  "README.md's coverage table does not match the command table; regenerate it with "
+                  "MICROREDIS_UPDATE_DOCS=1 ./build/tests/microredis_tests -tc='docs/commands.md*'");
   }
 }
