@@ -449,9 +449,9 @@ const CommandSpec kCommands[] = {
     {"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, bitfield, "bitmap",
      "Reads, writes and increments integer fields of arbitrary width at any bit offset of a string.", "3.2.0",
      "O(1) for each operation, plus zero-filling when the string grows",
-     "key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset "
-     "increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding "
-     "offset increment> ...]]"},
+     "key [<GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding "
+     "offset increment>> [<GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | "
+     "INCRBY encoding offset increment>> ...]]"},
     {"bitfield_ro", -2, kReadonly | kFast, 1, 1, 1, bitfield_ro, "bitmap",
      "Reads integer fields of arbitrary width at any bit offset of a string (GET only).", "6.0.0",
      "O(1) for each operation", "key [GET encoding offset [GET encoding offset ...]]"},
