@@ -23,18 +23,51 @@ inline unsigned mask_to(unsigned to) { return (0xffu << (7 - to)) & 0xffu; }
 // Leading zeros of a non-zero byte: its first set bit, MSB first.
 inline unsigned first_set_in_byte(unsigned v) { return static_cast<unsigned>(std::countl_zero(static_cast<std::uint8_t>(v))); }
 
+// Set bits per byte of a word (each byte 0..8), the first steps of the classic SWAR popcount.
+inline std::uint64_t byte_counts(std::uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+}
+
+// The sum of the bytes of a word whose bytes are counts (each at most 255).
+inline std::uint64_t sum_bytes(std::uint64_t acc) {
+  acc = (acc & 0x00ff00ff00ff00ffull) + ((acc >> 8) & 0x00ff00ff00ff00ffull);  // 16-bit lanes
+  return (acc * 0x0001000100010001ull) >> 48;
+}
+
+inline unsigned popcount_byte(unsigned v) { return static_cast<unsigned>(sum_bytes(byte_counts(v & 0xffu))); }
+
 MICROREDIS_INLINE std::uint64_t popcount(const std::uint8_t* p, std::size_t len) {
-  std::uint64_t n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+  std::uint64_t total = 0;
   std::size_t i = 0;
+#if defined(__POPCNT__)
+  // The target has a popcount instruction: one per word.
+  std::uint64_t n1 = 0, n2 = 0, n3 = 0;
   for (; i + 32 <= len; i += 32) {
-    n0 += static_cast<std::uint64_t>(std::popcount(load_word(p + i)));
+    total += static_cast<std::uint64_t>(std::popcount(load_word(p + i)));
     n1 += static_cast<std::uint64_t>(std::popcount(load_word(p + i + 8)));
     n2 += static_cast<std::uint64_t>(std::popcount(load_word(p + i + 16)));
     n3 += static_cast<std::uint64_t>(std::popcount(load_word(p + i + 24)));
   }
-  for (; i + 8 <= len; i += 8) n0 += static_cast<std::uint64_t>(std::popcount(load_word(p + i)));
-  for (; i < len; ++i) n0 += static_cast<std::uint64_t>(std::popcount(p[i]));
-  return n0 + n1 + n2 + n3;
+  total += n1 + n2 + n3;
+#else
+  // Portable SWAR: per-byte counts of up to 30 words add up without overflowing a byte (30 * 8 =
+  // 240), so the horizontal sum runs once per 240 bytes.
+  while (len - i >= 8) {
+    const std::size_t words = (len - i) / 8 < 30 ? (len - i) / 8 : 30;
+    std::uint64_t acc = 0;
+    for (std::size_t w = 0; w < words; ++w, i += 8) acc += byte_counts(load_word(p + i));
+    total += sum_bytes(acc);
+  }
+#endif
+  for (; i + 8 <= len; i += 8) total += sum_bytes(byte_counts(load_word(p + i)));
+  if (i < len) {
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, p + i, len - i);
+    total += sum_bytes(byte_counts(tail));
+  }
+  return total;
 }
 
 MICROREDIS_INLINE std::uint64_t popcount_bits(const std::uint8_t* p, std::uint64_t first, std::uint64_t last) {
@@ -42,10 +75,9 @@ MICROREDIS_INLINE std::uint64_t popcount_bits(const std::uint8_t* p, std::uint64
   const std::uint64_t lb = last >> 3;
   const unsigned head = mask_from(static_cast<unsigned>(first & 7));
   const unsigned tail = mask_to(static_cast<unsigned>(last & 7));
-  if (fb == lb) return static_cast<std::uint64_t>(std::popcount(static_cast<unsigned>(p[fb] & head & tail)));
-  return static_cast<std::uint64_t>(std::popcount(static_cast<unsigned>(p[fb] & head))) +
-         popcount(p + fb + 1, static_cast<std::size_t>(lb - fb - 1)) +
-         static_cast<std::uint64_t>(std::popcount(static_cast<unsigned>(p[lb] & tail)));
+  if (fb == lb) return popcount_byte(p[fb] & head & tail);
+  return popcount_byte(p[fb] & head) + popcount(p + fb + 1, static_cast<std::size_t>(lb - fb - 1)) +
+         popcount_byte(p[lb] & tail);
 }
 
 MICROREDIS_INLINE std::int64_t find_bit(const std::uint8_t* p, std::uint64_t first, std::uint64_t last, int bit) {

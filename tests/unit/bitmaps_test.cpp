@@ -3,6 +3,7 @@
 //
 // WRONGTYPE against other value types is not tested here yet: no other value type exists.
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,6 +43,47 @@ std::string wire(microredis::Session& s, std::initializer_list<std::string_view>
   s.consume_output(out.size());
   return out;
 }
+
+// An allocator that can be told to fail every allocation (out-of-memory paths).
+struct FailingAllocator {
+  bool fail = false;
+  static void* allocate(void* ctx, std::size_t size, std::size_t) {
+    return static_cast<FailingAllocator*>(ctx)->fail ? nullptr : std::malloc(size);
+  }
+  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
+  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
+    return static_cast<FailingAllocator*>(ctx)->fail ? nullptr : std::realloc(p, n);
+  }
+  microredis::AllocatorHooks hooks() {
+    microredis::AllocatorHooks h;
+    h.allocate = allocate;
+    h.deallocate = deallocate;
+    h.reallocate = reallocate;
+    h.ctx = this;
+    return h;
+  }
+};
+
+struct FailingEngine {
+  FailingAllocator alloc;
+  microredis::ManualClock clock;
+  microredis::Engine engine;
+  FailingEngine() : engine(options(*this)) {
+    // Grow the reply buffer first, so that only the store can fail.
+    REQUIRE(engine.execute({"SET", "warm", std::string(40000, 'o')}) == Reply::ok());
+    REQUIRE(engine.execute({"GET", "warm"}).str.size() == 40000);
+  }
+  static microredis::EngineOptions options(FailingEngine& f) {
+    microredis::EngineOptions o;
+    o.clock = &f.clock;
+    o.seed = 1;
+    o.allocator = f.alloc.hooks();
+    return o;
+  }
+  Reply run(std::initializer_list<std::string_view> args) { return engine.execute(args); }
+};
+
+const Reply kOom = Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
 
 // Bit-by-bit references for the word-at-a-time code.
 int bit_at(const std::string& s, std::uint64_t i) {
@@ -597,6 +639,27 @@ TEST_SUITE("bitmaps") {
     // Arguments are parsed before the read-only check.
     CHECK(h.run({"BITFIELD_RO", "bits", "SET", "u8", "0", "x"}) == error(Status::not_integer));
     CHECK(h.run({"GET", "bits"}) == bulk("\xff"));
+  }
+
+  TEST_CASE("out of memory leaves values alone and sends one error") {
+    FailingEngine f;
+    REQUIRE(f.run({"SET", "e", "abc"}) == ok());
+    REQUIRE(f.run({"SETBIT", "r", "7", "1"}) == integer(0));
+    REQUIRE(f.run({"SET", "a", std::string(100, 'a')}) == ok());
+    f.alloc.fail = true;
+    CHECK(f.run({"SETBIT", "new", "0", "1"}) == kOom);
+    CHECK(f.run({"SETBIT", "e", "0", "1"}) == kOom);      // embstr to raw
+    CHECK(f.run({"SETBIT", "r", "100000", "1"}) == kOom);  // growth
+    CHECK(f.run({"BITFIELD", "new", "SET", "u8", "0", "1"}) == kOom);
+    CHECK(f.run({"BITOP", "OR", "d", "a", "e"}) == kOom);
+    CHECK(f.run({"EXISTS", "new", "d"}) == integer(0));
+    CHECK(f.run({"GET", "e"}) == bulk("abc"));
+    CHECK(f.run({"GET", "r"}) == bulk("\x01"));
+    CHECK(f.run({"SETBIT", "r", "6", "1"}) == integer(0));  // in place: no allocation
+    CHECK(f.run({"BITCOUNT", "a"}) == integer(300));
+    f.alloc.fail = false;
+    CHECK(f.run({"SETBIT", "e", "0", "1"}) == integer(0));
+    CHECK(f.run({"GET", "r"}) == bulk("\x03"));
   }
 
   TEST_CASE("command table entries") {
