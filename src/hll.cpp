@@ -188,7 +188,10 @@ MICROREDIS_INLINE Result to_dense(Memory& mem, RawString*& r) {
     const Opcode op = read_opcode(p, end);
     p += op.size;
     if (op.value != 0) {
-      if (idx + op.run > kRegisters) break;
+      if (idx + op.run > kRegisters) {
+        idx = kRegisters + 1;  // runs past the last register: corrupt, and nothing is written out of range
+        break;
+      }
       for (std::uint32_t k = 0; k < op.run; ++k) dense_set(registers, idx + k, op.value);
     }
     idx += op.run;
@@ -210,9 +213,11 @@ inline Result sparse_raise(Memory& mem, RawString*& r, std::uint32_t index, std:
   bool promote = value > kValMaxValue;
   if (!promote) {
     // A split grows the value by 3 bytes at most: make room first so that pointers stay valid.
-    if (r->cap < r->len + 3) {
+    // One byte more for a corrupt value ending in half an XZERO: Redis reads and rewrites the sds
+    // terminator there, and so do we, so that even such values change alike.
+    if (r->cap < r->len + 4) {
       const std::size_t len = r->len;
-      RawString* grown = RawString::grow(mem, r, len + 3);
+      RawString* grown = RawString::grow(mem, r, len + 4);
       if (grown == nullptr) return Result::oom;
       grown->len = len;
       r = grown;
@@ -230,7 +235,7 @@ inline Result sparse_raise(Memory& mem, RawString*& r, std::uint32_t index, std:
       p += op.size;
       first += op.run;
     }
-    if (op.run == 0 || p >= end || p + op.size > end) return Result::corrupt;
+    if (op.run == 0 || p >= end) return Result::corrupt;
 
     bool done = false;
     if (op.value != 0) {
@@ -334,7 +339,7 @@ MICROREDIS_INLINE bool merge_into(std::uint8_t* registers, std::string_view valu
     const Opcode op = read_opcode(p, end);
     p += op.size;
     if (op.value != 0) {
-      if (idx + op.run > kRegisters) break;
+      if (idx + op.run > kRegisters) return false;
       for (std::uint32_t k = 0; k < op.run; ++k) {
         if (op.value > registers[idx + k]) registers[idx + k] = op.value;
       }

@@ -593,6 +593,26 @@ TEST_SUITE("hyperloglog") {
     CHECK(h.run({"PFDEBUG", "DECODE", "cut"}) == bulk("Z:1"));
     CHECK(h.run({"PFADD", "cut", "a"}) == kCorrupt);
 
+    SUBCASE("opcodes must cover exactly 16384 registers, VALs included") {
+      // XZERO:16384 then a VAL past the end: corrupt for counting, merging and conversion (as
+      // redis-server with the CVE-2025-32023 fix), while an add that lands in the XZERO works.
+      const std::string head("HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80", 16);
+      CHECK(h.run({"SET", "over", head + "\x7f\xff\x80"}) == ok());
+      CHECK(h.run({"PFCOUNT", "over"}) == kCorrupt);
+      CHECK(h.run({"PFCOUNT", "over", "nokey"}) == kCorrupt);
+      CHECK(h.run({"PFMERGE", "x", "over"}) == kCorrupt);
+      CHECK(h.run({"PFDEBUG", "TODENSE", "over"}) == kCorrupt);
+      CHECK(h.run({"PFADD", "over", "a"}) == integer(1));
+      CHECK(h.run({"SET", "short", head + "\x7f\xfe\x80"}) == ok());  // 16383 zeros and one VAL
+      CHECK(h.run({"PFCOUNT", "short", "nokey"}) == integer(1));
+    }
+    SUBCASE("an add inside a cut-off XZERO edits it as Redis does") {
+      // The last opcode is half an XZERO whose missing byte reads as 0; Redis splits it in place.
+      CHECK(h.run({"SET", "f", unhex("48594c4c0100000000000000000000806b698448ae8044b3843675")}) == ok());
+      CHECK(h.run({"PFADD", "f", "x", "y", "z"}) == integer(1));
+      CHECK(value_of(h, "f") == unhex("48594c4c01000000000000000000008061848049e38448ae8044b38436414c8845a0846e"));
+      CHECK(h.run({"PFCOUNT", "f"}) == kCorrupt);
+    }
     SUBCASE("random corruption never crashes") {
       std::mt19937_64 rng(13);
       for (int round = 0; round < 300; ++round) {

@@ -50,7 +50,9 @@ std::uint64_t murmur64a(const void* key, std::size_t len, std::uint64_t seed);
 std::uint8_t element_rank(std::string_view element, std::uint32_t& index);
 
 // Redis's isHLLObject: long enough for a header, magic "HYLL", a known encoding, and a dense
-// value of exactly kDenseSize bytes. Sparse opcodes are only checked when used.
+// value of exactly kDenseSize bytes. Sparse opcodes are only checked when used: counting, merging
+// and conversion to dense refuse (`corrupt`) opcodes that do not cover exactly kRegisters
+// registers, as Redis with the CVE-2025-32023 fix (Debian's 7.0.15) does.
 bool is_hll(std::string_view value);
 inline std::uint8_t encoding_of(std::string_view value) { return static_cast<std::uint8_t>(value[4]); }
 
