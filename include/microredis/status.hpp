@@ -91,7 +91,15 @@ namespace microredis {
   X(unsupported_option, "ERR Unsupported option {}")                                               \
   X(timeout_negative, "ERR timeout is negative")                                                   \
   X(timeout_not_float, "ERR timeout is not a float or out of range")                               \
-  X(timeout_out_of_range, "ERR timeout is out of range")
+  X(timeout_out_of_range, "ERR timeout is out of range")                                           \
+  /* hashes */                                                                                     \
+  X(hash_not_integer, "ERR hash value is not an integer")                                          \
+  X(hash_not_float, "ERR hash value is not a float")                                               \
+  X(hash_incr_nan, "ERR value is NaN or Infinity")                                                 \
+  /* sets */                                                                                       \
+  X(numkeys_not_positive, "ERR numkeys should be greater than 0")                                  \
+  X(numkeys_over_args, "ERR Number of keys can't be greater than number of args")                  \
+  X(limit_negative, "ERR LIMIT can't be negative")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,
