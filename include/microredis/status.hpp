@@ -96,6 +96,7 @@ namespace microredis {
   X(hash_not_integer, "ERR hash value is not an integer")                                          \
   X(hash_not_float, "ERR hash value is not a float")                                               \
   X(hash_incr_nan, "ERR value is NaN or Infinity")                                                 \
+  X(out_of_range_between, "ERR value is out of range, value must between {} and {}")               \
   /* sets */                                                                                       \
   X(numkeys_not_positive, "ERR numkeys should be greater than 0")                                  \
   X(numkeys_over_args, "ERR Number of keys can't be greater than number of args")                  \

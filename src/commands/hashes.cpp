@@ -444,7 +444,7 @@ inline void hrandfield(Context& c) {
   if (c.argc >= 3) {
     std::int64_t l = 0;
     if (!parse_int64(c.arg(2), l)) return c.out.error(Status::not_integer);
-    if (l < -INT64_MAX) return c.out.error(Status::out_of_range);
+    if (l < -INT64_MAX) return c.out.error(Status::out_of_range_between, -INT64_MAX, INT64_MAX);
     bool withvalues = false;
     if (c.argc > 4 || (c.argc == 4 && !iequals(c.arg(3), "withvalues"))) return c.out.error(Status::syntax);
     if (c.argc == 4) {

@@ -648,7 +648,7 @@ inline void spop(Context& c) {
 inline void srandmember_with_count(Context& c) {
   std::int64_t l = 0;
   if (!parse_int64(c.arg(2), l)) return c.out.error(Status::not_integer);
-  if (l < -INT64_MAX) return c.out.error(Status::out_of_range);
+  if (l < -INT64_MAX) return c.out.error(Status::out_of_range_between, -INT64_MAX, INT64_MAX);
   const bool unique = l >= 0;
   const std::uint64_t count = unique ? static_cast<std::uint64_t>(l) : static_cast<std::uint64_t>(-l);
   const Entry* e = c.read_key(c.arg(1));
