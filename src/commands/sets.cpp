@@ -537,8 +537,7 @@ constexpr std::uint64_t kSpopMoveStrategyMul = 5;
 
 inline void spop_with_count(Context& c) {
   std::int64_t l = 0;
-  if (!parse_int64(c.arg(2), l)) return c.out.error(Status::not_integer);
-  if (l < 0) return c.out.error(Status::out_of_range_positive);
+  if (!parse_int64(c.arg(2), l) || l < 0) return c.out.error(Status::out_of_range_positive);
   const auto count = static_cast<std::uint64_t>(l);
   const std::string_view key = c.arg(1);
   Entry* e = c.write_key(key);
