@@ -392,6 +392,11 @@ inline void sinter_generic(Context& c, const std::string_view* keys, std::size_t
     });
     return c.out.integer(static_cast<std::int64_t>(cardinality));
   }
+  if (!store && sets.size() == 1) {
+    // SMEMBERS (or SINTER of one key): the size is known, no deferred header to insert.
+    c.out.set(first.length());
+    return first.for_each([&](const Element& e) { reply_element(c.out, e); });
+  }
   if (!store) {
     const Writer::Deferred d = c.out.defer();
     std::size_t cardinality = 0;
