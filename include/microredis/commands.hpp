@@ -23,5 +23,7 @@ bool register_hyperloglog_commands(CommandTable& table);  // PFADD PFCOUNT PFMER
 
 // EXEC's handler: the dispatcher recognises EXEC by it (EXECABORT wrapping, OOM rules).
 void exec_command_handler(Context& c);
+bool register_hash_commands(CommandTable& table);        // HSET HGET HDEL HGETALL HINCRBY HRANDFIELD HSCAN ...
+bool register_set_commands(CommandTable& table);         // SADD SREM SMEMBERS SPOP SINTER SUNION SSCAN ...
 
 }  // namespace microredis

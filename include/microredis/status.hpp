@@ -129,7 +129,16 @@ namespace microredis {
   X(pfdebug_unknown, "ERR Unknown PFDEBUG subcommand '{}'")                                        \
   X(pfselftest_sparse_unused, "ERR TESTFAILED sparse encoding not used")                           \
   X(pfselftest_disagree, "ERR TESTFAILED dense/sparse disagree")                                   \
-  X(pfselftest_error, "ERR TESTFAILED Too big error. card:{} abserr:{}")
+  X(pfselftest_error, "ERR TESTFAILED Too big error. card:{} abserr:{}")                           \
+  /* hashes */                                                                                     \
+  X(hash_not_integer, "ERR hash value is not an integer")                                          \
+  X(hash_not_float, "ERR hash value is not a float")                                               \
+  X(hash_incr_nan, "ERR value is NaN or Infinity")                                                 \
+  X(out_of_range_between, "ERR value is out of range, value must between {} and {}")               \
+  /* sets */                                                                                       \
+  X(numkeys_not_positive, "ERR numkeys should be greater than 0")                                  \
+  X(numkeys_over_args, "ERR Number of keys can't be greater than number of args")                  \
+  X(limit_negative, "ERR LIMIT can't be negative")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,
