@@ -36,6 +36,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   (void)cmd_stats_.resize(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
   apply_settings();
+  startup_memory_ = mem_.used();
 }
 
 MICROREDIS_INLINE Engine::~Engine() {

@@ -52,6 +52,16 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
   return false;
 }
 
+MICROREDIS_INLINE std::size_t value_memory(const Entry& e) {
+  switch (e.type()) {
+    case ValueType::string:
+      return e.encoding() == Encoding::raw ? sizeof(RawString) + e.object<RawString>()->cap : 0;
+    case ValueType::hash: return HashObject::of(e).memory_usage();
+    case ValueType::set: return SetObject::of(e).memory_usage();
+    default: return 0;
+  }
+}
+
 namespace detail {
 inline void free_value_of(Memory& mem, const Entry* e) {
   if (e->encoding() != Encoding::int_ && e->encoding() != Encoding::embstr) {

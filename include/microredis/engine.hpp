@@ -121,6 +121,8 @@ class Engine final : private KeyspaceObserver {
   std::int64_t now_us() const { return now_us_; }
   const Clock& clock() const { return *clock_; }
   std::int64_t start_time_us() const { return start_us_; }
+  // Memory in use when construction finished (MEMORY STATS startup.allocated).
+  std::size_t startup_memory() const { return startup_memory_; }
 
   // --- components ---
   Memory& memory() { return mem_; }
@@ -209,6 +211,7 @@ class Engine final : private KeyspaceObserver {
   std::size_t expire_db_cursor_ = 0;
   std::uint64_t dirty_ = 0;
   std::int64_t next_deadline_us_ = 0;
+  std::size_t startup_memory_ = 0;
 };
 
 // Registers every built-in command family into a table (the engine does this on construction).

@@ -12,6 +12,8 @@
 
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/store/hash.hpp"
+#include "microredis/store/set.hpp"
 #include "microredis/store/string.hpp"
 
 namespace microredis {
@@ -120,6 +122,22 @@ inline void value_digest(Digest& d, const Entry& e) {
     IntText buf;
     std::string_view s = string_of(e, buf);
     mix_digest(d, s.data(), s.size());
+  } else if (e.type() == ValueType::set) {
+    // Unordered: members are XORed in.
+    SetObject::of(e).for_each([&](const Element& m) {
+      ElementText buf;
+      std::string_view s = m.text(buf);
+      xor_digest(d, s.data(), s.size());
+    });
+  } else if (e.type() == ValueType::hash) {
+    HashObject::of(e).for_each([&](const Element& f, const Element& v) {
+      Digest pair{};
+      ElementText fb, vb;
+      std::string_view fs = f.text(fb), vs = v.text(vb);
+      mix_digest(pair, fs.data(), fs.size());
+      mix_digest(pair, vs.data(), vs.size());
+      xor_digest(d, pair, 20);
+    });
   }
   if (e.has_expire()) xor_digest(d, "!!expire!!", 10);
 }

@@ -145,5 +145,8 @@ void free_value(Memory& mem, ValueType type, Encoding enc, void* pointer);
 // A deep copy of e's value as a layout for a new entry (COPY). false when out of memory. Every
 // value type needs a case here: the issue that adds a type adds its deep copy.
 bool copy_value(Memory& mem, const Entry& e, Entry::Layout& out);
+// Bytes e's value holds outside the entry block (MEMORY USAGE, DEBUG): a raw string's buffer, an
+// aggregate's blocks and tables.
+std::size_t value_memory(const Entry& e);
 
 }  // namespace microredis
