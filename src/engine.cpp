@@ -1,6 +1,7 @@
 #include "microredis/engine.hpp"
 
 #include "microredis/commands.hpp"
+#include "microredis/util/glob.hpp"
 
 #include <new>
 
@@ -32,6 +33,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
     dbs_[i] = mem_.create<Db>(shared_, i, mix64(seed_ + static_cast<std::uint64_t>(i), 0x9e3779b97f4a7c15ull));
   }
   watches_ptr_ = mem_.create<WatchRegistry>(mem_, mix64(seed_, 0x77617463ull), db_count_);
+  pubsub_ = mem_.create<PubSub>(mem_, mix64(seed_, 0x70756273ull));
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
@@ -41,6 +43,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  mem_.destroy(pubsub_);
   mem_.destroy(watches_ptr_);
   for (int i = 0; i < db_count_; ++i) mem_.destroy(dbs_[i]);
   mem_.deallocate(dbs_, sizeof(Db*) * static_cast<std::size_t>(db_count_), alignof(Db*));
@@ -87,6 +90,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   --session_count_;
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
+  for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
 }
 
@@ -226,6 +230,10 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
       return reject(s, ref, out_start);
     }
   }
+  if (s.protocol() < 3 && !(spec.flags & kSubscribedContext) && s.in_pubsub()) {
+    w.error(Status::subscribed_context, spec.name);
+    return reject(s, ref, out_start);
+  }
   if (in_multi && !tx_control) {
     if (!s.transaction().queue(ref, argv, argc)) {
       w.error(Status::oom);
@@ -270,7 +278,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
 }
 
 MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
-  const OutputBufferLimit& lim = settings_.output_limit_normal;
+  const OutputBufferLimit& lim = s.in_pubsub() ? settings_.output_limit_pubsub : settings_.output_limit_normal;
   if (lim.hard == 0 && lim.soft == 0) return;
   std::size_t size = s.output_buffer_size();
   bool over_hard = lim.hard != 0 && size >= lim.hard;
@@ -368,8 +376,110 @@ MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
   watches_ptr_->touch_all(b, &a);
 }
 
-MICROREDIS_INLINE void Engine::keyspace_event(Db&, NotifyClass, std::string_view, std::string_view) {
-  // Published over pub/sub once notify-keyspace-events exists (events issue); nothing listens yet.
+MICROREDIS_INLINE void Engine::on_key_added(Db& db, std::string_view key) { keyspace_event(db, kNotifyNew, "new", key); }
+
+MICROREDIS_INLINE void Engine::keyspace_event(Db& db, NotifyClass cls, std::string_view event, std::string_view key) {
+  const std::uint32_t flags = settings_.notify_keyspace_events;
+  if (MICROREDIS_LIKELY((flags & cls) == 0)) return;
+  // "__keyspace@<db>__:<key>" carries the event; "__keyevent@<db>__:<event>" carries the key.
+  Buffer channel(mem_);
+  char dbbuf[kLongLongChars];
+  std::string_view dbid(dbbuf, format_int64(dbbuf, db.index()));
+  if (flags & kNotifyKeyspace) {
+    if (channel.append("__keyspace@") && channel.append(dbid) && channel.append("__:") && channel.append(key)) {
+      (void)publish(SubscriptionKind::channel, channel.view(), event);
+    }
+  }
+  if (flags & kNotifyKeyevent) {
+    channel.clear();
+    if (channel.append("__keyevent@") && channel.append(dbid) && channel.append("__:") && channel.append(event)) {
+      (void)publish(SubscriptionKind::channel, channel.view(), key);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pub/sub delivery
+
+MICROREDIS_INLINE void Engine::deliver(Session& to, std::string_view kind, const std::string_view* pattern,
+                                      std::string_view channel, std::string_view message) {
+  if (to.closing()) return;
+  Writer& w = to.writer();
+  w.push(pattern ? 4 : 3);
+  w.bulk(kind);
+  if (pattern) w.bulk(*pattern);
+  w.bulk(channel);
+  w.bulk(message);
+  if (!w.ok_state()) to.close_now();
+  // A subscriber that does not read is bounded by client-output-buffer-limit pubsub.
+  check_output_limits(to);
+  notify_output(to);
+}
+
+MICROREDIS_INLINE std::size_t Engine::publish(SubscriptionKind kind, std::string_view channel,
+                                             std::string_view message) {
+  std::size_t receivers = 0;
+  const bool shard = kind == SubscriptionKind::shard;
+  if (const PubSub::Node* node = pubsub_->channel(kind, channel)) {
+    // Copy the list: a delivery may close a subscriber, but never unsubscribes it here.
+    for (Session* s : node->subscribers) {
+      deliver(*s, shard ? "smessage" : "message", nullptr, channel, message);
+      ++receivers;
+    }
+  }
+  if (shard || pubsub_->count(SubscriptionKind::pattern) == 0) return receivers;
+  pubsub_->for_each(SubscriptionKind::pattern, [&](std::string_view pattern, const Vec<Session*>& subscribers) {
+    if (!glob_match(pattern, channel)) return;
+    for (Session* s : subscribers) {
+      deliver(*s, "pmessage", &pattern, channel, message);
+      ++receivers;
+    }
+  });
+  return receivers;
+}
+
+MICROREDIS_INLINE void Engine::reply_subscription(Session& s, std::string_view verb, const std::string_view* name,
+                                                 std::size_t count) {
+  Writer& w = s.writer();
+  w.push(3);
+  w.bulk(verb);
+  if (name) {
+    w.bulk(*name);
+  } else {
+    w.null();
+  }
+  w.integer(static_cast<std::int64_t>(count));
+}
+
+MICROREDIS_INLINE std::size_t Engine::unsubscribe_all(Session& s, SubscriptionKind kind, bool notify) {
+  static constexpr std::string_view kVerbs[] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
+  const std::string_view verb = kVerbs[static_cast<int>(kind)];
+  Vec<PubSub::Node*>& subs = s.subscriptions(kind);
+  std::size_t removed = 0;
+  while (!subs.empty()) {
+    PubSub::Node* node = subs[0];
+    // The name outlives the node only as a copy: unsubscribing may free it.
+    char small[256];
+    Buffer big(mem_);
+    std::string_view name = node->name();
+    if (name.size() <= sizeof small) {
+      std::memcpy(small, name.data(), name.size());
+      name = {small, name.size()};
+    } else if (big.append(name)) {
+      name = big.view();
+    }
+    (void)pubsub_->unsubscribe(s, kind, node->name());
+    ++removed;
+    if (notify) {
+      std::size_t left = kind == SubscriptionKind::shard ? s.subscription_count(kind) : s.channel_and_pattern_count();
+      reply_subscription(s, verb, &name, left);
+    }
+  }
+  if (notify && removed == 0) {
+    std::size_t left = kind == SubscriptionKind::shard ? s.subscription_count(kind) : s.channel_and_pattern_count();
+    reply_subscription(s, verb, nullptr, left);
+  }
+  return removed;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -176,6 +176,7 @@ MICROREDIS_INLINE Entry* Db::put(std::string_view key, const Entry::Layout& valu
     discard(e);
     return nullptr;
   }
+  if (shared_->observer) shared_->observer->on_key_added(*this, e->key());
   return e;
 }
 
@@ -222,6 +223,7 @@ MICROREDIS_INLINE Entry* Db::rename(Entry* e, std::string_view new_key) {
   (void)table_.remove(e->key());
   if (e->has_expire()) --volatile_count_;
   Entry::free_block(mem(), e);
+  if (shared_->observer) shared_->observer->on_key_added(*this, fresh->key());
   return fresh;
 }
 
@@ -234,6 +236,7 @@ MICROREDIS_INLINE Entry* Db::detach(std::string_view key) {
 MICROREDIS_INLINE bool Db::attach(Entry* e) {
   if (!table_.insert(e, table_.hash(e->key()))) return false;
   if (e->has_expire()) ++volatile_count_;
+  if (shared_->observer) shared_->observer->on_key_added(*this, e->key());
   return true;
 }
 

@@ -19,6 +19,8 @@ MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
       writer_(out_, 2),
       tx_(engine.memory()),
       watched_(engine.memory()),
+      subs_{Vec<PubSub::Node*>(engine.memory()), Vec<PubSub::Node*>(engine.memory()),
+            Vec<PubSub::Node*>(engine.memory())},
       name_(engine.memory()),
       peer_(engine.memory()),
       local_addr_(engine.memory()),

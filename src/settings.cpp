@@ -229,6 +229,54 @@ inline bool set_only(std::string_view v, std::string_view allowed, ConfigError& 
   return false;
 }
 
+// notify-keyspace-events letters, in the order Redis prints them.
+struct EventLetter {
+  char letter;
+  std::uint32_t flag;
+};
+constexpr EventLetter kEventLetters[] = {
+    {'g', kNotifyGeneric}, {'$', kNotifyString}, {'l', kNotifyList},    {'s', kNotifySet},
+    {'h', kNotifyHash},    {'z', kNotifyZset},   {'x', kNotifyExpired}, {'e', kNotifyEvicted},
+    {'t', kNotifyStream},  {'d', kNotifyModule}, {'n', kNotifyNew},
+};
+// 'A' is every class but key misses and new keys.
+constexpr std::uint32_t kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
+                                     kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream | kNotifyModule;
+
+inline bool set_notify_events(std::uint32_t& field, std::string_view v, ConfigError& err) {
+  std::uint32_t flags = 0;
+  for (char ch : v) {
+    std::uint32_t f = 0;
+    if (ch == 'A') f = kNotifyAll;
+    else if (ch == 'K') f = kNotifyKeyspace;
+    else if (ch == 'E') f = kNotifyKeyevent;
+    else if (ch == 'm') f = kNotifyKeyMiss;
+    for (const auto& l : kEventLetters) {
+      if (l.letter == ch) f = l.flag;
+    }
+    if (f == 0) {
+      err.set("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+      return false;
+    }
+    flags |= f;
+  }
+  field = flags;
+  return true;
+}
+
+inline void get_notify_events(std::uint32_t flags, Buffer& o) {
+  if ((flags & kNotifyAll) == kNotifyAll) {
+    put_text(o, "A");
+  } else {
+    for (const auto& l : kEventLetters) {
+      if (flags & l.flag) (void)o.append(&l.letter, 1);
+    }
+  }
+  if (flags & kNotifyKeyspace) put_text(o, "K");
+  if (flags & kNotifyKeyevent) put_text(o, "E");
+  if (flags & kNotifyKeyMiss) put_text(o, "m");
+}
+
 }  // namespace detail
 
 #define MR_CFG_INT(NAME, ALIAS, FIELD, LO, HI)                                                              \
@@ -293,6 +341,11 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  [](const Engine& e, Buffer& o) { detail::get_output_limits(e.settings(), o); },
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    return detail::set_output_limits(e.settings(), v, err);
+                 }},
+      ConfigSpec{"notify-keyspace-events", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::get_notify_events(e.settings().notify_keyspace_events, o); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_notify_events(e.settings().notify_keyspace_events, v, err);
                  }},
       // Redis takes any non-negative hz and clamps it into 1..500.
       ConfigSpec{"hz", {}, ConfigFlag::none, [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().hz); },

@@ -46,6 +46,9 @@ enum CommandFlag : std::uint32_t {
   // microredis-internal, not a Redis flag: runs at once inside MULTI instead of being queued
   // (MULTI EXEC DISCARD WATCH QUIT RESET). COMMAND INFO does not show it.
   kTransactionControl = 1u << 19,
+  // microredis-internal: allowed in a RESP2 session's subscribed context ((P|S)SUBSCRIBE,
+  // (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
+  kSubscribedContext = 1u << 20,
 };
 
 // ACL categories beyond those implied by flags (write -> @write, fast -> @fast, ...).

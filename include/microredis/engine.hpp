@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "clock.hpp"
+#include "pubsub.hpp"
 #include "command.hpp"
 #include "config.hpp"
 #include "memory.hpp"
@@ -160,6 +161,18 @@ class Engine final : private KeyspaceObserver {
   void flushing(Db& db);
   void swapping(Db& a, Db& b);
   WatchRegistry& watches() { return *watches_ptr_; }
+
+  // --- pub/sub ---
+  PubSub& pubsub() { return *pubsub_; }
+  const PubSub& pubsub() const { return *pubsub_; }
+  // Delivers message to the subscribers of channel (and, for plain channels, of the patterns that
+  // match it). Returns the number of deliveries (Redis's PUBLISH reply).
+  std::size_t publish(SubscriptionKind kind, std::string_view channel, std::string_view message);
+  // Drops all of s's subscriptions of a kind; with notify, s gets Redis's unsubscribe replies
+  // (one per name, or one with a null name when there were none).
+  std::size_t unsubscribe_all(Session& s, SubscriptionKind kind, bool notify);
+  // The "[p|s]unsubscribe"-style reply for one name (null name when empty and none).
+  void reply_subscription(Session& s, std::string_view verb, const std::string_view* name, std::size_t count);
   // Writes since start (Redis's server.dirty; INFO rdb_changes_since_last_save).
   std::uint64_t dirty() const { return dirty_; }
   void add_dirty(std::uint64_t n) { dirty_ += n; }
@@ -175,6 +188,9 @@ class Engine final : private KeyspaceObserver {
 
  private:
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
+  void on_key_added(Db& db, std::string_view key) override;
+  void deliver(Session& to, std::string_view kind, const std::string_view* pattern, std::string_view channel,
+               std::string_view message);
   void unknown_command(Session& s, const std::string_view* argv, std::size_t argc, bool subcommand);
   // A command refused before running: counts it, fails a MULTI in progress, and for EXEC turns the
   // error into "EXECABORT Transaction discarded because of: ...".
@@ -194,6 +210,7 @@ class Engine final : private KeyspaceObserver {
   CommandTable commands_;
   Db** dbs_ = nullptr;
   WatchRegistry* watches_ptr_ = nullptr;
+  PubSub* pubsub_ = nullptr;
   int db_count_ = 0;
   Vec<CommandStats> cmd_stats_;
   Vec<ErrorStat> error_stats_;

@@ -18,6 +18,7 @@
 #include "resp/parser.hpp"
 #include "resp/reply.hpp"
 #include "resp/writer.hpp"
+#include "pubsub.hpp"
 #include "transaction.hpp"
 
 namespace microredis {
@@ -118,6 +119,16 @@ class Session {
   void clear_watch_dirty() { watch_dirty_ = false; }
   bool watch_dirty() const { return watch_dirty_; }
 
+  // --- pub/sub ---
+  Vec<PubSub::Node*>& subscriptions(SubscriptionKind kind) { return subs_[static_cast<int>(kind)]; }
+  std::size_t subscription_count(SubscriptionKind kind) const { return subs_[static_cast<int>(kind)].size(); }
+  // Channels plus patterns: the count SUBSCRIBE/PSUBSCRIBE replies carry.
+  std::size_t channel_and_pattern_count() const {
+    return subscription_count(SubscriptionKind::channel) + subscription_count(SubscriptionKind::pattern);
+  }
+  // Subscribed to anything: RESP2 sessions are then in the restricted pub/sub context.
+  bool in_pubsub() const { return channel_and_pattern_count() + subscription_count(SubscriptionKind::shard) > 0; }
+
   // Runs one command on this session and returns its reply (for sessions not attached to a
   // transport: Engine::execute, the in-process client, tests).
   Reply execute(const std::string_view* argv, std::size_t argc);
@@ -161,6 +172,7 @@ class Session {
   Writer writer_;
   Transaction tx_;
   Vec<WatchRegistry::Node*> watched_;
+  Vec<PubSub::Node*> subs_[kSubscriptionKinds];
   Buffer name_;
   Buffer peer_;
   Buffer local_addr_;

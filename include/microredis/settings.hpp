@@ -55,6 +55,8 @@ struct Settings {
   OutputBufferLimit output_limit_normal{};
   OutputBufferLimit output_limit_replica{256ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
   OutputBufferLimit output_limit_pubsub{32ull * 1024 * 1024, 8ull * 1024 * 1024, 60};
+  // Keyspace notifications: NotifyClass bits (notify-keyspace-events "KEA" ...).
+  std::uint32_t notify_keyspace_events = 0;
   // Background work.
   std::int64_t hz = 10;
   std::int64_t active_expire_effort = 1;

@@ -112,6 +112,11 @@ namespace microredis {
   X(discard_without_multi, "ERR DISCARD without MULTI")                                            \
   X(watch_inside_multi, "ERR WATCH inside MULTI is not allowed")                                   \
   X(exec_aborted, "EXECABORT Transaction discarded because of previous errors.")                  \
+  /* pubsub */                                                                                     \
+  X(subscribed_context,                                                                            \
+    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "     \
+    "allowed in this context")                                                                     \
+  X(ssubscribe_deny_blocking, "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")           \
   /* bitmaps */                                                                                    \
   X(bit_offset, "ERR bit offset is not an integer or out of range")                               \
   X(bit_value, "ERR bit is not an integer or out of range")                                        \

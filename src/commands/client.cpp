@@ -2,9 +2,9 @@
 //
 // CLIENT LIST / CLIENT INFO print Redis 7.0's full field line. The engine owns no socket, so some
 // fields describe what a session is rather than what a Redis client struct holds:
-//   fd=-1          the engine has no file descriptors (Redis prints -1 for connection-less clients)
+//   fd             what the adapter passed to Session::set_fd() (-1 when none, as Redis's fake clients)
 //   addr, laddr    what the adapter passed to Session::set_peer()
-//   sub psub ssub  0 and multi=-1 multi-mem=0: the session exposes no pub/sub or MULTI state yet
+//   multi-mem      bytes held by commands queued in MULTI
 //   qbuf           unconsumed input bytes; while a command runs, the batch it came in (as Redis)
 //   qbuf-free      input buffer capacity minus qbuf
 //   argv-mem       bytes of the running command's arguments (0 for idle sessions)
@@ -51,7 +51,7 @@ inline ClientType client_type_by_name(std::string_view name) {
 
 // Every session is a normal client: the engine has no replication and sessions expose no
 // pub/sub state yet.
-inline ClientType client_type(const Session&) { return ClientType::normal; }
+inline ClientType client_type(const Session& s) { return s.in_pubsub() ? ClientType::pubsub : ClientType::normal; }
 
 // A session that will be closed as soon as the adapter looks at it no longer counts as a client
 // (Redis frees killed clients at once).
@@ -65,9 +65,12 @@ inline std::uint64_t argv_bytes(const Context& c, const Session& s) {
 }
 
 inline void append_client_info(Text& t, const Context& c, Session& s) {
-  char flags[8];
+  char flags[12];
   std::size_t nf = 0;
   if (s.blocked()) flags[nf++] = 'b';
+  if (s.in_pubsub()) flags[nf++] = 'P';
+  if (s.in_multi()) flags[nf++] = 'x';
+  if (s.watch_dirty()) flags[nf++] = 'd';
   if (s.closing()) flags[nf++] = s.want_close() ? 'A' : 'c';
   if (s.unix_socket()) flags[nf++] = 'U';
   if (s.no_evict()) flags[nf++] = 'e';
@@ -86,17 +89,20 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   t.s("id=").u(s.id());
   t.s(" addr=").s(s.peer());
   t.s(" laddr=").s(s.local_addr());
-  t.s(" fd=-1");
+  t.s(" fd=").i(s.fd());
   t.s(" name=").s(s.name());
   t.s(" age=").i(now_s - s.created_ms() / 1000);
   t.s(" idle=").i(now_s - s.last_interaction_ms() / 1000);
   t.s(" flags=").s({flags, nf});
   t.s(" db=").i(s.db_index());
-  t.s(" sub=0 psub=0 ssub=0 multi=-1");
+  t.s(" sub=").u(s.subscription_count(SubscriptionKind::channel));
+  t.s(" psub=").u(s.subscription_count(SubscriptionKind::pattern));
+  t.s(" ssub=").u(s.subscription_count(SubscriptionKind::shard));
+  t.s(" multi=").i(s.in_multi() ? static_cast<std::int64_t>(s.transaction().size()) : -1);
   t.s(" qbuf=").u(qbuf);
   t.s(" qbuf-free=").u(qcap > qbuf ? qcap - qbuf : 0);
   t.s(" argv-mem=").u(argv_mem);
-  t.s(" multi-mem=0");
+  t.s(" multi-mem=").u(s.in_multi() ? s.transaction().memory() : 0);
   t.s(" rbs=").u(ocap);
   t.s(" rbp=").u(ocap);
   t.s(" obl=").u(pending);

@@ -8,6 +8,12 @@ namespace connection_cmds {
 
 inline void ping(Context& c) {
   if (c.argc > 2) return c.out.error(Status::wrong_arity, "ping");
+  // A RESP2 subscriber cannot receive plain replies: Redis answers ["pong", message].
+  if (c.session.in_pubsub() && c.session.protocol() < 3) {
+    c.out.array(2);
+    c.out.bulk("pong");
+    return c.out.bulk(c.argc == 2 ? c.arg(1) : std::string_view());
+  }
   if (c.argc == 2) return c.out.bulk(c.arg(1));
   c.out.simple("PONG");
 }
@@ -105,11 +111,11 @@ inline void hello(Context& c) {
 }
 
 const CommandSpec kCommands[] = {
-    {"ping", -1, kFast, 0, 0, 0, ping, "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)",
+    {"ping", -1, kFast | kSubscribedContext, 0, 0, 0, ping, "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)",
      "[message]", kAclConnection},
     {"echo", 2, kFast | kLoading | kStale, 0, 0, 0, echo, "connection", "Returns the given string.", "1.0.0", "O(1)", "message",
      kAclConnection},
-    {"quit", -1, kNoAuth | kFast | kAllowBusy | kLoading | kStale | kNoscript | kTransactionControl, 0, 0, 0, quit, "connection",
+    {"quit", -1, kNoAuth | kFast | kAllowBusy | kLoading | kStale | kNoscript | kTransactionControl | kSubscribedContext, 0, 0, 0, quit, "connection",
      "Closes the connection.", "1.0.0", "O(1)", "", kAclConnection},
     {"select", 2, kLoading | kStale | kFast, 0, 0, 0, select, "connection",
      "Changes the selected database.", "1.0.0", "O(1)", "index", kAclConnection},

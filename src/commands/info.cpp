@@ -203,6 +203,9 @@ inline void section_stats(Context& c, Lines& o) {
   o.i("evicted_clients", 0);
   o.u("keyspace_hits", ks.keyspace_hits);
   o.u("keyspace_misses", ks.keyspace_misses);
+  o.u("pubsub_channels", c.engine.pubsub().count(SubscriptionKind::channel));
+  o.u("pubsub_patterns", c.engine.pubsub().count(SubscriptionKind::pattern));
+  o.u("pubsubshard_channels", c.engine.pubsub().count(SubscriptionKind::shard));
   o.i("latest_fork_usec", 0);
   o.i("total_forks", 0);
   o.u("unexpected_error_replies", st.unexpected_error_replies);

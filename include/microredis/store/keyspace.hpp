@@ -24,6 +24,8 @@ class KeyspaceObserver {
   virtual ~KeyspaceObserver() = default;
   // The entry is still valid during the call and freed right after.
   virtual void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) = 0;
+  // A key that did not exist was created (Redis's "new" keyspace event).
+  virtual void on_key_added(Db& db, std::string_view key) = 0;
 };
 
 // State shared by every database of one engine.

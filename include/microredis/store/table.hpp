@@ -111,7 +111,11 @@ class HashTable {
             b->present = static_cast<std::uint8_t>(b->present & ~(1u << i));
             --tab.used;
             fill_hole(&tab.buckets[tab.index(h)], b, i);
-            if (!rehashing() && needs_shrink()) (void)start_resize(shrink_target());
+            if (size() == 0) {
+              release_buckets();  // an empty table holds no memory (a drained db, a channel map)
+            } else if (!rehashing() && needs_shrink()) {
+              (void)start_resize(shrink_target());
+            }
             return e;
           }
         }
