@@ -118,9 +118,9 @@ class Writer {
     failed_ = true;
     return false;
   }
-  // Callers reserve first.
+  // Callers reserve first. An empty view may have a null data pointer, which memcpy must not see.
   void put(const char* p, std::size_t n) {
-    std::memcpy(out_->data() + out_->size(), p, n);
+    if (n != 0) std::memcpy(out_->data() + out_->size(), p, n);
     (void)out_->resize(out_->size() + n);
   }
   void put_header(char type, std::uint64_t n) {
