@@ -1,5 +1,7 @@
 #include "microredis/engine.hpp"
 
+#include "microredis/commands.hpp"
+
 #include <new>
 
 namespace microredis {
@@ -29,6 +31,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
     // Every table gets its own seed so that one crafted key set cannot degrade all of them.
     dbs_[i] = mem_.create<Db>(shared_, i, mix64(seed_ + static_cast<std::uint64_t>(i), 0x9e3779b97f4a7c15ull));
   }
+  watches_ptr_ = mem_.create<WatchRegistry>(mem_, mix64(seed_, 0x77617463ull), db_count_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
@@ -37,6 +40,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  mem_.destroy(watches_ptr_);
   for (int i = 0; i < db_count_; ++i) mem_.destroy(dbs_[i]);
   mem_.deallocate(dbs_, sizeof(Db*) * static_cast<std::size_t>(db_count_), alignof(Db*));
 }
@@ -81,6 +85,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   if (sessions_ == s) sessions_ = s->next;
   --session_count_;
   if (s == default_session_) default_session_ = nullptr;
+  watches_ptr_->unwatch_all(*s);
   mem_.destroy(s);
 }
 
@@ -149,9 +154,35 @@ MICROREDIS_INLINE void Engine::unknown_command(Session& s, const std::string_vie
   count_error_reply(w.last_error_code());
 }
 
+MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t out_start) {
+  Writer& w = s.writer();
+  if (ref) ++cmd_stats_[ref.id].rejected_calls;
+  count_error_reply(w.last_error_code());
+  if (ref && ref.spec->handler == &exec_command_handler) {
+    // Redis aborts the transaction and wraps the reason: "-EXECABORT ... because of: <error>".
+    Buffer& out = w.buffer();
+    std::size_t start = out.size() - (s.output_buffer_size() - out_start);
+    std::string_view line(out.data() + start + 1, out.size() - start - 3);  // without '-' and CRLF
+    if (line.substr(0, 4) == "ERR ") line.remove_prefix(4);
+    char text[512];
+    constexpr std::string_view prefix = "EXECABORT Transaction discarded because of: ";
+    std::size_t n = line.size() < sizeof text - prefix.size() ? line.size() : sizeof text - prefix.size();
+    std::memcpy(text, prefix.data(), prefix.size());
+    std::memcpy(text + prefix.size(), line.data(), n);
+    (void)out.resize(start);
+    w.error_text({text, prefix.size() + n});
+    s.transaction().clear();
+    watches_ptr_->unwatch_all(s);
+    s.clear_watch_dirty();
+    return;
+  }
+  s.transaction().flag_error();
+}
+
 MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv, std::size_t argc) {
   refresh_time();
   Writer& w = s.writer();
+  const std::size_t out_start = s.output_buffer_size();
   CommandRef ref = commands_.find(argv[0]);
   if (MICROREDIS_UNLIKELY(!ref)) {
     // Redis drops connections that look like HTTP requests (cross-protocol scripting).
@@ -160,42 +191,60 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
       return;
     }
     unknown_command(s, argv, argc, false);
-    return;
+    return reject(s, {}, out_start);
   }
   if (ref.spec->subcommand_count > 0 && argc >= 2) {
     CommandRef sub = commands_.find_subcommand(ref, argv[1]);
     if (!sub) {
-      ++cmd_stats_[ref.id].rejected_calls;
       unknown_command(s, argv, argc, true);
-      return;
+      return reject(s, ref, out_start);
     }
     ref = sub;
   }
   const CommandSpec& spec = *ref.spec;
-  CommandStats& st = cmd_stats_[ref.id];
   auto n = static_cast<int>(argc);
   if ((spec.arity > 0 && spec.arity != n) || n < -spec.arity) {
-    ++st.rejected_calls;
     w.error(Status::wrong_arity, spec.name);
-    count_error_reply(w.last_error_code());
-    return;
+    return reject(s, ref, out_start);
   }
   if (!s.authenticated() && !(spec.flags & kNoAuth)) {
-    ++st.rejected_calls;
     w.error(Status::no_auth);
-    count_error_reply(w.last_error_code());
+    return reject(s, ref, out_start);
+  }
+  const bool in_multi = s.in_multi();
+  if (in_multi && (spec.flags & kNoMulti)) {
+    w.error(Status::not_in_multi);
+    return reject(s, ref, out_start);
+  }
+  const bool tx_control = spec.flags & kTransactionControl;
+  if (settings_.maxmemory != 0) {
+    // Inside MULTI every queued command may grow memory; EXEC only matters if it runs denyoom ones.
+    bool denyoom = (spec.flags & kDenyOom) || (in_multi && !tx_control) ||
+                   (spec.handler == &exec_command_handler && (s.transaction().flags() & kDenyOom));
+    if (denyoom && over_memory_limit()) {
+      w.error(Status::oom);
+      return reject(s, ref, out_start);
+    }
+  }
+  if (in_multi && !tx_control) {
+    if (!s.transaction().queue(ref, argv, argc)) {
+      w.error(Status::oom);
+      return reject(s, ref, out_start);
+    }
+    w.simple("QUEUED");
     return;
   }
-  if (settings_.maxmemory != 0 && (spec.flags & kDenyOom) && over_memory_limit()) {
-    ++st.rejected_calls;
-    w.error(Status::oom);
-    count_error_reply(w.last_error_code());
-    return;
-  }
+  call(s, ref, argv, argc);
+}
 
+MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
+  const CommandSpec& spec = *ref.spec;
+  Writer& w = s.writer();
+  CommandStats& st = cmd_stats_[ref.id];
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
   std::size_t out_start = s.output_buffer_size();
   std::uint64_t errors_before = w.errors();
+  std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
   s.set_last_command(spec.name);
   s.count_command();
 
@@ -204,7 +253,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
 
   std::int64_t end_us = clock_->now_us();
   ++st.calls;
-  st.usec += static_cast<std::uint64_t>(end_us > now_us_ ? end_us - now_us_ : 0);
+  st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
   ++stats_.commands_processed;
   if (w.errors() != errors_before) {
     ++st.failed_calls;
@@ -217,7 +266,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     if (mode == Session::ReplyMode::skip) s.set_reply_mode(Session::ReplyMode::on);
   }
   if (!w.ok_state()) s.close_now();
-  check_output_limits(s);
+  if (!s.in_exec()) check_output_limits(s);
 }
 
 MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
@@ -307,14 +356,16 @@ MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRem
   }
 }
 
-MICROREDIS_INLINE void Engine::key_modified(Db&, std::string_view) {
-  // WATCH and client-side caching hang off this point (events issue).
+MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
+  watches_ptr_->touch(db, key);
 }
 
-MICROREDIS_INLINE void Engine::databases_changed(int, std::uint64_t keys) {
-  // WATCH invalidation of whole databases hangs off this point (events issue).
-  dirty_ += keys;
+MICROREDIS_INLINE void Engine::flushing(Db& db) { watches_ptr_->touch_all(db, nullptr); }
+
+MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
+  watches_ptr_->touch_all(a, &b);
+  watches_ptr_->touch_all(b, &a);
 }
 
 MICROREDIS_INLINE void Engine::keyspace_event(Db&, NotifyClass, std::string_view, std::string_view) {
@@ -374,6 +425,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
     stats_.ops_sample_commands = stats_.commands_processed;
     stats_.ops_sample_time_us = now;
   }
+  next_deadline_us_ = next;
   return next;
 }
 

@@ -19,16 +19,25 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
   out = e.layout();
   switch (e.type()) {
     case ValueType::string:
+      // A duplicate is its own object in Redis, never a shared integer.
+      out.private_int = e.encoding() == Encoding::int_;
       if (e.encoding() == Encoding::raw) {
+        // The copy is sized to its content: spare capacity belongs to the original's APPENDs.
         auto* src = e.object<RawString>();
         RawString* r = RawString::create(mem, src->view(), src->len);
         if (r == nullptr) return false;
         out.pointer = r;
       }
       return true;
-    default:
+    case ValueType::list:
+    case ValueType::set:
+    case ValueType::zset:
+    case ValueType::hash:
+    case ValueType::stream:
+      // No command creates these values yet; the issue adding a type adds its deep copy here.
       return false;
   }
+  return false;
 }
 
 namespace detail {
@@ -77,12 +86,24 @@ MICROREDIS_INLINE void Db::touch(Entry* e) {
   e->set_lru((detail::lfu_minutes(now_ms()) << 8) | counter);
 }
 
+MICROREDIS_INLINE std::int64_t Db::idle_ms(const Entry& e) const {
+  // Redis's estimateObjectIdleTime: the 24-bit clock wraps about every 194 days.
+  std::uint32_t now = lru_clock(now_ms());
+  std::uint32_t lru = e.lru();
+  std::uint32_t seconds = now >= lru ? now - lru : now + (kLruClockMax - lru);
+  return static_cast<std::int64_t>(seconds) * 1000;
+}
+
+MICROREDIS_INLINE std::uint32_t Db::lfu_frequency(const Entry& e) const {
+  return detail::lfu_decayed_counter(e.lru(), now_ms(), shared_->lfu_decay_time);
+}
+
 MICROREDIS_INLINE void Db::expire_now(std::string_view key, std::uint64_t h) {
   auto* e = static_cast<Entry*>(table_.remove(key, h));
   if (e == nullptr) return;
   ++shared_->expired_keys;
   if (shared_->observer) shared_->observer->on_key_removed(*this, *e, KeyRemoval::expired);
-  free_entry(e);
+  discard(e);
 }
 
 MICROREDIS_INLINE Entry* Db::lookup_no_touch(std::string_view key) {
@@ -102,9 +123,14 @@ MICROREDIS_INLINE Entry* Db::lookup(std::string_view key) {
 }
 
 MICROREDIS_INLINE void Db::free_entry(Entry* e) {
-  if (e->has_expire()) --volatile_count_;
+  // A detached entry is no longer counted (detach() did that).
   detail::free_value_of(mem(), e);
   Entry::free_block(mem(), e);
+}
+
+MICROREDIS_INLINE void Db::discard(Entry* e) {
+  if (e->has_expire()) --volatile_count_;
+  free_entry(e);
 }
 
 MICROREDIS_INLINE Entry* Db::put(std::string_view key, const Entry::Layout& value, std::int64_t expire_ms) {
@@ -121,11 +147,11 @@ MICROREDIS_INLINE Entry* Db::put(std::string_view key, const Entry::Layout& valu
   if (slot != nullptr) {
     auto* old = static_cast<Entry*>(*slot);
     *slot = e;
-    free_entry(old);
+    discard(old);
     return e;
   }
   if (!table_.insert(e, h)) {
-    free_entry(e);
+    discard(e);
     return nullptr;
   }
   return e;
@@ -158,8 +184,23 @@ MICROREDIS_INLINE Entry* Db::set_expire(Entry* e, std::int64_t expire_ms) {
 MICROREDIS_INLINE bool Db::remove(std::string_view key) {
   auto* e = static_cast<Entry*>(table_.remove(key));
   if (e == nullptr) return false;
-  free_entry(e);
+  discard(e);
   return true;
+}
+
+MICROREDIS_INLINE Entry* Db::rename(Entry* e, std::string_view new_key) {
+  // The value moves by pointer (or inline bytes): only the entry block is rebuilt.
+  Entry* fresh = Entry::create(mem(), new_key, e->expire_ms(), e->layout(), e->lru());
+  if (fresh == nullptr) return nullptr;
+  if (!table_.insert(fresh, table_.hash(new_key))) {
+    Entry::free_block(mem(), fresh);
+    return nullptr;
+  }
+  if (fresh->has_expire()) ++volatile_count_;
+  (void)table_.remove(e->key());
+  if (e->has_expire()) --volatile_count_;
+  Entry::free_block(mem(), e);
+  return fresh;
 }
 
 MICROREDIS_INLINE Entry* Db::detach(std::string_view key) {
@@ -193,15 +234,13 @@ MICROREDIS_INLINE void Db::swap_contents(Db& other) {
 }
 
 MICROREDIS_INLINE Entry* Db::random_entry() {
-  // Bounded retries: a db full of expired-but-not-yet-deleted keys must not loop forever.
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  // Every expired key drawn is deleted, so the loop ends: with a live key, or with an empty table.
+  for (;;) {
     auto* e = static_cast<Entry*>(table_.random(shared_->rng));
-    if (e == nullptr) return nullptr;
-    if (!is_expired(e)) return e;
+    if (e == nullptr || !is_expired(e)) return e;
     std::string_view key = e->key();
     expire_now(key, table_.hash(key));
   }
-  return nullptr;
 }
 
 MICROREDIS_INLINE std::size_t Db::active_expire(std::size_t max_steps) {
@@ -226,7 +265,9 @@ MICROREDIS_INLINE std::size_t Db::active_expire(std::size_t max_steps) {
     }
     expired += n;
     // A chain with more than 64 expired keys is revisited before moving on.
-    if (!overflow) expire_cursor_ = next;
+    if (overflow) continue;
+    expire_cursor_ = next;
+    if (next == 0) break;  // the whole hash space was visited
   }
   return expired;
 }

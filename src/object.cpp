@@ -33,7 +33,9 @@ MICROREDIS_INLINE std::string_view encoding_name(Encoding e) {
 
 MICROREDIS_INLINE RawString* RawString::create(Memory& mem, std::string_view s, std::size_t cap) {
   if (cap < s.size()) cap = s.size();
-  void* p = mem.allocate(sizeof(RawString) + cap, alignof(RawString));
+  // The default alignment, as destroy() and grow()'s reallocate() assume: an allocator that
+  // honours alignment must see the same value for a block at every call.
+  void* p = mem.allocate(sizeof(RawString) + cap);
   if (p == nullptr) return nullptr;
   auto* r = static_cast<RawString*>(p);
   r->len = s.size();
@@ -81,7 +83,8 @@ MICROREDIS_INLINE Entry* Entry::create(Memory& mem, std::string_view key, std::i
   auto* p = static_cast<std::uint8_t*>(mem.allocate(size, 1));
   if (p == nullptr) return nullptr;
   p[0] = static_cast<std::uint8_t>(static_cast<unsigned>(value.type) | (static_cast<unsigned>(value.encoding) << 4));
-  p[1] = expire_ms >= 0 ? kHasExpire : 0;
+  p[1] = static_cast<std::uint8_t>((expire_ms >= 0 ? kHasExpire : 0) |
+                                   (value.encoding == Encoding::int_ && value.private_int ? kPrivateInt : 0));
   auto* e = reinterpret_cast<Entry*>(p);
   e->set_lru(lru);
   std::uint8_t* w = p + kHeader;
@@ -108,7 +111,10 @@ MICROREDIS_INLINE Entry::Layout Entry::layout() const {
   l.type = type();
   l.encoding = encoding();
   switch (l.encoding) {
-    case Encoding::int_: l.integer = int_value(); break;
+    case Encoding::int_:
+      l.integer = int_value();
+      l.private_int = private_int();
+      break;
     case Encoding::embstr: l.embstr = embstr(); break;
     default: l.pointer = ptr(); break;
   }

@@ -17,6 +17,8 @@ MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
       in_(engine.memory()),
       out_(engine.memory()),
       writer_(out_, 2),
+      tx_(engine.memory()),
+      watched_(engine.memory()),
       name_(engine.memory()),
       peer_(engine.memory()),
       local_addr_(engine.memory()),
@@ -136,7 +138,16 @@ MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
 MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& available) {
   if (min_size < detail::kReadChunk) min_size = detail::kReadChunk;
   if (in_pos_ > 0 && in_pos_ == in_.size()) compact_input();
-  if (in_.capacity() - in_.size() < min_size && !in_.reserve(in_.size() + min_size)) {
+  // A big bulk argument in progress: make room for what it still needs, but at most double the
+  // buffer per call, so that a declared length alone (never sent) cannot reserve 512 MB.
+  std::size_t needed = parser_.bytes_needed();
+  std::size_t have = in_.size() - in_pos_;
+  if (needed > have + min_size) {
+    std::size_t extra = needed - have;
+    std::size_t cap = in_.size() + min_size;
+    min_size = extra < cap ? extra : cap;
+  }
+  if (in_.capacity() - in_.size() < min_size && !in_.grow_for(min_size)) {
     available = 0;
     close_now();
     return nullptr;
@@ -192,6 +203,7 @@ MICROREDIS_INLINE void Session::consume_output(std::size_t n) {
 MICROREDIS_INLINE void Session::block_until(BlockReason why, std::int64_t deadline_us) {
   block_ = why;
   block_deadline_us_ = deadline_us;
+  engine_->note_deadline(deadline_us);
 }
 
 MICROREDIS_INLINE void Session::unblock() {

@@ -1,70 +1,149 @@
+// The epoll loop behind microredis::posix::Server. The contract is described in server.hpp.
 #include "microredis/posix/server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <new>
+
+#include "microredis/status.hpp"
 
 namespace microredis::posix {
 
 namespace {
 
-struct Connection {
-  int fd = -1;
-  Session* session = nullptr;
-  bool writing = false;  // EPOLLOUT armed
-  bool dirty = false;    // queued for a flush by an engine notification
-  bool closed = false;
+constexpr int kMaxEvents = 256;
+constexpr int kMaxAcceptsPerWake = 64;
+// Reads and writes per connection and wake-up, so that one busy client cannot starve the others.
+constexpr int kMaxReadsPerWake = 16;
+constexpr int kMaxWritesPerWake = 16;
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::int64_t kLingerMs = 1000;
+constexpr std::int64_t kAcceptPauseMs = 100;
+
+std::int64_t monotonic_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Everything registered with epoll starts with its kind.
+enum class Kind : std::uint8_t { wake, listener, connection };
+struct Watched {
+  explicit Watched(Kind k) : kind(k) {}
+  Kind kind;
 };
 
-// epoll user data: listeners are tagged with the low bit so they cannot be taken for connections.
-constexpr std::uintptr_t kListenerTag = 1;
+struct Listener : Watched {
+  Listener(int f, bool u) : Watched(Kind::listener), fd(f), is_unix(u) {}
+  int fd;
+  bool is_unix;
+};
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+struct Connection : Watched {
+  Connection() : Watched(Kind::connection) {}
+  int fd = -1;
+  Session* session = nullptr;  // nullptr once lingering
+  std::uint32_t events = 0;    // the interest armed in epoll
+  bool dirty = false;          // queued by the engine's output listener
+  bool peer_eof = false;       // the peer shut its side: write what is left, then close
+  bool closed = false;
+  std::int64_t linger_until_ms = 0;
+  Connection* prev = nullptr;  // list of every open connection
+  Connection* next = nullptr;
+};
 
-std::string format_peer(const sockaddr_storage& ss) {
+// Redis's addr/laddr text: "1.2.3.4:5", "[::1]:5".
+std::string format_addr(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
   if (ss.ss_family == AF_INET) {
     const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
     inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-    port = ntohs(a->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
+    return std::string(host) + ":" + std::to_string(ntohs(a->sin_port));
+  }
+  if (ss.ss_family == AF_INET6) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-    port = ntohs(a->sin6_port);
-  } else {
-    return "/unix";
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(a->sin6_port));
   }
-  return std::string(host) + ":" + std::to_string(port);
+  return "?:0";
+}
+
+void set_keepalive(int fd, std::int64_t seconds) {
+  if (seconds <= 0) return;
+  int interval = seconds > INT_MAX / 2 ? INT_MAX / 2 : static_cast<int>(seconds);
+  int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &yes, sizeof yes);
+  // As Redis: first probe after `interval` idle seconds, then every interval/3, dead after 3.
+  int probe_every = interval / 3 > 0 ? interval / 3 : 1;
+  int probes = 3;
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof interval);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe_every, sizeof probe_every);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
 }
 
 }  // namespace
 
+ServerOptions ServerOptions::from_settings(const Settings& st) {
+  ServerOptions o;
+  std::string_view bind = st.bind.view();
+  if (!bind.empty()) {
+    o.bind.clear();
+    for (std::size_t i = 0; i < bind.size();) {
+      while (i < bind.size() && bind[i] == ' ') ++i;
+      std::size_t start = i;
+      while (i < bind.size() && bind[i] != ' ') ++i;
+      if (i > start) o.bind.emplace_back(bind.substr(start, i - start));
+    }
+  }
+  o.port = static_cast<int>(st.port);
+  o.unixsocket = std::string(st.unixsocket.view());
+  unsigned perm = 0;
+  std::string digits = std::to_string(st.unixsocketperm);
+  for (char d : digits) perm = perm * 8 + static_cast<unsigned>(d - '0');
+  o.unixsocketperm = perm;
+  o.backlog = static_cast<int>(st.tcp_backlog);
+  return o;
+}
+
 struct Server::Impl {
-  explicit Impl(Engine& e) : engine(e) {}
+  Impl(Engine& e, ServerOptions o) : engine(e), options(std::move(o)) {}
 
   Engine& engine;
+  ServerOptions options;
   int epfd = -1;
   int wake[2] = {-1, -1};
-  std::vector<int> listeners;
-  std::vector<bool> listener_is_unix;
+  int spare_fd = -1;  // given up to accept (and refuse) one connection when descriptors run out
+  Watched wake_watch{Kind::wake};
+  std::vector<std::unique_ptr<Listener>> listeners;
+  std::vector<std::string> endpoints;
+  std::string unix_path;  // the socket file this server created
+  int tcp_port = 0;
+  Connection* connections = nullptr;
+  std::size_t active = 0;  // connections with a session
   std::vector<Connection*> dirty;
-  std::vector<Connection*> graveyard;
-  std::size_t connections = 0;
+  std::vector<Connection*> lingering;
+  std::vector<Connection*> graveyard;  // closed this round, freed at its end
   std::atomic<bool> stop{false};
   std::int64_t next_tick_us = 0;
-  std::string unix_path;
+  std::int64_t accept_paused_until_ms = 0;
 
+  // --- engine output listener ---
   static void on_output(void* ctx, Session& s) {
     auto* self = static_cast<Impl*>(ctx);
     auto* c = static_cast<Connection*>(s.user_data());
@@ -73,22 +152,87 @@ struct Server::Impl {
     self->dirty.push_back(c);
   }
 
-  void close_connection(Connection* c) {
-    if (c->closed) return;
-    c->closed = true;
-    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
-    ::close(c->fd);
+  void set_interest(Connection* c, std::uint32_t events) {
+    if (events == c->events) return;
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = static_cast<Watched*>(c);
+    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    c->events = events;
+  }
+
+  void detach_session(Connection* c) {
+    if (c->session == nullptr) return;
+    c->session->set_user_data(nullptr);
     engine.close_session(c->session);
     c->session = nullptr;
-    --connections;
+    --active;
+  }
+
+  // Closes at once: errors, end of stream, shutdown.
+  void destroy(Connection* c) {
+    if (c->closed) return;
+    detach_session(c);
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
+    ::close(c->fd);
+    c->closed = true;
+    if (c->prev) c->prev->next = c->next;
+    if (c->next) c->next->prev = c->prev;
+    if (connections == c) connections = c->next;
     graveyard.push_back(c);
   }
 
-  // Writes what the socket accepts; arms EPOLLOUT for the rest; closes when the session asks.
-  void flush(Connection* c) {
-    if (c->closed) return;
+  // The session asked to close: send FIN after the last reply, then read and discard what the
+  // peer still sends until it closes or kLingerMs pass.
+  void linger(Connection* c) {
+    detach_session(c);
+    if (c->peer_eof || ::shutdown(c->fd, SHUT_WR) != 0) return destroy(c);
+    c->linger_until_ms = monotonic_ms() + kLingerMs;
+    set_interest(c, EPOLLIN);
+    lingering.push_back(c);
+  }
+
+  void drain(Connection* c) {
+    char buf[4096];
+    for (int i = 0; i < kMaxReadsPerWake; ++i) {
+      ssize_t n = ::read(c->fd, buf, sizeof buf);
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      return destroy(c);  // the peer closed (or failed): done
+    }
+  }
+
+  void read_from(Connection* c) {
     Session& s = *c->session;
-    while (s.has_output() && !s.want_close()) {
+    for (int round = 0; round < kMaxReadsPerWake; ++round) {
+      // Ask for as much room as is buffered already: a big command's buffer then grows
+      // geometrically instead of by one chunk per read.
+      std::size_t want = s.query_buffer_size() > kReadChunk ? s.query_buffer_size() : kReadChunk;
+      std::size_t avail = 0;
+      char* space = s.input_space(want, avail);
+      if (space == nullptr) return destroy(c);  // out of memory
+      ssize_t n = ::read(c->fd, space, avail);
+      if (n > 0) {
+        s.commit_input(static_cast<std::size_t>(n));
+        if (s.closing() || static_cast<std::size_t>(n) < avail) return;
+        continue;
+      }
+      if (n == 0) {
+        c->peer_eof = true;
+        return;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      return destroy(c);
+    }
+  }
+
+  // Writes what the socket takes, then closes or re-arms the interest the session needs.
+  void flush(Connection* c) {
+    if (c->closed || c->session == nullptr) return;
+    Session& s = *c->session;
+    for (int i = 0; i < kMaxWritesPerWake && s.has_output() && !s.want_close(); ++i) {
       std::string_view out = s.pending_output();
       ssize_t n = ::send(c->fd, out.data(), out.size(), MSG_NOSIGNAL);
       if (n > 0) {
@@ -97,215 +241,326 @@ struct Server::Impl {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      close_connection(c);
-      return;
+      return destroy(c);  // EPIPE, ECONNRESET
     }
-    if (s.want_close()) {
-      close_connection(c);
-      return;
-    }
-    bool need_write = s.has_output();
-    if (need_write != c->writing) {
-      epoll_event ev{};
-      ev.events = EPOLLIN | (need_write ? EPOLLOUT : 0u);
-      ev.data.ptr = c;
-      epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-      c->writing = need_write;
-    }
+    if (s.want_close()) return linger(c);
+    if (c->peer_eof && !s.has_output()) return destroy(c);
+    std::uint32_t events = 0;
+    // A blocked session keeps reading so that a disconnect is seen; its input waits in the session.
+    if (!c->peer_eof && (s.want_read() || s.blocked())) events |= EPOLLIN;
+    if (s.has_output()) events |= EPOLLOUT;
+    set_interest(c, events);
   }
 
-  void read_from(Connection* c) {
-    // Bounded per wake-up so that one busy client cannot starve the others.
-    for (int round = 0; round < 16 && !c->closed; ++round) {
-      std::size_t avail = 0;
-      char* space = c->session->input_space(16 * 1024, avail);
-      if (space == nullptr) {
-        close_connection(c);
-        return;
-      }
-      ssize_t n = ::read(c->fd, space, avail);
-      if (n > 0) {
-        c->session->commit_input(static_cast<std::size_t>(n));
-        if (c->session->want_close()) break;
-        if (static_cast<std::size_t>(n) < avail) break;
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      close_connection(c);  // EOF or error
-      return;
-    }
+  void on_event(Connection* c, std::uint32_t events) {
+    if (c->closed) return;
+    if (c->session == nullptr) return drain(c);
+    if (!c->peer_eof && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_from(c);
+    if (c->peer_eof && (events & (EPOLLHUP | EPOLLERR))) return destroy(c);
+    flush(c);
   }
 
-  void accept_from(int lfd, bool is_unix) {
-    for (;;) {
-      sockaddr_storage ss{};
-      socklen_t len = sizeof ss;
-      int fd = ::accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (errno == EINTR) continue;
-        return;  // EAGAIN, or a transient error such as EMFILE
-      }
-      if (!is_unix) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      }
-      Session* s = engine.open_session();
-      if (s == nullptr) {
-        ::close(fd);
-        continue;
-      }
-      auto* c = new Connection;
-      c->fd = fd;
-      c->session = s;
-      s->set_user_data(c);
-      s->set_unix_socket(is_unix);
+  void adopt(int fd, const sockaddr_storage& peer, bool is_unix) {
+    if (!is_unix) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      set_keepalive(fd, engine.settings().tcp_keepalive);
+    }
+    auto* c = new (std::nothrow) Connection;
+    Session* s = c ? engine.open_session() : nullptr;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = static_cast<Watched*>(c);
+    if (s == nullptr || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      if (s) engine.close_session(s);
+      delete c;
+      ::close(fd);
+      return;
+    }
+    c->fd = fd;
+    c->session = s;
+    c->events = EPOLLIN;
+    c->next = connections;
+    if (connections) connections->prev = c;
+    connections = c;
+    ++active;
+    s->set_user_data(c);
+    s->set_unix_socket(is_unix);
+    s->set_fd(fd);
+    if (is_unix) {
+      std::string addr = unix_path + ":0";
+      s->set_peer(addr, addr);
+    } else {
       sockaddr_storage local{};
-      socklen_t llen = sizeof local;
-      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
-      s->set_peer(is_unix ? std::string("/unix") : format_peer(ss),
-                  is_unix ? unix_path : format_peer(local));
+      socklen_t len = sizeof local;
+      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+      s->set_peer(format_addr(peer), format_addr(local));
+    }
+    flush(c);  // a session refused by maxclients already holds its error reply
+  }
+
+  // Out of descriptors: accept one pending connection with the spare descriptor and refuse it.
+  bool refuse_with_spare(const Listener& l) {
+    if (spare_fd < 0) return false;
+    ::close(spare_fd);
+    spare_fd = -1;
+    int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      std::string reply = "-" + std::string(status_text(Status::max_clients)) + "\r\n";
+      (void)!::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(fd);
+      ++engine.stats().rejected_connections;
+    }
+    spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd >= 0;
+  }
+
+  void set_accepting(bool on) {
+    for (auto& l : listeners) {
       epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.ptr = c;
-      epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-      ++connections;
-      flush(c);  // a session refused by maxclients already holds its error reply
+      ev.events = on ? static_cast<std::uint32_t>(EPOLLIN) : 0u;
+      ev.data.ptr = static_cast<Watched*>(l.get());
+      epoll_ctl(epfd, EPOLL_CTL_MOD, l->fd, &ev);
+    }
+  }
+
+  void accept_from(const Listener& l) {
+    for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
+      sockaddr_storage peer{};
+      socklen_t len = sizeof peer;
+      int fd = ::accept4(l.fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        adopt(fd, peer, l.is_unix);
+        continue;
+      }
+      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if ((errno == EMFILE || errno == ENFILE) && refuse_with_spare(l)) continue;
+      // Nothing left to refuse with (or an unexpected error): stop accepting for a moment rather
+      // than spin on a listener that stays readable.
+      accept_paused_until_ms = monotonic_ms() + kAcceptPauseMs;
+      set_accepting(false);
+      return;
+    }
+  }
+
+  void flush_dirty() {
+    while (!dirty.empty()) {
+      std::vector<Connection*> batch;
+      batch.swap(dirty);
+      for (Connection* c : batch) {
+        c->dirty = false;
+        flush(c);
+      }
+    }
+  }
+
+  // tick() when due, lingering deadlines, paused listeners.
+  void run_timers() {
+    const std::int64_t now_us = engine.clock().now_us();
+    // A deadline more than a second ahead (hz >= 1) means the wall clock went back: tick now.
+    if (now_us >= next_tick_us || next_tick_us - now_us > 1'000'000) next_tick_us = engine.tick();
+    next_tick_us = engine.next_deadline_us();
+    flush_dirty();
+    const std::int64_t now_ms = monotonic_ms();
+    std::size_t kept = 0;
+    for (Connection* c : lingering) {
+      if (!c->closed && now_ms >= c->linger_until_ms) destroy(c);
+      if (!c->closed) lingering[kept++] = c;
+    }
+    lingering.resize(kept);
+    if (accept_paused_until_ms != 0 && now_ms >= accept_paused_until_ms) {
+      accept_paused_until_ms = 0;
+      set_accepting(true);
+    }
+  }
+
+  int wait_ms(int timeout_ms) const {
+    std::int64_t wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
+    if (!dirty.empty()) return 0;
+    std::int64_t until_tick = (next_tick_us - engine.clock().now_us() + 999) / 1000;
+    if (until_tick < wait) wait = until_tick;
+    const std::int64_t now_ms = monotonic_ms();
+    for (const Connection* c : lingering) {
+      if (c->linger_until_ms - now_ms < wait) wait = c->linger_until_ms - now_ms;
+    }
+    if (accept_paused_until_ms != 0 && accept_paused_until_ms - now_ms < wait) wait = accept_paused_until_ms - now_ms;
+    return wait < 0 ? 0 : static_cast<int>(wait);
+  }
+
+  bool add_listener(int fd, bool is_unix, std::string endpoint) {
+    auto l = std::make_unique<Listener>(fd, is_unix);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = static_cast<Watched*>(l.get());
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      ::close(fd);
+      return false;
+    }
+    listeners.push_back(std::move(l));
+    endpoints.push_back(std::move(endpoint));
+    return true;
+  }
+
+  // One TCP listener per bind address (the first address that host resolves to and binds).
+  bool listen_tcp(std::string addr, std::string& error) {
+    bool optional = !addr.empty() && addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    std::string host = addr == "*" ? "0.0.0.0" : addr == "::*" ? "::" : addr;
+    int port = tcp_port != 0 ? tcp_port : options.port < 0 ? 0 : options.port;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    std::string where = "Could not create server TCP listening socket " + addr + ":" + std::to_string(options.port);
+    if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+      if (optional) return true;
+      error = where + ": " + gai_strerror(rc);
+      return false;
+    }
+    int fd = -1;
+    int last_errno = 0;
+    const char* step = "socket";
+    for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+      fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+      if (fd < 0) {
+        last_errno = errno;
+        continue;
+      }
+      int one = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+      step = "bind";
+      bool ok = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+      if (ok) step = "listen";
+      if (!ok || ::listen(fd, options.backlog) != 0) {
+        last_errno = errno;
+        ::close(fd);
+        fd = -1;
+      }
+    }
+    freeaddrinfo(found);
+    if (fd < 0) {
+      // Redis skips an optional address the machine does not have or cannot speak.
+      if (optional && (last_errno == EADDRNOTAVAIL || last_errno == EAFNOSUPPORT || last_errno == EPROTONOSUPPORT))
+        return true;
+      error = where + ": " + step + ": " + std::strerror(last_errno);
+      return false;
+    }
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+    if (tcp_port == 0) tcp_port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                                     : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    if (!add_listener(fd, false, format_addr(bound))) return error = where + ": epoll: " + errno_text(), false;
+    return true;
+  }
+
+  bool listen_unix(std::string& error) {
+    const std::string& path = options.unixsocket;
+    std::string where = "Could not create server unix socket " + path;
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path) return error = where + ": path too long", false;
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return error = where + ": socket: " + errno_text(), false;
+    ::unlink(path.c_str());  // a stale file from an earlier run, as Redis does
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      error = where + ": bind: " + errno_text();
+      ::close(fd);
+      return false;
+    }
+    unix_path = path;
+    if ((options.unixsocketperm != 0 && chmod(path.c_str(), options.unixsocketperm) != 0) ||
+        ::listen(fd, options.backlog) != 0) {
+      error = where + ": " + errno_text();
+      ::close(fd);
+      return false;
+    }
+    if (!add_listener(fd, true, path)) return error = where + ": epoll: " + errno_text(), false;
+    return true;
+  }
+
+  bool open(std::string& error) {
+    if (epfd >= 0) return error = "already listening", false;
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) return error = "epoll_create1: " + errno_text(), false;
+    if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0) return error = "pipe2: " + errno_text(), false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &wake_watch;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, wake[0], &ev) != 0) return error = "epoll_ctl: " + errno_text(), false;
+    spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (options.port > 65535 || options.port < -1) return error = "port out of range", false;
+    if (options.port != 0) {
+      for (const std::string& addr : options.bind) {
+        if (!listen_tcp(addr, error)) return false;
+      }
+    }
+    if (!options.unixsocket.empty() && !listen_unix(error)) return false;
+    if (listeners.empty()) return error = "nothing to listen on (no TCP address bound and no unixsocket)", false;
+    return true;
+  }
+
+  void close_all() {
+    while (connections != nullptr) destroy(connections);
+    lingering.clear();
+    dirty.clear();
+    for (Connection* c : graveyard) delete c;
+    graveyard.clear();
+    for (auto& l : listeners) ::close(l->fd);
+    listeners.clear();
+    endpoints.clear();
+    if (!unix_path.empty()) ::unlink(unix_path.c_str());
+    unix_path.clear();
+    for (int* fd : {&wake[0], &wake[1], &spare_fd, &epfd}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
     }
   }
 };
 
-Server::Server(Engine& engine, ServerOptions options) : impl_(new Impl(engine)), options_(std::move(options)) {
-  engine.set_output_listener(&Impl::on_output, impl_);
+Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {
+  engine.set_output_listener(&Impl::on_output, impl_.get());
 }
 
 Server::~Server() {
+  close();
   impl_->engine.set_output_listener(nullptr, nullptr);
-  for (Session* s = impl_->engine.first_session(); s != nullptr;) {
-    Session* next = s->next;
-    if (auto* c = static_cast<Connection*>(s->user_data())) impl_->close_connection(c);
-    s = next;
-  }
-  for (Connection* c : impl_->graveyard) delete c;
-  for (int fd : impl_->listeners) ::close(fd);
-  if (!impl_->unix_path.empty()) ::unlink(impl_->unix_path.c_str());
-  if (impl_->wake[0] >= 0) {
-    ::close(impl_->wake[0]);
-    ::close(impl_->wake[1]);
-  }
-  if (impl_->epfd >= 0) ::close(impl_->epfd);
-  delete impl_;
 }
 
 bool Server::listen(std::string& error) {
-  Impl& m = *impl_;
-  m.epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (m.epfd < 0) return error = errno_text("epoll_create1"), false;
-  if (pipe2(m.wake, O_NONBLOCK | O_CLOEXEC) != 0) return error = errno_text("pipe2"), false;
-  epoll_event wev{};
-  wev.events = EPOLLIN;
-  wev.data.ptr = nullptr;
-  epoll_ctl(m.epfd, EPOLL_CTL_ADD, m.wake[0], &wev);
-
-  auto add_listener = [&](int fd, bool is_unix) {
-    std::size_t index = m.listeners.size();
-    m.listeners.push_back(fd);
-    m.listener_is_unix.push_back(is_unix);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = (static_cast<std::uint64_t>(index) << 1) | kListenerTag;
-    epoll_ctl(m.epfd, EPOLL_CTL_ADD, fd, &ev);
-  };
-
-  if (options_.port > 0) {
-    for (const std::string& addr : options_.bind) {
-      bool v6 = addr.find(':') != std::string::npos;
-      sockaddr_storage ss{};
-      socklen_t len;
-      if (v6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(static_cast<std::uint16_t>(options_.port));
-        if (inet_pton(AF_INET6, addr.c_str(), &a->sin6_addr) != 1) return error = "invalid bind address " + addr, false;
-        len = sizeof *a;
-      } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(static_cast<std::uint16_t>(options_.port));
-        if (inet_pton(AF_INET, addr.c_str(), &a->sin_addr) != 1) return error = "invalid bind address " + addr, false;
-        len = sizeof *a;
-      }
-      int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) return error = errno_text("socket"), false;
-      int one = 1;
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-      if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, options_.backlog) != 0) {
-        error = errno_text(("listen on " + addr + ":" + std::to_string(options_.port)).c_str());
-        ::close(fd);
-        return false;
-      }
-      add_listener(fd, false);
-    }
-  }
-  if (!options_.unixsocket.empty()) {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (options_.unixsocket.size() >= sizeof sa.sun_path) return error = "unixsocket path too long", false;
-    std::memcpy(sa.sun_path, options_.unixsocket.c_str(), options_.unixsocket.size() + 1);
-    ::unlink(options_.unixsocket.c_str());
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return error = errno_text("socket"), false;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, options_.backlog) != 0) {
-      error = errno_text(("listen on " + options_.unixsocket).c_str());
-      ::close(fd);
-      return false;
-    }
-    if (options_.unixsocketperm != 0) chmod(options_.unixsocket.c_str(), options_.unixsocketperm);
-    m.unix_path = options_.unixsocket;
-    add_listener(fd, true);
-  }
-  if (m.listeners.empty()) return error = "nothing to listen on (port 0 and no unixsocket)", false;
-  return true;
+  if (impl_->open(error)) return true;
+  impl_->close_all();
+  return false;
 }
 
 void Server::run_once(int timeout_ms) {
   Impl& m = *impl_;
-  const std::int64_t now = m.engine.clock().now_us();
-  if (now >= m.next_tick_us) m.next_tick_us = m.engine.tick();
-  std::int64_t until_tick_ms = (m.next_tick_us - m.engine.clock().now_us() + 999) / 1000;
-  if (until_tick_ms < 0) until_tick_ms = 0;
-  if (timeout_ms < 0 || until_tick_ms < timeout_ms) timeout_ms = static_cast<int>(until_tick_ms);
-
-  epoll_event events[256];
-  int n = epoll_wait(m.epfd, events, 256, timeout_ms);
+  if (m.epfd < 0) return;
+  epoll_event events[kMaxEvents];
+  int n = epoll_wait(m.epfd, events, kMaxEvents, m.wait_ms(timeout_ms));
   for (int i = 0; i < n; ++i) {
-    const epoll_event& ev = events[i];
-    if (ev.data.ptr == nullptr) {
-      char buf[64];
-      while (::read(m.wake[0], buf, sizeof buf) > 0) {
+    auto* w = static_cast<Watched*>(events[i].data.ptr);
+    switch (w->kind) {
+      case Kind::wake: {
+        char buf[64];
+        while (::read(m.wake[0], buf, sizeof buf) > 0) {
+        }
+        break;
       }
-      continue;
-    }
-    if (ev.data.u64 & kListenerTag) {
-      std::size_t index = static_cast<std::size_t>(ev.data.u64 >> 1);
-      m.accept_from(m.listeners[index], m.listener_is_unix[index]);
-      continue;
-    }
-    auto* c = static_cast<Connection*>(ev.data.ptr);
-    if (c->closed) continue;
-    if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) m.read_from(c);
-    if (!c->closed) m.flush(c);
-  }
-  // Sessions that received output from other sessions' commands or from tick().
-  while (!m.dirty.empty()) {
-    std::vector<Connection*> batch;
-    batch.swap(m.dirty);
-    for (Connection* c : batch) {
-      c->dirty = false;
-      m.flush(c);
+      case Kind::listener:
+        m.accept_from(*static_cast<Listener*>(w));
+        break;
+      case Kind::connection:
+        m.on_event(static_cast<Connection*>(w), events[i].events);
+        break;
     }
   }
+  m.flush_dirty();
+  m.run_timers();
   for (Connection* c : m.graveyard) delete c;
   m.graveyard.clear();
 }
@@ -324,6 +579,12 @@ void Server::stop() {
 
 bool Server::stopping() const { return impl_->stop.load(std::memory_order_relaxed); }
 
-std::size_t Server::connection_count() const { return impl_->connections; }
+void Server::close() { impl_->close_all(); }
+
+int Server::tcp_port() const { return impl_->tcp_port; }
+
+const std::vector<std::string>& Server::endpoints() const { return impl_->endpoints; }
+
+std::size_t Server::connection_count() const { return impl_->active; }
 
 }  // namespace microredis::posix

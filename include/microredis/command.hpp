@@ -43,6 +43,9 @@ enum CommandFlag : std::uint32_t {
   kMovableKeys = 1u << 16,
   kAllowBusy = 1u << 17,
   kNoAsyncLoading = 1u << 18,
+  // microredis-internal, not a Redis flag: runs at once inside MULTI instead of being queued
+  // (MULTI EXEC DISCARD WATCH QUIT RESET). COMMAND INFO does not show it.
+  kTransactionControl = 1u << 19,
 };
 
 // ACL categories beyond those implied by flags (write -> @write, fast -> @fast, ...).

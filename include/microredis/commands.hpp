@@ -17,5 +17,9 @@ bool register_debug_commands(CommandTable& table);       // DEBUG *
 bool register_keys_commands(CommandTable& table);        // DEL EXISTS TYPE KEYS SCAN RENAME COPY MOVE OBJECT ...
 bool register_expire_commands(CommandTable& table);      // EXPIRE TTL PERSIST ...
 bool register_string_commands(CommandTable& table);      // GET SET INCR APPEND LCS ...
+bool register_transaction_commands(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
+
+// EXEC's handler: the dispatcher recognises EXEC by it (EXECABORT wrapping, OOM rules).
+void exec_command_handler(Context& c);
 
 }  // namespace microredis

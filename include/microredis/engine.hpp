@@ -16,6 +16,7 @@
 #include "session.hpp"
 #include "settings.hpp"
 #include "store/keyspace.hpp"
+#include "transaction.hpp"
 #include "util/random.hpp"
 
 namespace microredis {
@@ -92,6 +93,12 @@ class Engine final : private KeyspaceObserver {
   // Active expiry, blocked-session timeouts, idle timeouts, statistics. Returns the absolute time
   // (microseconds on the engine clock) by which tick() wants to run again.
   std::int64_t tick();
+  // The earliest time tick() wants to run: what the last tick() returned, lowered by deadlines set
+  // since (a session blocking with a timeout). Adapters arm their timer with it after every event.
+  std::int64_t next_deadline_us() const { return next_deadline_us_; }
+  void note_deadline(std::int64_t us) {
+    if (us < next_deadline_us_) next_deadline_us_ = us;
+  }
   // The time snapshot of the running command (ms and us on the engine clock).
   std::int64_t now_ms() const { return shared_.now_ms; }
   std::int64_t now_us() const { return now_us_; }
@@ -129,20 +136,30 @@ class Engine final : private KeyspaceObserver {
   // --- keyspace changes (called by commands through Context) ---
   void key_modified(Db& db, std::string_view key);
   void keyspace_event(Db& db, NotifyClass cls, std::string_view event, std::string_view key);
-  // FLUSHDB / FLUSHALL / SWAPDB: every key of db_index (-1: of all databases) changed at once.
-  void databases_changed(int db_index, std::uint64_t keys);
+  // FLUSHDB / FLUSHALL call flushing(db) before emptying db; SWAPDB calls swapping(a, b) before
+  // the swap: watched keys that exist count as written.
+  void flushing(Db& db);
+  void swapping(Db& a, Db& b);
+  WatchRegistry& watches() { return *watches_ptr_; }
   // Writes since start (Redis's server.dirty; INFO rdb_changes_since_last_save).
   std::uint64_t dirty() const { return dirty_; }
   void add_dirty(std::uint64_t n) { dirty_ += n; }
 
   // --- dispatch (called by Session) ---
+  // Checks and runs (or queues, inside MULTI) one command.
   void dispatch(Session& s, const std::string_view* argv, std::size_t argc);
+  // Runs a command that passed the checks: the handler, statistics, reply mode, output limits.
+  // EXEC calls it for every queued command.
+  void call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc);
   // Counts protocol-level and network statistics.
   void count_error_reply(std::string_view code);
 
  private:
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
   void unknown_command(Session& s, const std::string_view* argv, std::size_t argc, bool subcommand);
+  // A command refused before running: counts it, fails a MULTI in progress, and for EXEC turns the
+  // error into "EXECABORT Transaction discarded because of: ...".
+  void reject(Session& s, CommandRef ref, std::size_t out_start);
   void refresh_time();
   std::size_t evict_some();
   void check_output_limits(Session& s);
@@ -157,6 +174,7 @@ class Engine final : private KeyspaceObserver {
   Settings settings_;
   CommandTable commands_;
   Db** dbs_ = nullptr;
+  WatchRegistry* watches_ptr_ = nullptr;
   int db_count_ = 0;
   Vec<CommandStats> cmd_stats_;
   Vec<ErrorStat> error_stats_;
@@ -171,6 +189,7 @@ class Engine final : private KeyspaceObserver {
   std::int64_t start_us_ = 0;
   std::size_t expire_db_cursor_ = 0;
   std::uint64_t dirty_ = 0;
+  std::int64_t next_deadline_us_ = 0;
 };
 
 // Registers every built-in command family into a table (the engine does this on construction).

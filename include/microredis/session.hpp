@@ -18,6 +18,7 @@
 #include "resp/parser.hpp"
 #include "resp/reply.hpp"
 #include "resp/writer.hpp"
+#include "transaction.hpp"
 
 namespace microredis {
 
@@ -76,6 +77,9 @@ class Session {
   // Application data for the adapter (its connection object).
   void* user_data() const { return user_data_; }
   void set_user_data(void* p) { user_data_ = p; }
+  // The transport's descriptor for CLIENT LIST's fd= field (-1: none, as Redis's fake clients).
+  void set_fd(int fd) { fd_ = fd; }
+  int fd() const { return fd_; }
   // Unix socket connections show as "unix" in CLIENT LIST and skip some address fields.
   void set_unix_socket(bool v) { unix_socket_ = v; }
   bool unix_socket() const { return unix_socket_; }
@@ -100,6 +104,19 @@ class Session {
   void unblock();
   BlockReason block_reason() const { return block_; }
   std::int64_t block_deadline_us() const { return block_deadline_us_; }
+
+  // --- transactions ---
+  Transaction& transaction() { return tx_; }
+  bool in_multi() const { return tx_.active(); }
+  // True while EXEC runs the queued commands (blocking commands do not block then).
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool v) { in_exec_ = v; }
+  Vec<WatchRegistry::Node*>& watched_keys() { return watched_; }
+  std::size_t watched_count() const { return watched_.size(); }
+  // A watched key was written: the next EXEC fails.
+  void mark_watch_dirty() { watch_dirty_ = true; }
+  void clear_watch_dirty() { watch_dirty_ = false; }
+  bool watch_dirty() const { return watch_dirty_; }
 
   // Runs one command on this session and returns its reply (for sessions not attached to a
   // transport: Engine::execute, the in-process client, tests).
@@ -142,12 +159,15 @@ class Session {
   Buffer out_;
   std::size_t out_pos_ = 0;  // bytes of out_ already sent
   Writer writer_;
+  Transaction tx_;
+  Vec<WatchRegistry::Node*> watched_;
   Buffer name_;
   Buffer peer_;
   Buffer local_addr_;
   Buffer lib_name_;
   Buffer lib_ver_;
   void* user_data_ = nullptr;
+  int fd_ = -1;
   int db_ = 0;
   bool authenticated_ = false;
   bool close_after_reply_ = false;
@@ -155,6 +175,8 @@ class Session {
   bool unix_socket_ = false;
   bool no_evict_ = false;
   bool in_feed_ = false;
+  bool in_exec_ = false;
+  bool watch_dirty_ = false;
   ReplyMode reply_mode_ = ReplyMode::on;
   BlockReason block_ = BlockReason::none;
   std::int64_t block_deadline_us_ = 0;

@@ -69,11 +69,16 @@ namespace microredis {
   X(lfu_selected,                                                                                  \
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "        \
     "switching between policies at runtime LRU and LFU data will take some time to adjust.")        \
+  X(invalid_first_db_index, "ERR invalid first DB index")                                          \
+  X(invalid_second_db_index, "ERR invalid second DB index")                                        \
   /* strings */                                                                                    \
   X(decrement_overflow, "ERR decrement would overflow")                                            \
   X(lcs_too_long, "ERR String too long for LCS")                                                   \
   X(lcs_oom, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")       \
   X(getex_persist_options, "ERR syntax error")                                                     \
+  X(lcs_wrong_type, "ERR The specified keys must contain string values")                          \
+  X(lcs_len_and_idx, "ERR If you want both the length and indexes, please just use IDX.")          \
+  X(lcs_alloc_failed, "ERR Insufficient memory, failed allocating transient memory for LCS")       \
   /* client and server */                                                                          \
   X(no_such_client, "ERR No such client")                                                          \
   X(unknown_client_type, "ERR Unknown client type '{}'")                                           \
@@ -88,7 +93,14 @@ namespace microredis {
   X(unsupported_option, "ERR Unsupported option {}")                                               \
   X(timeout_negative, "ERR timeout is negative")                                                   \
   X(timeout_not_float, "ERR timeout is not a float or out of range")                               \
-  X(timeout_out_of_range, "ERR timeout is out of range")
+  X(timeout_out_of_range, "ERR timeout is out of range")                                            \
+  /* transactions */                                                                               \
+  X(not_in_multi, "ERR Command not allowed inside a transaction")                                  \
+  X(multi_nested, "ERR MULTI calls can not be nested")                                             \
+  X(exec_without_multi, "ERR EXEC without MULTI")                                                  \
+  X(discard_without_multi, "ERR DISCARD without MULTI")                                            \
+  X(watch_inside_multi, "ERR WATCH inside MULTI is not allowed")                                   \
+  X(exec_aborted, "EXECABORT Transaction discarded because of previous errors.")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

@@ -109,7 +109,7 @@ const CommandSpec kCommands[] = {
      "[message]", kAclConnection},
     {"echo", 2, kFast, 0, 0, 0, echo, "connection", "Returns the given string.", "1.0.0", "O(1)", "message",
      kAclConnection},
-    {"quit", -1, kNoAuth | kFast | kAllowBusy | kLoading | kStale | kNoscript, 0, 0, 0, quit, "connection",
+    {"quit", -1, kNoAuth | kFast | kAllowBusy | kLoading | kStale | kNoscript | kTransactionControl, 0, 0, 0, quit, "connection",
      "Closes the connection.", "1.0.0", "O(1)", "", kAclConnection},
     {"select", 2, kLoading | kStale | kFast, 0, 0, 0, select, "connection",
      "Changes the selected database.", "1.0.0", "O(1)", "index", kAclConnection},

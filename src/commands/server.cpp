@@ -19,8 +19,9 @@ inline bool parse_flush_mode(Context& c) {
 inline void flushdb(Context& c) {
   if (!parse_flush_mode(c)) return;
   std::uint64_t keys = c.db.size();
+  c.engine.flushing(c.db);
   c.db.clear();
-  c.engine.databases_changed(c.db.index(), keys);
+  c.engine.add_dirty(keys);
   c.out.ok();
 }
 
@@ -29,9 +30,10 @@ inline void flushall(Context& c) {
   std::uint64_t keys = 0;
   for (int i = 0; i < c.engine.db_count(); ++i) {
     keys += c.engine.db(i).size();
+    c.engine.flushing(c.engine.db(i));
     c.engine.db(i).clear();
   }
-  c.engine.databases_changed(-1, keys);
+  c.engine.add_dirty(keys);
   c.out.ok();
 }
 

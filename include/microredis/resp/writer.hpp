@@ -118,9 +118,10 @@ class Writer {
     failed_ = true;
     return false;
   }
-  // Callers reserve first. An empty view may have a null data pointer, which memcpy must not see.
+  // Callers reserve first.
   void put(const char* p, std::size_t n) {
-    if (n != 0) std::memcpy(out_->data() + out_->size(), p, n);
+    if (n == 0) return;  // p may be null for an empty value
+    std::memcpy(out_->data() + out_->size(), p, n);
     (void)out_->resize(out_->size() + n);
   }
   void put_header(char type, std::uint64_t n) {

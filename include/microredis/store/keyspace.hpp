@@ -68,7 +68,9 @@ class Db {
   Entry* lookup_no_touch(std::string_view key);
   // The entry for key even if it has expired; never deletes (KEYS, SCAN filters, tests).
   Entry* find_raw(std::string_view key) { return static_cast<Entry*>(table_.find(key)); }
-  bool is_expired(const Entry* e) const { return e->has_expire() && e->expire_ms() <= now_ms(); }
+  // As Redis's keyIsExpired: a key expires once the time is past its expire time, so at exactly
+  // that millisecond it still exists (with a TTL of 0).
+  bool is_expired(const Entry* e) const { return e->has_expire() && now_ms() > e->expire_ms(); }
   bool exists(std::string_view key) { return lookup_no_touch(key) != nullptr; }
 
   // Sets key to value, replacing any old value (which is freed). The entry owns value.pointer from
@@ -81,6 +83,9 @@ class Db {
   Entry* set_expire(Entry* e, std::int64_t expire_ms);
   // Deletes key; false if it was not there.
   bool remove(std::string_view key);
+  // Gives e's value, TTL and LRU/LFU data the key new_key, which must not be present; e's key is
+  // gone afterwards. Returns the new entry, or nullptr when out of memory (nothing changed).
+  Entry* rename(Entry* e, std::string_view new_key);
   // Unlinks the entry for key without freeing it (RENAME, MOVE); the caller owns it afterwards.
   Entry* detach(std::string_view key);
   // Adds an entry built elsewhere (whose key is not present). False when out of memory.
@@ -90,9 +95,11 @@ class Db {
   // Swaps the contents of two databases (SWAPDB).
   void swap_contents(Db& other);
 
-  // A random live key's entry, or nullptr.
+  // A random live key's entry, or nullptr. Expired keys it draws are deleted on the way (as Redis's
+  // dbRandomKey), so it ends even when every key has expired.
   Entry* random_entry();
   // One SCAN step over hash space; see HashTable::scan. fn(const Entry&) must not change the db.
+  // Takes and returns positions: clients see them as scan_cursor_of_position() (table.hpp).
   template <class Fn>
   std::uint64_t scan(std::uint64_t cursor, Fn&& fn) const {
     return table_.scan(cursor, [&](void* e) { fn(*static_cast<const Entry*>(e)); });
@@ -103,7 +110,7 @@ class Db {
   }
 
   // Deletes expired keys, visiting at most max_steps hash-space steps from where the last call
-  // stopped. Returns the number of keys deleted.
+  // stopped, and at most the whole hash space once. Returns the number of keys deleted.
   std::size_t active_expire(std::size_t max_steps);
   // Moves rehash work forward (engine tick).
   bool rehash(std::size_t buckets) { return table_.rehash(buckets); }
@@ -116,9 +123,15 @@ class Db {
   std::uint32_t fresh_lru() const;
   // Updates e's LRU/LFU field for an access.
   void touch(Entry* e);
+  // OBJECT IDLETIME: milliseconds since the last access, at the LRU clock's one-second resolution.
+  std::int64_t idle_ms(const Entry& e) const;
+  // OBJECT FREQ: the LFU counter after the decay due since the last access.
+  std::uint32_t lfu_frequency(const Entry& e) const;
 
  private:
   void expire_now(std::string_view key, std::uint64_t h);
+  // Frees an entry just unlinked from the table, keeping volatile_count_ right.
+  void discard(Entry* e);
 
   KeyspaceShared* shared_;
   int index_;
@@ -129,7 +142,8 @@ class Db {
 
 // Frees the value an entry points to (strings' raw buffers and every aggregate type).
 void free_value(Memory& mem, ValueType type, Encoding enc, void* pointer);
-// A deep copy of e's value as a layout for a new entry (COPY). false when out of memory.
+// A deep copy of e's value as a layout for a new entry (COPY). false when out of memory. Every
+// value type needs a case here: the issue that adds a type adds its deep copy.
 bool copy_value(Memory& mem, const Entry& e, Entry::Layout& out);
 
 }  // namespace microredis

@@ -2,7 +2,7 @@
 // integers, the value itself (Redis needs a dict entry, a key sds, a robj and often a value sds).
 //
 //   byte 0      value type (low 4 bits) and encoding (high 4 bits)
-//   byte 1      flags (kHasExpire)
+//   byte 1      flags (kHasExpire, kPrivateInt)
 //   bytes 2-4   24-bit LRU clock or LFU data, as Redis keeps in robj->lru
 //   [8 bytes]   absolute expire time in ms, only when kHasExpire is set
 //   varint      key length, then the key bytes
@@ -61,10 +61,14 @@ struct RawString {
 class Entry {
  public:
   static constexpr std::uint8_t kHasExpire = 1;
+  // An int value Redis would not share: a COPY's duplicate (dupStringObject) is a private object
+  // even in the 0..9999 range where Redis otherwise shares integers (OBJECT REFCOUNT tells).
+  static constexpr std::uint8_t kPrivateInt = 2;
 
   ValueType type() const { return static_cast<ValueType>(bytes()[0] & 0x0f); }
   Encoding encoding() const { return static_cast<Encoding>(bytes()[0] >> 4); }
   bool has_expire() const { return (bytes()[1] & kHasExpire) != 0; }
+  bool private_int() const { return (bytes()[1] & kPrivateInt) != 0; }
   std::int64_t expire_ms() const {
     if (!has_expire()) return -1;
     std::int64_t v;
@@ -126,6 +130,7 @@ class Entry {
     std::string_view embstr;  // for embstr
     std::int64_t integer = 0;  // for int_
     void* pointer = nullptr;   // for every other encoding
+    bool private_int = false;  // for int_: see kPrivateInt
   };
   // Allocates and fills an entry; nullptr when memory ran out.
   static Entry* create(Memory& mem, std::string_view key, std::int64_t expire_ms, const Layout& value,

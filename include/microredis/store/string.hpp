@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string_view>
 
 #include "../util/strconv.hpp"
@@ -53,6 +54,28 @@ inline bool make_string(Memory& mem, std::string_view s, Entry::Layout& out, boo
   out.encoding = Encoding::raw;
   out.pointer = r;
   return true;
+}
+
+// A raw copy of s sized for new_len bytes (>= s.size(); the bytes past s are zero), for APPEND and
+// SETRANGE turning an int or embstr value into a modifiable one. When the value grows, the spare
+// capacity follows RawString::grow's policy (Redis's sdsMakeRoomFor), so that a run of APPENDs
+// starting from a small value stays amortized O(1). nullptr when out of memory.
+inline RawString* raw_copy_for(Memory& mem, std::string_view s, std::size_t new_len) {
+  std::size_t cap = s.size();
+  if (new_len > s.size()) cap = new_len < 1024 * 1024 ? new_len * 2 : new_len + 1024 * 1024;
+  RawString* r = RawString::create(mem, s, cap);
+  if (r == nullptr) return nullptr;
+  if (new_len > r->len) std::memset(r->data() + r->len, 0, new_len - r->len);
+  r->len = new_len;
+  return r;
+}
+
+inline Entry::Layout raw_string(RawString* r) {
+  Entry::Layout l;
+  l.type = ValueType::string;
+  l.encoding = Encoding::raw;
+  l.pointer = r;
+  return l;
 }
 
 inline Entry::Layout int_string(std::int64_t v) {

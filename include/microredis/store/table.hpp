@@ -27,6 +27,21 @@
 
 namespace microredis {
 
+// SCAN cursors as clients see them are bit-reversed hash-space positions. Positions that scans
+// return are bucket boundaries (multiples of 2^(64-n) in a table of 2^n buckets), so their cursors
+// stay below 2^n, as small as Redis's reverse-binary cursors, and always fit a signed 64-bit
+// integer (some clients parse cursors that way). Every 64-bit value is a valid cursor.
+inline std::uint64_t reverse_bits64(std::uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+  v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
+  v = ((v >> 8) & 0x00ff00ff00ff00ffull) | ((v & 0x00ff00ff00ff00ffull) << 8);
+  v = ((v >> 16) & 0x0000ffff0000ffffull) | ((v & 0x0000ffff0000ffffull) << 16);
+  return (v >> 32) | (v << 32);
+}
+inline std::uint64_t scan_position_of_cursor(std::uint64_t cursor) { return reverse_bits64(cursor); }
+inline std::uint64_t scan_cursor_of_position(std::uint64_t position) { return reverse_bits64(position); }
+
 template <class Traits>
 class HashTable {
  public:
@@ -88,16 +103,15 @@ class HashTable {
       Table& tab = tables_[t];
       if (tab.buckets == nullptr) break;
       const std::uint8_t tag = tag_of(h);
-      Bucket* parent = nullptr;
-      for (Bucket* b = &tab.buckets[tab.index(h)]; b != nullptr; parent = b, b = b->child()) {
+      for (Bucket* b = &tab.buckets[tab.index(h)]; b != nullptr; b = b->child()) {
         for (unsigned m = b->entry_mask(); m != 0; m &= m - 1) {
           int i = ctz(m);
           if (b->tags[i] == tag && Traits::key_of(b->slots[i]) == key) {
             void* e = b->slots[i];
             b->present = static_cast<std::uint8_t>(b->present & ~(1u << i));
             --tab.used;
-            if (parent != nullptr && b->child() == nullptr && b->entry_mask() == 0) unlink_child(parent);
-            if (!rehashing() && needs_shrink()) (void)start_resize(tables_[0].log2 - 1);
+            fill_hole(&tab.buckets[tab.index(h)], b, i);
+            if (!rehashing() && needs_shrink()) (void)start_resize(shrink_target());
             return e;
           }
         }
@@ -235,10 +249,16 @@ class HashTable {
   static int ctz(unsigned m) { return __builtin_ctz(m); }
   static std::uint8_t tag_of(std::uint64_t h) { return static_cast<std::uint8_t>(h); }
 
-  // Grow past 100% of slots (chains absorb the excess); shrink below 1/8.
+  // Grow past 100% of slots (chains absorb the excess); shrink below 1/8, straight to the smallest
+  // size at most half full, so that a mass delete does not leave a big empty table behind.
   bool needs_grow() const { return tables_[0].buckets && tables_[0].used >= (tables_[0].count() * kSlots); }
   bool needs_shrink() const {
     return tables_[0].log2 > 0 && tables_[0].used * 8 < tables_[0].count() * kSlots;
+  }
+  int shrink_target() const {
+    int log2 = 0;
+    while ((std::size_t{kSlots} << log2) < tables_[0].used * 2) ++log2;
+    return log2;
   }
 
   bool init_table(Table& tab, int log2) {
@@ -319,6 +339,30 @@ class HashTable {
     return true;
   }
 
+  // Keeps a chain compact after slot i of bucket b (in the chain starting at head) was emptied: the
+  // last entry of the chain's last bucket moves into the hole, and a last bucket left empty is
+  // freed. Entries only move within their own chain, so hash-space SCAN cursors are unaffected.
+  void fill_hole(Bucket* head, Bucket* b, int i) {
+    if (head->child() == nullptr) return;  // a lone bucket has no chain to compact
+    Bucket* parent = head;
+    Bucket* last = head->child();
+    while (last->child() != nullptr) {
+      parent = last;
+      last = last->child();
+    }
+    if (last != b) {
+      unsigned m = last->entry_mask();
+      if (m != 0) {
+        int j = 31 - __builtin_clz(m);
+        b->slots[i] = last->slots[j];
+        b->tags[i] = last->tags[j];
+        b->present = static_cast<std::uint8_t>(b->present | (1u << i));
+        last->present = static_cast<std::uint8_t>(last->present & ~(1u << j));
+      }
+    }
+    if (last->entry_mask() == 0) unlink_child(parent);
+  }
+
   // Frees the (empty, last) child of parent.
   void unlink_child(Bucket* parent) {
     Bucket* c = parent->child();
@@ -369,6 +413,8 @@ class HashTable {
       from.used = used;
       to = Table{};
       rehash_index_ = 0;
+      // Deletes during the rehash may have left the new table too big already.
+      if (needs_shrink()) (void)start_resize(shrink_target());
     }
   }
 

@@ -1,0 +1,99 @@
+// MULTI/EXEC state of one session, and the WATCH registry of one engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "command.hpp"
+#include "memory.hpp"
+#include "store/table.hpp"
+
+namespace microredis {
+
+class Session;
+class Db;
+
+// Commands queued between MULTI and EXEC. Their arguments are copied out of the query buffer (which
+// moves on) into one buffer: a length followed by the bytes, per argument.
+class Transaction {
+ public:
+  explicit Transaction(Memory& mem) : commands_(mem), args_(mem), views_(mem) {}
+
+  bool active() const { return active_; }
+  // An error while queueing (unknown command, arity, ...) makes EXEC fail with EXECABORT.
+  bool aborted() const { return aborted_; }
+  void begin() { active_ = true; }
+  void flag_error() {
+    if (active_) aborted_ = true;
+  }
+  [[nodiscard]] bool queue(CommandRef cmd, const std::string_view* argv, std::size_t argc);
+  std::size_t size() const { return commands_.size(); }
+  // The union of the queued commands' flags (EXEC is refused on OOM if any is denyoom).
+  std::uint32_t flags() const { return flags_; }
+  // The i-th queued command and its arguments (views valid until the next call).
+  CommandRef command(std::size_t i) const { return commands_[i].cmd; }
+  const std::string_view* arguments(std::size_t i, std::size_t& argc);
+  // Back to no transaction, releasing the queued arguments.
+  void clear();
+  // Bytes held for the queued commands (CLIENT LIST multi-mem).
+  std::size_t memory() const { return args_.capacity() + commands_.capacity() * sizeof(Queued); }
+
+ private:
+  struct Queued {
+    CommandRef cmd;
+    std::size_t offset;
+    std::uint32_t argc;
+  };
+  Vec<Queued> commands_;
+  Buffer args_;
+  Vec<std::string_view> views_;
+  std::uint32_t flags_ = 0;
+  bool active_ = false;
+  bool aborted_ = false;
+};
+
+// Keys watched by sessions, per database: key -> the sessions watching it. A write to the key marks
+// those sessions so that their EXEC fails.
+class WatchRegistry {
+ public:
+  WatchRegistry(Memory& mem, std::uint64_t seed, int databases);
+  ~WatchRegistry();
+  WatchRegistry(const WatchRegistry&) = delete;
+  WatchRegistry& operator=(const WatchRegistry&) = delete;
+
+  // WATCH key in db for s. expired: the key exists but has logically expired (Redis does not
+  // fail EXEC when such a key is merely deleted).
+  [[nodiscard]] bool watch(Session& s, int db, std::string_view key, bool expired);
+  void unwatch_all(Session& s);
+  // A write to key: every session watching it gets its EXEC failed.
+  void touch(Db& db, std::string_view key);
+  // FLUSHDB/FLUSHALL (other == nullptr) or SWAPDB: called before the change; every watched key of
+  // db that exists in db (or in other) counts as written.
+  void touch_all(Db& db, Db* other);
+  // True when a key s watches, alive at WATCH time, has expired since.
+  bool watched_key_expired(Session& s, Engine& engine);
+  bool empty(int db) const;
+
+  struct Watcher {
+    Session* session;
+    bool expired;
+  };
+  struct Node;
+
+ private:
+  struct NodeTraits {
+    static std::string_view key_of(const void* n);
+  };
+  using Table = HashTable<NodeTraits>;
+  Table* table(int db) const { return tables_[db]; }
+  void mark(Node& node, Db& db, std::string_view key);
+  void free_node(Node* n);
+
+  Memory* mem_;
+  std::uint64_t seed_;
+  int databases_;
+  Table** tables_;
+};
+
+}  // namespace microredis
