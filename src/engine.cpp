@@ -151,7 +151,6 @@ MICROREDIS_INLINE void Engine::unknown_command(Session& s, const std::string_vie
     }
     w.error(Status::unknown_command, argv[0].substr(0, 128), std::string_view(buf, len));
   }
-  count_error_reply(w.last_error_code());
 }
 
 MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t out_start) {

@@ -175,6 +175,52 @@ inline void get_output_limits(const Settings& st, Buffer& o) {
   }
 }
 
+inline void put_octal(Buffer& o, std::int64_t v) {
+  char buf[32];
+  int n = std::snprintf(buf, sizeof buf, "%llo", static_cast<unsigned long long>(v));
+  (void)o.append(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+// An octal number (strtoll base 8 over the whole string), within 0..hi.
+inline bool set_octal(std::int64_t& field, std::string_view v, std::int64_t hi, ConfigError& err) {
+  std::int64_t x = 0;
+  bool ok = !v.empty() && v.size() <= 21;
+  std::size_t i = 0;
+  bool neg = ok && v[0] == '-';
+  if (neg || (ok && v[0] == '+')) i = 1;
+  ok = ok && i < v.size();
+  for (; ok && i < v.size(); ++i) {
+    if (v[i] < '0' || v[i] > '7') ok = false;
+    else x = x * 8 + (v[i] - '0');
+  }
+  if (!ok) {
+    err.set("argument couldn't be parsed as an octal number");
+    return false;
+  }
+  if (neg) x = -x;
+  if (x < 0 || x > hi) {
+    char buf[96];
+    int n = std::snprintf(buf, sizeof buf, "argument must be between 0 and %llo inclusive", static_cast<unsigned long long>(hi));
+    err.set({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+    return false;
+  }
+  field = x;
+  return true;
+}
+
+constexpr std::string_view kLogLevelNames[] = {"debug", "verbose", "notice", "warning"};
+
+inline bool set_loglevel(LogLevel& field, std::string_view v, ConfigError& err) {
+  for (std::size_t i = 0; i < sizeof kLogLevelNames / sizeof kLogLevelNames[0]; ++i) {
+    if (iequals(v, kLogLevelNames[i])) {
+      field = static_cast<LogLevel>(i);
+      return true;
+    }
+  }
+  err.set("argument(s) must be one of the following: debug, verbose, notice, warning");
+  return false;
+}
+
 // Settings whose only value microredis can honour is "off": persistence does not exist here, so
 // accepting anything else would be a lie.
 inline bool set_only(std::string_view v, std::string_view allowed, ConfigError& err) {
@@ -248,7 +294,14 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    return detail::set_output_limits(e.settings(), v, err);
                  }},
-      MR_CFG_INT("hz", {}, hz, 1, 500),
+      // Redis takes any non-negative hz and clamps it into 1..500.
+      ConfigSpec{"hz", {}, ConfigFlag::none, [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().hz); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   std::int64_t hz = 0;
+                   if (!detail::set_int(hz, v, 0, INT32_MAX, err)) return false;
+                   e.settings().hz = hz < 1 ? 1 : hz > 500 ? 500 : hz;
+                   return true;
+                 }},
       MR_CFG_INT("active-expire-effort", {}, active_expire_effort, 1, 10),
       MR_CFG_INT("hash-max-listpack-entries", "hash-max-ziplist-entries", hash_max_listpack_entries, 0, INT64_MAX),
       MR_CFG_INT("hash-max-listpack-value", "hash-max-ziplist-value", hash_max_listpack_value, 0, INT64_MAX),
@@ -257,15 +310,38 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_INT("zset-max-listpack-value", "zset-max-ziplist-value", zset_max_listpack_value, 0, INT64_MAX),
       MR_CFG_INT("list-max-listpack-size", "list-max-ziplist-size", list_max_listpack_size, INT32_MIN, INT32_MAX),
       MR_CFG_INT("list-compress-depth", {}, list_compress_depth, 0, INT32_MAX),
-      MR_CFG_IMMUTABLE_INT("port", port),
-      MR_CFG_STRING("bind", ConfigFlag::immutable, bind),
+      ConfigSpec{"port", {}, ConfigFlag::runtime_fixed,
+                 [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().port); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_int(e.settings().port, v, 0, 65535, err);
+                 }},
+      MR_CFG_STRING("bind", ConfigFlag::runtime_fixed, bind),
       MR_CFG_STRING("unixsocket", ConfigFlag::immutable, unixsocket),
-      MR_CFG_IMMUTABLE_INT("unixsocketperm", unixsocketperm),
+      ConfigSpec{"unixsocketperm", {}, ConfigFlag::immutable,
+                 [](const Engine& e, Buffer& o) { detail::put_octal(o, e.settings().unixsocketperm); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_octal(e.settings().unixsocketperm, v, 0777, err);
+                 }},
       MR_CFG_IMMUTABLE_INT("tcp-backlog", tcp_backlog),
       MR_CFG_INT("tcp-keepalive", {}, tcp_keepalive, 0, INT32_MAX),
       MR_CFG_STRING("dir", ConfigFlag::immutable, dir),
       MR_CFG_STRING("logfile", ConfigFlag::immutable, logfile),
       MR_CFG_IMMUTABLE_INT("databases", databases),
+      ConfigSpec{"loglevel", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) {
+                   detail::put_text(o, detail::kLogLevelNames[static_cast<int>(e.settings().loglevel)]);
+                 },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_loglevel(e.settings().loglevel, v, err);
+                 }},
+      // The engine never forks or detaches; "no" is the only true value (redis.conf files carry it).
+      ConfigSpec{"daemonize", {}, ConfigFlag::immutable, [](const Engine&, Buffer& o) { detail::put_text(o, "no"); },
+                 [](Engine&, std::string_view v, ConfigError& err) {
+                   if (iequals(v, "no")) return true;
+                   err.set(iequals(v, "yes") ? "daemonizing is not supported by microredis"
+                                             : "argument must be 'yes' or 'no'");
+                   return false;
+                 }},
       ConfigSpec{"save", {}, ConfigFlag::none, [](const Engine&, Buffer&) {},
                  [](Engine&, std::string_view v, ConfigError& err) { return detail::set_only(v, "", err); }},
       ConfigSpec{"appendonly", {}, ConfigFlag::none, [](const Engine&, Buffer& o) { detail::put_text(o, "no"); },

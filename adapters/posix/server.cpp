@@ -524,6 +524,7 @@ struct Server::Impl {
 
 Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {
   engine.set_output_listener(&Impl::on_output, impl_.get());
+  install_host_info(engine);
 }
 
 Server::~Server() {

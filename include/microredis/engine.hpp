@@ -83,11 +83,28 @@ class Engine final : private KeyspaceObserver {
     if (listener_ != nullptr) listener_(listener_ctx_, s);
   }
 
+  // Facts only the host knows (process id, CPU time, OS name) for INFO: the provider appends
+  // "name:value\r\n" lines for section "server" (after the engine's own) and "cpu" (the whole
+  // section body; without a provider INFO has no CPU section). Adapters set it.
+  using InfoProvider = void (*)(void* ctx, std::string_view section, Buffer& out);
+  void set_info_provider(InfoProvider fn, void* ctx) {
+    info_provider_ = fn;
+    info_ctx_ = ctx;
+  }
+  bool has_info_provider() const { return info_provider_ != nullptr; }
+  bool host_info(std::string_view section, Buffer& out) const {
+    if (info_provider_ == nullptr) return false;
+    info_provider_(info_ctx_, section, out);
+    return true;
+  }
+
   // --- in-process use ---
   // Runs a command on the engine's own session (its SELECT/HELLO state persists across calls).
   Reply execute(std::initializer_list<std::string_view> args) { return execute(args.begin(), args.size()); }
   Reply execute(const std::string_view* argv, std::size_t argc);
   Session& default_session();
+  // The session execute() runs on, if created (network clients cannot CLIENT KILL it).
+  const Session* internal_session() const { return default_session_; }
 
   // --- time ---
   // Active expiry, blocked-session timeouts, idle timeouts, statistics. Returns the absolute time
@@ -183,6 +200,8 @@ class Engine final : private KeyspaceObserver {
   std::size_t session_count_ = 0;
   std::uint64_t next_session_id_ = 1;
   Session* default_session_ = nullptr;
+  InfoProvider info_provider_ = nullptr;
+  void* info_ctx_ = nullptr;
   OutputListener listener_ = nullptr;
   void* listener_ctx_ = nullptr;
   std::int64_t now_us_ = 0;

@@ -24,6 +24,9 @@ enum class EvictionPolicy : std::uint8_t {
   volatile_ttl,
 };
 
+// loglevel: the engine itself does not log; adapters and applications that do read it.
+enum class LogLevel : std::uint8_t { debug, verbose, notice, warning };
+
 // client-output-buffer-limit for one client class.
 struct OutputBufferLimit {
   std::uint64_t hard = 0;  // bytes; 0 = none
@@ -70,11 +73,12 @@ struct Settings {
   std::int64_t port = 6379;
   Buffer bind;
   Buffer unixsocket;
-  std::int64_t unixsocketperm = 0;
+  std::int64_t unixsocketperm = 0;  // octal in CONFIG GET/SET, as Redis
   std::int64_t tcp_backlog = 511;
   std::int64_t tcp_keepalive = 300;
   Buffer dir;
   Buffer logfile;
+  LogLevel loglevel = LogLevel::notice;
   std::int64_t databases = 16;  // immutable once the engine exists
   // Slow log (kept here so that CONFIG sees it).
   std::int64_t slowlog_log_slower_than = 10000;
@@ -86,6 +90,9 @@ enum class ConfigFlag : std::uint8_t {
   none = 0,
   immutable = 1,  // only at start-up (config file, command line)
   sensitive = 2,  // value hidden from logs
+  // Set at start-up; at run time CONFIG SET accepts the current value only (port, bind: the
+  // adapter owns the listener and cannot move it while serving).
+  runtime_fixed = 3,
 };
 
 // Why a value was refused: the text after "- " in Redis's CONFIG SET error.

@@ -93,7 +93,18 @@ namespace microredis {
   X(unsupported_option, "ERR Unsupported option {}")                                               \
   X(timeout_negative, "ERR timeout is negative")                                                   \
   X(timeout_not_float, "ERR timeout is not a float or out of range")                               \
-  X(timeout_out_of_range, "ERR timeout is out of range")                                            \
+  X(timeout_out_of_range, "ERR timeout is out of range")                                          \
+  X(invalid_client_id, "ERR Invalid client ID")                                                    \
+  X(client_id_not_positive, "ERR client-id should be greater than 0")                              \
+  X(client_maxage_not_integer, "ERR maxage is not an integer or out of range")                     \
+  X(client_maxage_not_positive, "ERR maxage should be greater than 0")                             \
+  X(no_such_user, "ERR No such user '{}'")                                                         \
+  X(resp2_not_supported, "ERR RESP2 is not supported by this command")                             \
+  X(debug_protocol_type,                                                                           \
+    "ERR Wrong protocol type name. Please use one of the following: "                              \
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")              \
+  X(debug_reload_options, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.") \
+  X(debug_no_persistence, "ERR DEBUG {} is not supported: microredis has no persistence")          \
   /* transactions */                                                                               \
   X(not_in_multi, "ERR Command not allowed inside a transaction")                                  \
   X(multi_nested, "ERR MULTI calls can not be nested")                                             \

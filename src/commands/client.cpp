@@ -1,8 +1,406 @@
+// CLIENT: ID SETNAME GETNAME INFO LIST KILL NO-EVICT REPLY HELP.
+//
+// CLIENT LIST / CLIENT INFO print Redis 7.0's full field line. The engine owns no socket, so some
+// fields describe what a session is rather than what a Redis client struct holds:
+//   fd=-1          the engine has no file descriptors (Redis prints -1 for connection-less clients)
+//   addr, laddr    what the adapter passed to Session::set_peer()
+//   sub psub ssub  0 and multi=-1 multi-mem=0: the session exposes no pub/sub or MULTI state yet
+//   qbuf           unconsumed input bytes; while a command runs, the batch it came in (as Redis)
+//   qbuf-free      input buffer capacity minus qbuf
+//   argv-mem       bytes of the running command's arguments (0 for idle sessions)
+//   rbs            output buffer capacity; rbp the same (a session's buffer only grows while
+//                  replies pile up and shrinks once drained, so its capacity is its recent peak)
+//   obl omem       pending output bytes (one contiguous buffer: obl and omem are the same bytes,
+//                  the ones client-output-buffer-limit counts); oll=0 (there is no reply list)
+//   tot-mem        the session object plus its buffers, name and addresses
+//   events         r while the session reads, w while output is pending
+//   user=default   the only user; redir=-1 (no tracking)
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 
 namespace microredis {
+namespace client_cmds {
 
-MICROREDIS_INLINE bool register_client_commands(CommandTable&) { return true; }
+// Appends text and numbers to a Buffer (replies are built whole, then sent as one verbatim).
+struct Text {
+  Buffer& b;
+  bool ok = true;
+  Text& s(std::string_view v) {
+    ok = b.append(v) && ok;
+    return *this;
+  }
+  Text& i(std::int64_t v) {
+    char buf[kLongLongChars];
+    return s({buf, format_int64(buf, v)});
+  }
+  Text& u(std::uint64_t v) {
+    char buf[kLongLongChars];
+    return s({buf, format_uint64(buf, v)});
+  }
+};
+
+enum class ClientType { normal, master, replica, pubsub, invalid };
+
+inline ClientType client_type_by_name(std::string_view name) {
+  if (iequals(name, "normal")) return ClientType::normal;
+  if (iequals(name, "slave") || iequals(name, "replica")) return ClientType::replica;
+  if (iequals(name, "pubsub")) return ClientType::pubsub;
+  if (iequals(name, "master")) return ClientType::master;
+  return ClientType::invalid;
+}
+
+// Every session is a normal client: the engine has no replication and sessions expose no
+// pub/sub state yet.
+inline ClientType client_type(const Session&) { return ClientType::normal; }
+
+// A session that will be closed as soon as the adapter looks at it no longer counts as a client
+// (Redis frees killed clients at once).
+inline bool departing(const Session& s) { return s.want_close(); }
+
+inline std::uint64_t argv_bytes(const Context& c, const Session& s) {
+  if (&s != &c.session) return 0;
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < c.argc; ++i) n += c.arg(i).size();
+  return n;
+}
+
+inline void append_client_info(Text& t, const Context& c, Session& s) {
+  char flags[8];
+  std::size_t nf = 0;
+  if (s.blocked()) flags[nf++] = 'b';
+  if (s.closing()) flags[nf++] = s.want_close() ? 'A' : 'c';
+  if (s.unix_socket()) flags[nf++] = 'U';
+  if (s.no_evict()) flags[nf++] = 'e';
+  if (nf == 0) flags[nf++] = 'N';
+
+  const std::int64_t now_s = c.now_ms() / 1000;
+  const std::uint64_t qbuf = s.query_buffer_size();
+  const std::uint64_t qcap = s.query_buffer_capacity();
+  const std::uint64_t argv_mem = argv_bytes(c, s);
+  const std::uint64_t pending = s.output_buffer_size();
+  const std::uint64_t ocap = s.output_buffer_capacity();
+  const std::uint64_t tot = sizeof(Session) + qcap + ocap + argv_mem + s.name().size() + s.peer().size() +
+                            s.local_addr().size() + s.lib_name().size() + s.lib_ver().size();
+  std::string_view cmd = s.last_command();
+
+  t.s("id=").u(s.id());
+  t.s(" addr=").s(s.peer());
+  t.s(" laddr=").s(s.local_addr());
+  t.s(" fd=-1");
+  t.s(" name=").s(s.name());
+  t.s(" age=").i(now_s - s.created_ms() / 1000);
+  t.s(" idle=").i(now_s - s.last_interaction_ms() / 1000);
+  t.s(" flags=").s({flags, nf});
+  t.s(" db=").i(s.db_index());
+  t.s(" sub=0 psub=0 ssub=0 multi=-1");
+  t.s(" qbuf=").u(qbuf);
+  t.s(" qbuf-free=").u(qcap > qbuf ? qcap - qbuf : 0);
+  t.s(" argv-mem=").u(argv_mem);
+  t.s(" multi-mem=0");
+  t.s(" rbs=").u(ocap);
+  t.s(" rbp=").u(ocap);
+  t.s(" obl=").u(pending);
+  t.s(" oll=0");
+  t.s(" omem=").u(pending);
+  t.s(" tot-mem=").u(tot);
+  t.s(" events=").s(s.want_read() ? "r" : "").s(s.has_output() ? "w" : "");
+  t.s(" cmd=").s(cmd.empty() ? std::string_view("NULL") : cmd);
+  t.s(" user=default redir=-1 resp=").i(s.protocol());
+}
+
+inline void reply_text(Context& c, Text& t) {
+  if (!t.ok) return c.out.error(Status::oom);
+  c.out.verbatim(t.b.view());
+}
+
+// --- CLIENT ID / SETNAME / GETNAME / INFO ---------------------------------------------------
+
+inline void client_id(Context& c) { c.out.integer(static_cast<std::int64_t>(c.session.id())); }
+
+inline void client_setname(Context& c) {
+  std::string_view name = c.arg(2);
+  for (char ch : name) {
+    if (ch < '!' || ch > '~') return c.out.error(Status::client_name_spaces);
+  }
+  if (!c.session.set_name(name)) return c.out.error(Status::oom);
+  c.out.ok();
+}
+
+inline void client_getname(Context& c) {
+  if (c.session.name().empty()) return c.out.null();
+  c.out.bulk(c.session.name());
+}
+
+inline void client_info(Context& c) {
+  Buffer b(c.mem());
+  Text t{b};
+  append_client_info(t, c, c.session);
+  t.s("\n");
+  reply_text(c, t);
+}
+
+// --- CLIENT LIST [TYPE type] [ID id [id ...]] -------------------------------------------------
+
+inline void client_list(Context& c) {
+  Buffer b(c.mem());
+  Text t{b};
+  if (c.argc > 3 && iequals(c.arg(2), "ID")) {
+    for (std::size_t i = 3; i < c.argc; ++i) {
+      std::int64_t id = 0;
+      if (!parse_int64(c.arg(i), id)) return c.out.error(Status::invalid_client_id);
+    }
+    for (std::size_t i = 3; i < c.argc; ++i) {
+      std::int64_t id = 0;
+      (void)parse_int64(c.arg(i), id);
+      Session* s = c.engine.find_session(static_cast<std::uint64_t>(id));
+      if (s == nullptr || departing(*s)) continue;
+      append_client_info(t, c, *s);
+      t.s("\n");
+    }
+    return reply_text(c, t);
+  }
+  ClientType type = ClientType::invalid;  // invalid: no filter
+  if (c.argc == 4 && iequals(c.arg(2), "TYPE")) {
+    type = client_type_by_name(c.arg(3));
+    if (type == ClientType::invalid) return c.out.error(Status::unknown_client_type, c.arg(3));
+  } else if (c.argc != 2) {
+    return c.out.error(Status::syntax);
+  }
+  // Oldest first, as Redis lists its clients: the engine keeps the newest at the head.
+  Session* s = c.engine.first_session();
+  while (s != nullptr && s->next != nullptr) s = s->next;
+  for (; s != nullptr; s = s->prev) {
+    if (departing(*s)) continue;
+    if (type != ClientType::invalid && client_type(*s) != type) continue;
+    append_client_info(t, c, *s);
+    t.s("\n");
+  }
+  reply_text(c, t);
+}
+
+// --- CLIENT KILL addr | CLIENT KILL [ID id] [TYPE type] [ADDR addr] [LADDR addr] [USER user]
+//                                    [SKIPME yes|no] [MAXAGE seconds] ----------------------------
+
+struct KillFilter {
+  std::string_view addr, laddr;
+  bool has_addr = false, has_laddr = false;
+  ClientType type = ClientType::invalid;
+  std::uint64_t id = 0;
+  std::int64_t max_age = 0;
+  bool skipme = true;
+};
+
+// Parses the filter form; false after replying with the error.
+inline bool parse_kill_filter(Context& c, KillFilter& f) {
+  for (std::size_t i = 2; i < c.argc; i += 2) {
+    std::string_view opt = c.arg(i);
+    if (i + 1 >= c.argc) {
+      c.out.error(Status::syntax);
+      return false;
+    }
+    std::string_view val = c.arg(i + 1);
+    if (iequals(opt, "ID")) {
+      std::int64_t id = 0;
+      if (!parse_int64(val, id) || id < 1) {
+        c.out.error(Status::client_id_not_positive);
+        return false;
+      }
+      f.id = static_cast<std::uint64_t>(id);
+    } else if (iequals(opt, "MAXAGE")) {  // Redis 7.4
+      std::int64_t age = 0;
+      if (!parse_int64(val, age)) {
+        c.out.error(Status::client_maxage_not_integer);
+        return false;
+      }
+      if (age <= 0) {
+        c.out.error(Status::client_maxage_not_positive);
+        return false;
+      }
+      f.max_age = age;
+    } else if (iequals(opt, "TYPE")) {
+      f.type = client_type_by_name(val);
+      if (f.type == ClientType::invalid) {
+        c.out.error(Status::unknown_client_type, val);
+        return false;
+      }
+    } else if (iequals(opt, "ADDR")) {
+      f.addr = val;
+      f.has_addr = true;
+    } else if (iequals(opt, "LADDR")) {
+      f.laddr = val;
+      f.has_laddr = true;
+    } else if (iequals(opt, "USER")) {
+      // "default" is the only user there is (no ACLs); it is every session's user.
+      if (val != "default") {
+        c.out.error(Status::no_such_user, val.substr(0, 128));
+        return false;
+      }
+    } else if (iequals(opt, "SKIPME")) {
+      if (iequals(val, "yes")) {
+        f.skipme = true;
+      } else if (iequals(val, "no")) {
+        f.skipme = false;
+      } else {
+        c.out.error(Status::syntax);
+        return false;
+      }
+    } else {
+      c.out.error(Status::syntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+inline void client_kill(Context& c) {
+  const bool old_form = c.argc == 3;
+  KillFilter f;
+  if (old_form) {
+    f.addr = c.arg(2);
+    f.has_addr = true;
+    f.skipme = false;  // the old form can kill the calling connection
+  } else if (!parse_kill_filter(c, f)) {
+    return;
+  }
+  const std::int64_t now_s = c.now_ms() / 1000;
+  std::int64_t killed = 0;
+  bool close_self = false;
+  for (Session* s = c.engine.first_session(); s != nullptr; s = s->next) {
+    if (departing(*s)) continue;
+    if (s == c.engine.internal_session() && s != &c.session) continue;  // the in-process caller's own
+    if (f.has_addr && s->peer() != f.addr) continue;
+    if (f.has_laddr && s->local_addr() != f.laddr) continue;
+    if (f.type != ClientType::invalid && client_type(*s) != f.type) continue;
+    if (f.id != 0 && s->id() != f.id) continue;
+    if (s == &c.session && f.skipme) continue;
+    if (f.max_age != 0 && now_s - s->created_ms() / 1000 < f.max_age) continue;
+    if (s == &c.session) {
+      close_self = true;
+    } else {
+      s->close_now();
+      c.engine.notify_output(*s);
+    }
+    ++killed;
+  }
+  if (old_form) {
+    if (killed == 0) {
+      c.out.error(Status::no_such_client);
+    } else {
+      c.out.ok();
+    }
+  } else {
+    c.out.integer(killed);
+  }
+  // After the reply is queued: the connection closes once it has been written.
+  if (close_self) c.session.close_after_reply();
+}
+
+// --- CLIENT NO-EVICT / REPLY / HELP --------------------------------------------------------
+
+inline void client_no_evict(Context& c) {
+  if (iequals(c.arg(2), "ON")) {
+    c.session.set_no_evict(true);
+  } else if (iequals(c.arg(2), "OFF")) {
+    c.session.set_no_evict(false);
+  } else {
+    return c.out.error(Status::syntax);
+  }
+  c.out.ok();
+}
+
+// The dispatcher drops the output of commands run in OFF/SKIP mode; only ON answers.
+inline void client_reply(Context& c) {
+  using Mode = Session::ReplyMode;
+  if (iequals(c.arg(2), "ON")) {
+    c.session.set_reply_mode(Mode::on);
+    c.out.ok();
+  } else if (iequals(c.arg(2), "OFF")) {
+    c.session.set_reply_mode(Mode::off);
+  } else if (iequals(c.arg(2), "SKIP")) {
+    if (c.session.reply_mode() != Mode::off) c.session.set_reply_mode(Mode::skip_next);
+  } else {
+    c.out.error(Status::syntax);
+  }
+}
+
+inline void client_help(Context& c) {
+  c.reply_help({
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "    * ID <client-id>",
+      "      Kill connections by client id.",
+      "    * MAXAGE <maxage>",
+      "      Kill connections older than the specified age.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "    * ID <client-id> [<client-id> ...]",
+      "      Return clients with the given IDs.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
+  });
+}
+
+constexpr std::uint32_t kClientFlags = kNoscript | kLoading | kStale;
+
+const CommandSpec kClientSubcommands[] = {
+    {"client|id", 2, kClientFlags, 0, 0, 0, client_id, "connection", "Returns the unique client ID of the connection.",
+     "5.0.0", "O(1)", "", kAclConnection},
+    {"client|setname", 3, kClientFlags, 0, 0, 0, client_setname, "connection", "Sets the connection name.", "2.6.9",
+     "O(1)", "connection-name", kAclConnection},
+    {"client|getname", 2, kClientFlags, 0, 0, 0, client_getname, "connection", "Returns the name of the connection.",
+     "2.6.9", "O(1)", "", kAclConnection},
+    {"client|info", 2, kClientFlags, 0, 0, 0, client_info, "connection",
+     "Returns information about the connection.", "6.2.0", "O(1)", "", kAclConnection},
+    {"client|list", -2, kAdmin | kClientFlags, 0, 0, 0, client_list, "connection",
+     "Lists open connections.", "2.4.0", "O(N) where N is the number of client connections",
+     "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]", kAclConnection},
+    {"client|kill", -3, kAdmin | kClientFlags, 0, 0, 0, client_kill, "connection",
+     "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections",
+     // The old form, or filters that may repeat.
+     "<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
+     "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> "
+     "[<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
+     "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...]>",
+     kAclConnection},
+    {"client|no-evict", 3, kAdmin | kClientFlags, 0, 0, 0, client_no_evict, "connection",
+     "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", "<ON | OFF>", kAclConnection},
+    {"client|reply", 3, kClientFlags, 0, 0, 0, client_reply, "connection",
+     "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", "<ON | OFF | SKIP>", kAclConnection},
+    {"client|help", 2, kLoading | kStale, 0, 0, 0, client_help, "connection",
+     "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", kAclConnection},
+};
+
+const CommandSpec kCommands[] = {
+    {"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands.", "2.4.0",
+     "Depends on subcommand.", "", 0, kClientSubcommands, sizeof kClientSubcommands / sizeof kClientSubcommands[0]},
+};
+
+}  // namespace client_cmds
+
+MICROREDIS_INLINE bool register_client_commands(CommandTable& table) { return table.add(client_cmds::kCommands); }
 
 }  // namespace microredis

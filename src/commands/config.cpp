@@ -8,33 +8,54 @@ namespace config_cmds {
 
 inline bool has_glob(std::string_view s) { return s.find_first_of("[*?") != std::string_view::npos; }
 
+// CONFIG GET, as Redis 7.0 matches: a plain name is listed under the name as given (alias or
+// not, any case) unless that text is listed already; a pattern runs over names and aliases alike,
+// skipping a setting whose own name is listed already. Aliases are visited before names, so that
+// "*" lists both (in Redis the order is its dict's; the test suite expects both for "*of").
 inline void config_get(Context& c) {
   std::size_t count = 0;
   const ConfigSpec* specs = config_specs(count);
-  // Mark matches first so that a setting matched by several patterns is listed once.
-  bool matched[128] = {};
-  std::size_t n = 0;
+  struct Match {
+    const ConfigSpec* spec;
+    std::string_view shown;
+  };
+  Vec<Match> matches(c.mem());
+  auto listed = [&](std::string_view shown) {
+    for (const Match& m : matches) {
+      if (iequals(m.shown, shown)) return true;
+    }
+    return false;
+  };
   for (std::size_t a = 2; a < c.argc; ++a) {
     std::string_view pattern = c.arg(a);
-    for (std::size_t i = 0; i < count && i < 128; ++i) {
-      if (matched[i]) continue;
-      bool hit = has_glob(pattern) ? glob_match(pattern, specs[i].name, true)
-                                   : (iequals(pattern, specs[i].name) || (!specs[i].alias.empty() && iequals(pattern, specs[i].alias)));
-      if (hit) {
-        matched[i] = true;
-        ++n;
+    if (!has_glob(pattern)) {
+      const ConfigSpec* spec = find_config(pattern);
+      if (spec != nullptr && !listed(pattern) && !matches.push_back({spec, pattern})) return c.out.error(Status::oom);
+      continue;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const ConfigSpec& spec = specs[i];
+      for (std::string_view key : {spec.alias, spec.name}) {
+        if (key.empty() || listed(spec.name) || !glob_match(pattern, key, true)) continue;
+        if (!matches.push_back({&spec, key})) return c.out.error(Status::oom);
       }
     }
   }
   Buffer value(c.mem());
-  c.out.map(n);
-  for (std::size_t i = 0; i < count && i < 128; ++i) {
-    if (!matched[i]) continue;
+  c.out.map(matches.size());
+  for (const Match& m : matches) {
     value.clear();
-    specs[i].get(c.engine, value);
-    c.out.bulk(specs[i].name);
+    m.spec->get(c.engine, value);
+    c.out.bulk(m.shown);
     c.out.bulk(value.view());
   }
+}
+
+// The reason a run-time-fixed setting cannot take a new value, in Redis's words where it has them.
+inline std::string_view fixed_reason(const ConfigSpec& spec) {
+  if (spec.name == "port") return "Unable to listen on this port: the listener cannot move while serving";
+  if (spec.name == "bind") return "Failed to bind to specified addresses: the listener cannot move while serving";
+  return "can't change this config while serving";
 }
 
 inline void config_set(Context& c) {
@@ -44,13 +65,11 @@ inline void config_set(Context& c) {
   const std::size_t pairs = (c.argc - 2) / 2;
   if (pairs > kMaxPairs) return c.out.error(Status::syntax);
   const ConfigSpec* found[kMaxPairs];
+  // The first problem in argument order is the one reported, as Redis.
   for (std::size_t i = 0; i < pairs; ++i) {
     std::string_view name = c.arg(2 + i * 2);
     found[i] = find_config(name);
     if (found[i] == nullptr) return c.out.error(Status::config_unknown_parameter, name);
-  }
-  for (std::size_t i = 0; i < pairs; ++i) {
-    std::string_view name = c.arg(2 + i * 2);
     if (found[i]->flag == ConfigFlag::immutable) return c.out.error(Status::config_immutable, name);
     for (std::size_t j = 0; j < i; ++j) {
       if (found[j] == found[i]) return c.out.error(Status::config_duplicate_parameter, name);
@@ -58,18 +77,29 @@ inline void config_set(Context& c) {
   }
   // Keep the old values to roll back if a later value is refused.
   Buffer old_values(c.mem());
+  Buffer now(c.mem());
   std::size_t offsets[kMaxPairs + 1];
   for (std::size_t i = 0; i < pairs; ++i) {
     offsets[i] = old_values.size();
     found[i]->get(c.engine, old_values);
   }
   offsets[pairs] = old_values.size();
+  auto old_value = [&](std::size_t i) { return old_values.view().substr(offsets[i], offsets[i + 1] - offsets[i]); };
   for (std::size_t i = 0; i < pairs; ++i) {
     ConfigError err;
-    if (!found[i]->set(c.engine, c.arg(3 + i * 2), err)) {
-      for (std::size_t j = 0; j < i; ++j) {
+    bool ok = found[i]->set(c.engine, c.arg(3 + i * 2), err);
+    if (ok && found[i]->flag == ConfigFlag::runtime_fixed) {
+      now.clear();
+      found[i]->get(c.engine, now);
+      if (now.view() != old_value(i)) {
+        err.set(fixed_reason(*found[i]));
+        ok = false;
+      }
+    }
+    if (!ok) {
+      for (std::size_t j = 0; j <= i; ++j) {
         ConfigError ignored;
-        (void)found[j]->set(c.engine, old_values.view().substr(offsets[j], offsets[j + 1] - offsets[j]), ignored);
+        (void)found[j]->set(c.engine, old_value(j), ignored);
       }
       return c.out.error(Status::config_set_failed, found[i]->name, err.view());
     }

@@ -107,7 +107,7 @@ inline void hello(Context& c) {
 const CommandSpec kCommands[] = {
     {"ping", -1, kFast, 0, 0, 0, ping, "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)",
      "[message]", kAclConnection},
-    {"echo", 2, kFast, 0, 0, 0, echo, "connection", "Returns the given string.", "1.0.0", "O(1)", "message",
+    {"echo", 2, kFast | kLoading | kStale, 0, 0, 0, echo, "connection", "Returns the given string.", "1.0.0", "O(1)", "message",
      kAclConnection},
     {"quit", -1, kNoAuth | kFast | kAllowBusy | kLoading | kStale | kNoscript | kTransactionControl, 0, 0, 0, quit, "connection",
      "Closes the connection.", "1.0.0", "O(1)", "", kAclConnection},

@@ -1,8 +1,429 @@
+// DEBUG: the subcommands Redis's test suite and client test suites lean on that make sense for an
+// engine without persistence:
+//   SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, ERROR, POPULATE, HELP,
+//   and RELOAD / LOADAOF, which reply that there is no persistence to reload from.
+// DEBUG SLEEP blocks only the calling session (the engine never sleeps): tick() replies +OK once
+// the time has passed. Redis stops the whole server instead.
+//
+// DIGEST and OBJECT know each value type's layout (Redis's xorObjectDigest, rdbSavedObjectLen):
+// a family that adds a value type extends value_digest() and serialized_length() below.
+#include <cstdio>
+#include <cstdlib>
+
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/store/string.hpp"
 
 namespace microredis {
+namespace debug_cmds {
 
-MICROREDIS_INLINE bool register_debug_commands(CommandTable&) { return true; }
+// --- SHA-1 (FIPS 180-1), for DEBUG DIGEST ---------------------------------------------------
+
+class Sha1 {
+ public:
+  void update(const void* data, std::size_t len) {
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    for (std::size_t i = 0; i < len; ++i) {
+      block_[used_++] = p[i];
+      if (used_ == 64) {
+        compress();
+        used_ = 0;
+      }
+    }
+    bytes_ += len;
+  }
+  void finish(std::uint8_t out[20]) {
+    const std::uint64_t bits = bytes_ * 8;
+    const std::uint8_t pad = 0x80;
+    update(&pad, 1);
+    const std::uint8_t zero = 0;
+    while (used_ != 56) update(&zero, 1);
+    std::uint8_t len[8];
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+    update(len, 8);
+    for (int i = 0; i < 5; ++i) {
+      for (int j = 0; j < 4; ++j) out[i * 4 + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
+    }
+  }
+
+ private:
+  static std::uint32_t rol(std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+  void compress() {
+    std::uint32_t w[80];
+    for (int i = 0; i < 16; ++i) {
+      w[i] = (static_cast<std::uint32_t>(block_[i * 4]) << 24) | (static_cast<std::uint32_t>(block_[i * 4 + 1]) << 16) |
+             (static_cast<std::uint32_t>(block_[i * 4 + 2]) << 8) | block_[i * 4 + 3];
+    }
+    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
+    for (int i = 0; i < 80; ++i) {
+      std::uint32_t f, k;
+      if (i < 20) {
+        f = (b & c) | (~b & d);
+        k = 0x5a827999;
+      } else if (i < 40) {
+        f = b ^ c ^ d;
+        k = 0x6ed9eba1;
+      } else if (i < 60) {
+        f = (b & c) | (b & d) | (c & d);
+        k = 0x8f1bbcdc;
+      } else {
+        f = b ^ c ^ d;
+        k = 0xca62c1d6;
+      }
+      std::uint32_t t = rol(a, 5) + f + e + k + w[i];
+      e = d;
+      d = c;
+      c = rol(b, 30);
+      b = a;
+      a = t;
+    }
+    h_[0] += a;
+    h_[1] += b;
+    h_[2] += c;
+    h_[3] += d;
+    h_[4] += e;
+  }
+
+  std::uint32_t h_[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+  std::uint8_t block_[64] = {};
+  std::size_t used_ = 0;
+  std::uint64_t bytes_ = 0;
+};
+
+using Digest = std::uint8_t[20];
+
+// Redis's xorDigest: digest ^= SHA1(data). Order-independent (sets, hashes, the keyspace).
+inline void xor_digest(Digest& d, const void* data, std::size_t len) {
+  Sha1 s;
+  s.update(data, len);
+  std::uint8_t h[20];
+  s.finish(h);
+  for (int i = 0; i < 20; ++i) d[i] ^= h[i];
+}
+
+// Redis's mixDigest: digest = SHA1(digest ^ SHA1(data)). Order-dependent (lists, key then value).
+inline void mix_digest(Digest& d, const void* data, std::size_t len) {
+  xor_digest(d, data, len);
+  Sha1 s;
+  s.update(d, 20);
+  s.finish(d);
+}
+
+// The digest of one value, mixed into d (Redis's xorObjectDigest).
+inline void value_digest(Digest& d, const Entry& e) {
+  const std::uint32_t type = static_cast<std::uint32_t>(e.type());
+  const std::uint8_t be[4] = {static_cast<std::uint8_t>(type >> 24), static_cast<std::uint8_t>(type >> 16),
+                              static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type)};
+  mix_digest(d, be, 4);
+  if (e.type() == ValueType::string) {
+    IntText buf;
+    std::string_view s = string_of(e, buf);
+    mix_digest(d, s.data(), s.size());
+  }
+  if (e.has_expire()) xor_digest(d, "!!expire!!", 10);
+}
+
+inline void hex(const Digest& d, char (&out)[40]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 20; ++i) {
+    out[i * 2] = kHex[d[i] >> 4];
+    out[i * 2 + 1] = kHex[d[i] & 0xf];
+  }
+}
+
+inline void debug_digest(Context& c) {
+  Digest final{};
+  for (int j = 0; j < c.engine.db_count(); ++j) {
+    const Db& db = c.engine.db(j);
+    if (db.size() == 0) continue;
+    const std::uint8_t be[4] = {static_cast<std::uint8_t>(j >> 24), static_cast<std::uint8_t>(j >> 16),
+                                static_cast<std::uint8_t>(j >> 8), static_cast<std::uint8_t>(j)};
+    mix_digest(final, be, 4);
+    db.for_each([&](const Entry& e) {
+      Digest kv{};
+      std::string_view key = e.key();
+      mix_digest(kv, key.data(), key.size());
+      value_digest(kv, e);
+      xor_digest(final, kv, 20);
+    });
+  }
+  char text[40];
+  hex(final, text);
+  c.out.simple({text, 40});
+}
+
+inline void debug_digest_value(Context& c) {
+  c.out.array(c.argc - 2);
+  for (std::size_t i = 2; i < c.argc; ++i) {
+    Digest d{};
+    // Logically expired keys still count, as in Redis (no lookup, no expiry).
+    if (const Entry* e = c.db.find_raw(c.arg(i))) value_digest(d, *e);
+    char text[40];
+    hex(d, text);
+    c.out.simple({text, 40});
+  }
+}
+
+// --- DEBUG OBJECT ----------------------------------------------------------------------------
+
+// Bytes of an RDB length prefix (rdbSaveLen).
+inline std::size_t rdb_len_size(std::uint64_t len) {
+  if (len < (1u << 6)) return 1;
+  if (len < (1u << 14)) return 2;
+  if (len <= UINT32_MAX) return 5;
+  return 9;
+}
+
+// Bytes of an integer in RDB's compact form, or 0 when it does not fit in 32 bits.
+inline std::size_t rdb_int_size(std::int64_t v) {
+  if (v >= INT8_MIN && v <= INT8_MAX) return 2;
+  if (v >= INT16_MIN && v <= INT16_MAX) return 3;
+  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
+  return 0;
+}
+
+// What the value would take in an RDB file (rdbSavedObjectLen), without LZF compression:
+// microredis writes no RDB files, so there is no rdbcompression setting to follow.
+inline std::size_t serialized_length(const Entry& e) {
+  if (e.type() != ValueType::string) return 0;
+  IntText buf;
+  std::string_view s = string_of(e, buf);
+  std::int64_t v = 0;
+  if (s.size() <= 11 && string_is_int(s, v)) {
+    if (std::size_t n = rdb_int_size(v)) return n;
+  }
+  return rdb_len_size(s.size()) + s.size();
+}
+
+// What OBJECT REFCOUNT reports: Redis shares the integers 0..9999 (refcount INT_MAX) unless an
+// LRU/LFU policy with a memory limit needs a private LRU field per value.
+inline long refcount(const Engine& engine, const Entry& e) {
+  const Settings& s = engine.settings();
+  const EvictionPolicy p = s.maxmemory_policy;
+  const bool per_key_lru = p == EvictionPolicy::allkeys_lru || p == EvictionPolicy::volatile_lru ||
+                           p == EvictionPolicy::allkeys_lfu || p == EvictionPolicy::volatile_lfu;
+  const bool shared = s.maxmemory == 0 || !per_key_lru;
+  if (shared && e.type() == ValueType::string && e.encoding() == Encoding::int_ && e.int_value() >= 0 &&
+      e.int_value() < 10000) {
+    return 2147483647;
+  }
+  return 1;
+}
+
+inline void debug_object(Context& c) {
+  const Entry* e = c.db.find_raw(c.arg(2));
+  if (e == nullptr) return c.out.error(Status::no_such_key);
+  const std::uint32_t now = lru_clock(c.now_ms());
+  const std::uint32_t lru = e->lru();
+  const std::uint64_t idle = now >= lru ? now - lru : now + (kLruClockMax - lru);
+  char line[256];
+  std::string_view enc = encoding_name(e->encoding());
+  int n = std::snprintf(line, sizeof line,
+                        "Value at:%p refcount:%ld encoding:%.*s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+                        static_cast<const void*>(e), refcount(c.engine, *e), static_cast<int>(enc.size()), enc.data(),
+                        serialized_length(*e),
+                        static_cast<unsigned>(lru), static_cast<unsigned long long>(idle));
+  c.out.simple({line, n > 0 ? static_cast<std::size_t>(n) : 0});
+}
+
+// --- DEBUG SLEEP / SET-ACTIVE-EXPIRE -----------------------------------------------------------
+
+// Redis reads these numbers with strtod/atoi: no validation, garbage reads as 0.
+inline double loose_double(std::string_view s) {
+  char buf[64];
+  std::size_t n = s.size() < sizeof buf - 1 ? s.size() : sizeof buf - 1;
+  std::memcpy(buf, s.data(), n);
+  buf[n] = 0;
+  return std::strtod(buf, nullptr);
+}
+
+inline void debug_sleep(Context& c) {
+  const double seconds = loose_double(c.arg(2));
+  const auto us = static_cast<std::int64_t>(seconds * 1'000'000);
+  if (us <= 0) return c.out.ok();
+  // The reply comes from tick() when the deadline passes; the session reads nothing meanwhile.
+  c.session.block_until(BlockReason::sleep, c.now_us() + us);
+}
+
+inline void debug_set_active_expire(Context& c) {
+  c.engine.settings().active_expire_enabled = static_cast<std::int64_t>(loose_double(c.arg(2))) != 0;
+  c.out.ok();
+}
+
+// --- DEBUG PROTOCOL / ERROR ------------------------------------------------------------------
+
+inline void debug_protocol(Context& c) {
+  Writer& w = c.out;
+  std::string_view name = c.arg(2);
+  if (iequals(name, "string")) {
+    w.bulk("Hello World");
+  } else if (iequals(name, "integer")) {
+    w.integer(12345);
+  } else if (iequals(name, "double")) {
+    w.dbl(3.141);
+  } else if (iequals(name, "bignum")) {
+    w.big_number("1234567999999999999999999999999999999");
+  } else if (iequals(name, "null")) {
+    w.null();
+  } else if (iequals(name, "array")) {
+    w.array(3);
+    for (int j = 0; j < 3; ++j) w.integer(j);
+  } else if (iequals(name, "set")) {
+    w.set(3);
+    for (int j = 0; j < 3; ++j) w.integer(j);
+  } else if (iequals(name, "map")) {
+    w.map(3);
+    for (int j = 0; j < 3; ++j) {
+      w.integer(j);
+      w.boolean(j == 1);
+    }
+  } else if (iequals(name, "attrib")) {
+    if (w.protocol() >= 3) {
+      w.attribute(1);
+      w.bulk("key-popularity");
+      w.array(2);
+      w.bulk("key:123");
+      w.integer(90);
+    }
+    // An attribute is not a reply: a real one follows.
+    w.bulk("Some real reply following the attribute");
+  } else if (iequals(name, "push")) {
+    if (w.protocol() < 3) return w.error(Status::resp2_not_supported);
+    w.push(2);
+    w.bulk("server-cpu-usage");
+    w.integer(42);
+    w.bulk("Some real reply following the push reply");
+  } else if (iequals(name, "true")) {
+    w.boolean(true);
+  } else if (iequals(name, "false")) {
+    w.boolean(false);
+  } else if (iequals(name, "verbatim")) {
+    w.verbatim("This is a verbatim\nstring");
+  } else {
+    w.error(Status::debug_protocol_type);
+  }
+}
+
+inline void debug_error(Context& c) { c.out.error_text(c.arg(2)); }
+
+// --- DEBUG POPULATE count [prefix] [size] -----------------------------------------------------
+
+inline void debug_populate(Context& c) {
+  std::int64_t count = 0, size = 0;
+  if (!parse_int64(c.arg(2), count) || count < 0) return c.out.error(Status::out_of_range_positive);
+  if (c.argc == 5 && (!parse_int64(c.arg(4), size) || size < 0)) return c.out.error(Status::out_of_range_positive);
+  std::string_view prefix = c.argc >= 4 ? c.arg(3) : std::string_view("key");
+  Buffer key(c.mem()), value(c.mem());
+  for (std::int64_t j = 0; j < count; ++j) {
+    char num[kLongLongChars];
+    std::string_view digits(num, format_int64(num, j));
+    key.clear();
+    if (!key.append(prefix.substr(0, 100)) || !key.append(":") || !key.append(digits)) return c.out.error(Status::oom);
+    if (c.db.lookup(key.view()) != nullptr) continue;
+    value.clear();
+    if (!value.append("value:") || !value.append(digits)) return c.out.error(Status::oom);
+    if (size != 0) {
+      // A value of exactly `size` bytes: "value:<j>" cut or padded with zero bytes.
+      std::size_t old = value.size();
+      if (!value.resize(static_cast<std::size_t>(size))) return c.out.error(Status::oom);
+      for (std::size_t k = old; k < value.size(); ++k) value[k] = 0;
+    }
+    Entry::Layout layout;
+    // Redis creates these values as plain strings, never shared integers.
+    if (!make_string(c.mem(), value.view(), layout, false) || c.db.put(key.view(), layout, -1) == nullptr) {
+      return c.out.error(Status::oom);
+    }
+    c.modified(key.view());
+  }
+  c.out.ok();
+}
+
+// --- DEBUG RELOAD / LOADAOF --------------------------------------------------------------------
+
+inline void debug_reload(Context& c) {
+  for (std::size_t i = 2; i < c.argc; ++i) {
+    std::string_view opt = c.arg(i);
+    if (!iequals(opt, "MERGE") && !iequals(opt, "NOFLUSH") && !iequals(opt, "NOSAVE")) {
+      return c.out.error(Status::debug_reload_options);
+    }
+  }
+  c.out.error(Status::debug_no_persistence, "RELOAD");
+}
+
+inline void debug_loadaof(Context& c) { c.out.error(Status::debug_no_persistence, "LOADAOF"); }
+
+inline void debug_help(Context& c) {
+  c.reply_help({
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
+      "ERROR <string>",
+      "    Return a Redis protocol error with <string> as message. Useful for clients",
+      "    unit tests to simulate Redis errors.",
+      "LOADAOF",
+      "    Not supported: microredis has no persistence.",
+      "OBJECT <key>",
+      "    Show low level info about `key` and associated value.",
+      "POPULATE <count> [<prefix>] [<size>]",
+      "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+      "    it is used instead of the 'key' prefix.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
+      "RELOAD [option ...]",
+      "    Not supported: microredis has no persistence.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables expiring keys in background when they are not",
+      "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+      "    default.",
+      "SLEEP <seconds>",
+      "    Stop the server for <seconds>. Decimals allowed.",
+      "    (microredis: only the calling connection waits.)",
+  });
+}
+
+// Subcommands with Redis's argument counts: exact, or "at least" when min_only.
+struct Subcommand {
+  std::string_view name;
+  std::size_t argc;
+  bool min_only;
+  void (*run)(Context&);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"help", 2, false, debug_help},
+    {"sleep", 3, false, debug_sleep},
+    {"set-active-expire", 3, false, debug_set_active_expire},
+    {"object", 3, false, debug_object},
+    {"digest", 2, false, debug_digest},
+    {"digest-value", 2, true, debug_digest_value},
+    {"protocol", 3, false, debug_protocol},
+    {"error", 3, false, debug_error},
+    {"reload", 2, true, debug_reload},
+    {"loadaof", 2, true, debug_loadaof},
+};
+
+inline void debug(Context& c) {
+  std::string_view sub = c.arg(1);
+  if (iequals(sub, "populate") && c.argc >= 3 && c.argc <= 5) return debug_populate(c);
+  for (const Subcommand& s : kSubcommands) {
+    if (!iequals(s.name, sub)) continue;
+    if (s.min_only ? c.argc >= s.argc : c.argc == s.argc) return s.run(c);
+    break;
+  }
+  c.out.error(Status::unknown_subcommand_or_arity, sub.substr(0, 128), "DEBUG");
+}
+
+const CommandSpec kCommands[] = {
+    {"debug", -2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, debug, "server",
+     "A container for debugging commands.", "1.0.0", "Depends on subcommand.", "subcommand [arg [arg ...]]", 0},
+};
+
+}  // namespace debug_cmds
+
+MICROREDIS_INLINE bool register_debug_commands(CommandTable& table) { return table.add(debug_cmds::kCommands); }
 
 }  // namespace microredis

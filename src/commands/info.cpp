@@ -1,8 +1,361 @@
+// INFO [section ...]: Redis 7.0's sections, selection rules ("default", "all", "everything",
+// case-insensitive names) and line format, with values the engine actually knows.
+//
+// What is reported, and what is not:
+//   - Facts the engine holds (memory accounting, counters, settings, sessions, keyspace) are
+//     reported under Redis's field names.
+//   - Facts that are true by construction of microredis (no persistence, no replication, no
+//     cluster, no forks, no modules) are reported with their constant values (aof_enabled:0,
+//     role:master, connected_slaves:0, cluster_enabled:0, ...): clients and tools read them.
+//   - Facts only the host knows (process_id, os, executable, CPU usage) come from the adapter's
+//     Engine::set_info_provider hook; without one they are omitted, and so is the CPU section.
+//   - avg_ttl is 0: Redis estimates it while sampling during active expiry; microredis does not.
+//   - Latencystats is absent: the engine keeps no latency histograms.
+#include <cstdio>
+
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/util/hash.hpp"
+#include "microredis/version.hpp"
 
 namespace microredis {
+namespace info_cmds {
 
-MICROREDIS_INLINE bool register_info_commands(CommandTable&) { return true; }
+// Appends "name:value\r\n" lines to a Buffer.
+struct Lines {
+  Buffer& b;
+  bool ok = true;
+  void raw(std::string_view v) { ok = b.append(v) && ok; }
+  void str(std::string_view name, std::string_view v) {
+    raw(name);
+    raw(":");
+    raw(v);
+    raw("\r\n");
+  }
+  void i(std::string_view name, std::int64_t v) {
+    char buf[kLongLongChars];
+    str(name, {buf, format_int64(buf, v)});
+  }
+  void u(std::string_view name, std::uint64_t v) {
+    char buf[kLongLongChars];
+    str(name, {buf, format_uint64(buf, v)});
+  }
+  // printf-style value for the fixed-point fields ("%.2f").
+  template <class... A>
+  void f(std::string_view name, const char* fmt, A... args) {
+    char buf[64];
+    int n = std::snprintf(buf, sizeof buf, fmt, args...);
+    str(name, {buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+  }
+};
+
+// Redis's bytesToHuman: 1023B, 1.00K, 2.50M, ...
+inline std::string_view bytes_to_human(char* buf, std::size_t cap, std::uint64_t n) {
+  static constexpr char kUnits[] = "KMGTP";
+  int len;
+  if (n < 1024) {
+    len = std::snprintf(buf, cap, "%lluB", static_cast<unsigned long long>(n));
+  } else {
+    double d = static_cast<double>(n) / 1024;
+    int unit = 0;
+    while (d >= 1024 && unit < 4) {
+      d /= 1024;
+      ++unit;
+    }
+    if (d >= 1024) {
+      len = std::snprintf(buf, cap, "%lluB", static_cast<unsigned long long>(n));
+    } else {
+      len = std::snprintf(buf, cap, "%.2f%c", d, kUnits[unit]);
+    }
+  }
+  return {buf, len > 0 ? static_cast<std::size_t>(len) : 0};
+}
+
+// 40 hex digits derived from the engine seed: stable for one engine, distinct between engines
+// (Redis draws its run_id and replication id at random at start-up).
+inline std::string_view hex_id(char (&buf)[41], std::uint64_t seed, std::uint64_t salt) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int w = 0; w < 3; ++w) {
+    std::uint64_t v = mix64(seed ^ salt, 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(w + 1));
+    for (int d = 0; d < 16 && w * 16 + d < 40; ++d) buf[w * 16 + d] = kHex[(v >> (60 - 4 * d)) & 0xf];
+  }
+  buf[40] = 0;
+  return {buf, 40};
+}
+
+// Names inside INFO lines must not break the "key:value" format (Redis's getSafeInfoString).
+inline void safe_name(Lines& out, std::string_view s) {
+  for (char ch : s) {
+    char c = (ch == '#' || ch == ':' || ch == '\n' || ch == '\r') ? '_' : ch;
+    out.raw({&c, 1});
+  }
+}
+
+// --- sections ------------------------------------------------------------------------------
+
+inline void section_server(Context& c, Lines& o) {
+  const Engine& e = c.engine;
+  const std::int64_t uptime = (c.now_us() - e.start_time_us()) / 1'000'000;
+  char id[41];
+  o.raw("# Server\r\n");
+  o.str("redis_version", MICROREDIS_REDIS_COMPAT_VERSION);
+  o.str("microredis_version", MICROREDIS_VERSION_STRING);
+  o.str("redis_mode", "standalone");
+  o.i("arch_bits", static_cast<std::int64_t>(sizeof(void*) * 8));
+  o.str("run_id", hex_id(id, e.run_id_seed(), 0x72756e5f6964ull));
+  o.i("tcp_port", e.settings().port);
+  o.i("server_time_usec", c.now_us());
+  o.i("uptime_in_seconds", uptime);
+  o.i("uptime_in_days", uptime / (3600 * 24));
+  o.i("hz", e.settings().hz);
+  o.i("configured_hz", e.settings().hz);
+  o.u("lru_clock", lru_clock(c.now_ms()));
+  (void)e.host_info("server", o.b);
+}
+
+inline void section_cpu(Context& c, Lines& o) {
+  o.raw("# CPU\r\n");
+  (void)c.engine.host_info("cpu", o.b);
+}
+
+inline std::size_t session_memory(const Session& s) {
+  return sizeof(Session) + s.query_buffer_capacity() + s.output_buffer_capacity() + s.name().size() +
+         s.peer().size() + s.local_addr().size() + s.lib_name().size() + s.lib_ver().size();
+}
+
+inline void section_clients(Context& c, Lines& o) {
+  std::uint64_t connected = 0, blocked = 0, max_in = 0, max_out = 0;
+  for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) {
+    if (s->want_close()) continue;  // closed as soon as the adapter looks at it
+    ++connected;
+    if (s->blocked()) ++blocked;
+    if (s->query_buffer_size() > max_in) max_in = s->query_buffer_size();
+    if (s->output_buffer_size() > max_out) max_out = s->output_buffer_size();
+  }
+  o.raw("# Clients\r\n");
+  o.u("connected_clients", connected);
+  o.i("cluster_connections", 0);
+  o.i("maxclients", c.engine.settings().maxclients);
+  o.u("client_recent_max_input_buffer", max_in);
+  o.u("client_recent_max_output_buffer", max_out);
+  o.u("blocked_clients", blocked);
+}
+
+inline void section_memory(Context& c, Lines& o) {
+  const Memory& m = c.engine.memory();
+  const Settings& st = c.engine.settings();
+  std::uint64_t clients = 0;
+  for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) clients += session_memory(*s);
+  char h[32];
+  o.raw("# Memory\r\n");
+  o.u("used_memory", m.used());
+  o.str("used_memory_human", bytes_to_human(h, sizeof h, m.used()));
+  o.u("used_memory_peak", m.peak());
+  o.str("used_memory_peak_human", bytes_to_human(h, sizeof h, m.peak()));
+  o.f("used_memory_peak_perc", "%.2f%%", m.peak() ? 100.0 * static_cast<double>(m.used()) / static_cast<double>(m.peak()) : 0.0);
+  o.u("maxmemory", st.maxmemory);
+  o.str("maxmemory_human", bytes_to_human(h, sizeof h, st.maxmemory));
+  Buffer policy(c.mem());
+  if (const ConfigSpec* spec = find_config("maxmemory-policy")) spec->get(c.engine, policy);
+  o.str("maxmemory_policy", policy.view());
+  o.u("mem_clients_normal", clients);
+  o.i("lazyfree_pending_objects", 0);
+}
+
+inline void section_persistence(Context& c, Lines& o) {
+  // Nothing is ever saved or loaded: these are the values of a server that never persisted.
+  o.raw("# Persistence\r\n");
+  o.i("loading", 0);
+  o.i("async_loading", 0);
+  o.u("rdb_changes_since_last_save", c.engine.dirty());
+  o.i("rdb_bgsave_in_progress", 0);
+  o.i("rdb_last_save_time", 0);
+  o.str("rdb_last_bgsave_status", "ok");
+  o.i("rdb_last_bgsave_time_sec", -1);
+  o.i("rdb_current_bgsave_time_sec", -1);
+  o.i("rdb_saves", 0);
+  o.i("aof_enabled", 0);
+  o.i("aof_rewrite_in_progress", 0);
+  o.i("aof_rewrite_scheduled", 0);
+  o.i("aof_last_rewrite_time_sec", -1);
+  o.i("aof_current_rewrite_time_sec", -1);
+  o.str("aof_last_bgrewrite_status", "ok");
+  o.i("aof_rewrites", 0);
+  o.str("aof_last_write_status", "ok");
+  o.i("module_fork_in_progress", 0);
+}
+
+inline void section_stats(Context& c, Lines& o) {
+  const EngineStats& st = c.engine.stats();
+  const KeyspaceShared& ks = c.engine.keyspace();
+  o.raw("# Stats\r\n");
+  o.u("total_connections_received", st.connections_received);
+  o.u("total_commands_processed", st.commands_processed);
+  o.u("instantaneous_ops_per_sec", st.instantaneous_ops);
+  o.u("total_net_input_bytes", st.net_input_bytes);
+  o.u("total_net_output_bytes", st.net_output_bytes);
+  o.u("rejected_connections", st.rejected_connections);
+  o.i("sync_full", 0);
+  o.i("sync_partial_ok", 0);
+  o.i("sync_partial_err", 0);
+  o.u("expired_keys", ks.expired_keys);
+  o.u("evicted_keys", ks.evicted_keys);
+  o.i("evicted_clients", 0);
+  o.u("keyspace_hits", ks.keyspace_hits);
+  o.u("keyspace_misses", ks.keyspace_misses);
+  o.i("latest_fork_usec", 0);
+  o.i("total_forks", 0);
+  o.u("unexpected_error_replies", st.unexpected_error_replies);
+  o.u("total_error_replies", st.error_replies);
+  // Redis 7.4 names for counters the engine keeps.
+  o.u("client_query_buffer_limit_disconnections", st.client_query_buffer_limit_disconnections);
+  o.u("client_output_buffer_limit_disconnections", st.client_output_buffer_limit_disconnections);
+}
+
+inline void section_replication(Context& c, Lines& o) {
+  char id[41];
+  o.raw("# Replication\r\n");
+  o.str("role", "master");
+  o.i("connected_slaves", 0);
+  o.str("master_failover_state", "no-failover");
+  o.str("master_replid", hex_id(id, c.engine.run_id_seed(), 0x7265706c6964ull));
+  o.str("master_replid2", "0000000000000000000000000000000000000000");
+  o.i("master_repl_offset", 0);
+  o.i("second_repl_offset", -1);
+  o.i("repl_backlog_active", 0);
+}
+
+inline void section_modules(Context&, Lines& o) { o.raw("# Modules\r\n"); }
+
+inline void command_stat_line(Context& c, Lines& o, CommandRef ref) {
+  const CommandStats& st = c.engine.command_stats(ref.id);
+  if (st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0) return;
+  char buf[160];
+  float per_call = st.calls == 0 ? 0.0f : static_cast<float>(st.usec) / static_cast<float>(st.calls);
+  int n = std::snprintf(buf, sizeof buf, ":calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
+                        static_cast<unsigned long long>(st.calls), static_cast<unsigned long long>(st.usec),
+                        static_cast<double>(per_call), static_cast<unsigned long long>(st.rejected_calls),
+                        static_cast<unsigned long long>(st.failed_calls));
+  o.raw("cmdstat_");
+  safe_name(o, ref.spec->name);
+  o.raw({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+}
+
+inline void section_commandstats(Context& c, Lines& o) {
+  o.raw("# Commandstats\r\n");
+  const CommandTable& t = c.engine.commands();
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    CommandRef ref = t.at(i);
+    command_stat_line(c, o, ref);
+    for (std::size_t j = 0; j < ref.spec->subcommand_count; ++j) {
+      command_stat_line(c, o, CommandRef{&ref.spec->subcommands[j], ref.id + 1 + static_cast<CommandId>(j)});
+    }
+  }
+}
+
+inline void section_errorstats(Context& c, Lines& o) {
+  o.raw("# Errorstats\r\n");
+  std::size_t n = 0;
+  const ErrorStat* stats = c.engine.error_stats(n);
+  // Redis lists error codes in byte order (they live in a radix tree).
+  const ErrorStat* sorted[128];
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n && count < 128; ++i) {
+    std::string_view code(stats[i].code, stats[i].len);
+    std::size_t pos = count;
+    while (pos > 0 && std::string_view(sorted[pos - 1]->code, sorted[pos - 1]->len) > code) {
+      sorted[pos] = sorted[pos - 1];
+      --pos;
+    }
+    sorted[pos] = &stats[i];
+    ++count;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    o.raw("errorstat_");
+    safe_name(o, {sorted[i]->code, sorted[i]->len});
+    char buf[kLongLongChars];
+    o.raw(":count=");
+    o.raw({buf, format_uint64(buf, sorted[i]->count)});
+    o.raw("\r\n");
+  }
+}
+
+inline void section_cluster(Context&, Lines& o) {
+  o.raw("# Cluster\r\n");
+  o.i("cluster_enabled", 0);
+}
+
+inline void section_keyspace(Context& c, Lines& o) {
+  o.raw("# Keyspace\r\n");
+  for (int i = 0; i < c.engine.db_count(); ++i) {
+    const Db& db = c.engine.db(i);
+    if (db.size() == 0 && db.volatile_count() == 0) continue;
+    char buf[96];
+    int n = std::snprintf(buf, sizeof buf, "db%d:keys=%llu,expires=%llu,avg_ttl=0\r\n", i,
+                          static_cast<unsigned long long>(db.size()),
+                          static_cast<unsigned long long>(db.volatile_count()));
+    o.raw({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+  }
+}
+
+struct Section {
+  std::string_view name;
+  std::string_view alias;  // "modules" also selects module_list
+  bool in_default;
+  void (*render)(Context&, Lines&);
+};
+
+// In Redis's output order.
+constexpr Section kSections[] = {
+    {"server", {}, true, section_server},
+    {"clients", {}, true, section_clients},
+    {"memory", {}, true, section_memory},
+    {"persistence", {}, true, section_persistence},
+    {"stats", {}, true, section_stats},
+    {"replication", {}, true, section_replication},
+    {"cpu", {}, true, section_cpu},
+    {"module_list", "modules", true, section_modules},
+    {"commandstats", {}, false, section_commandstats},
+    {"errorstats", {}, true, section_errorstats},
+    {"cluster", {}, true, section_cluster},
+    {"keyspace", {}, true, section_keyspace},
+};
+
+inline bool requested(const Context& c, const Section& s, bool all, bool defaults) {
+  if (all || (defaults && s.in_default)) return true;
+  for (std::size_t i = 1; i < c.argc; ++i) {
+    if (iequals(c.arg(i), s.name) || (!s.alias.empty() && iequals(c.arg(i), s.alias))) return true;
+  }
+  return false;
+}
+
+inline void info(Context& c) {
+  bool all = false, defaults = c.argc == 1;
+  for (std::size_t i = 1; i < c.argc; ++i) {
+    if (iequals(c.arg(i), "all") || iequals(c.arg(i), "everything")) all = true;
+    if (iequals(c.arg(i), "default")) defaults = true;
+  }
+  Buffer text(c.mem());
+  Lines out{text};
+  bool first = true;
+  for (const Section& s : kSections) {
+    if (!requested(c, s, all, defaults)) continue;
+    if (s.render == section_cpu && !c.engine.has_info_provider()) continue;
+    if (!first) out.raw("\r\n");
+    first = false;
+    s.render(c, out);
+  }
+  if (!out.ok) return c.out.error(Status::oom);
+  c.out.verbatim(text.view());
+}
+
+const CommandSpec kCommands[] = {
+    {"info", -1, kLoading | kStale, 0, 0, 0, info, "server", "Returns information and statistics about the server.",
+     "1.0.0", "O(1)", "[section [section ...]]", kAclDangerous},
+};
+
+}  // namespace info_cmds
+
+MICROREDIS_INLINE bool register_info_commands(CommandTable& table) { return table.add(info_cmds::kCommands); }
 
 }  // namespace microredis

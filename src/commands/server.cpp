@@ -1,5 +1,5 @@
-// Server commands that act on whole databases or the server: DBSIZE FLUSHDB FLUSHALL, and FUNCTION
-// (a function registry without a script engine).
+// Server commands that act on whole databases or the server: DBSIZE FLUSHDB FLUSHALL TIME LASTSAVE,
+// and FUNCTION (a function registry without a script engine).
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 
@@ -36,6 +36,18 @@ inline void flushall(Context& c) {
   c.engine.add_dirty(keys);
   c.out.ok();
 }
+
+// TIME reads the engine's clock (the one TTLs use), as of the running command.
+inline void time_now(Context& c) {
+  const std::int64_t us = c.now_us();
+  c.out.array(2);
+  c.out.bulk_int(us / 1'000'000);
+  c.out.bulk_int(us % 1'000'000);
+}
+
+// LASTSAVE: microredis never persists the dataset, so no save ever succeeded: 0, the Unix time of
+// "never" (Redis reports its start time, as if the dataset had been saved at start-up).
+inline void lastsave(Context& c) { c.out.integer(0); }
 
 // FUNCTION: microredis has no script engine, so the library registry is always empty. The
 // subcommands that inspect or clear it answer truthfully; LOAD reports the missing engine.
@@ -118,6 +130,10 @@ const CommandSpec kCommands[] = {
      "O(N) where N is the number of keys in the selected database", "[ASYNC | SYNC]", kAclKeyspace | kAclDangerous},
     {"flushall", -1, kWrite, 0, 0, 0, flushall, "server", "Removes all keys from all databases.", "1.0.0",
      "O(N) where N is the total number of keys in all databases", "[ASYNC | SYNC]", kAclKeyspace | kAclDangerous},
+    {"time", 1, kLoading | kStale | kFast, 0, 0, 0, time_now, "server", "Returns the server time.", "2.6.0", "O(1)", "", 0},
+    {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, lastsave, "server",
+     "Returns the Unix timestamp of the last successful save to disk (0: never).", "1.0.0", "O(1)", "",
+     kAclAdmin | kAclDangerous},
     {"function", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for function commands.", "7.0.0",
      "Depends on subcommand.", "", 0, kFunctionSubcommands, sizeof kFunctionSubcommands / sizeof kFunctionSubcommands[0]},
 };

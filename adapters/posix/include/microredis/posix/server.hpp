@@ -87,4 +87,8 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+// Registers INFO's host facts (process id, OS, executable, CPU time) with the engine. Server's
+// constructor does it; applications that drive sessions themselves may call it too.
+void install_host_info(Engine& engine);
+
 }  // namespace microredis::posix
