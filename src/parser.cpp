@@ -40,7 +40,7 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::done(const char* data, st
   refs_.clear();
   pos_ = search_from_ = needed_ = 0;
   remaining_ = bulk_len_ = -1;
-  started_ = false;
+  started_ = stalled_ = false;
   return Result::command;
 }
 
@@ -155,7 +155,7 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::parse_inline(const char* 
   refs_.clear();
   pos_ = search_from_ = needed_ = 0;
   remaining_ = bulk_len_ = -1;
-  started_ = false;
+  started_ = stalled_ = false;
   return Result::command;
 }
 
