@@ -559,6 +559,53 @@ TEST_SUITE("resp") {
     CHECK(mem.used() == 0);
   }
 
+  TEST_CASE("writer: DEBUG PROTOCOL replies are byte for byte Redis 7.0's") {
+    // Recorded from redis-server 7.0.15 (enable-debug-command yes): every reply type the writer has,
+    // in both protocols, as a client receives it.
+    struct Case {
+      int proto;
+      const char* type;
+      std::string bytes;
+    } cases[] = {
+        {2, "string", "$11\r\nHello World\r\n"},
+        {2, "integer", ":12345\r\n"},
+        {2, "double", "$5\r\n3.141\r\n"},
+        {2, "bignum", "$37\r\n1234567999999999999999999999999999999\r\n"},
+        {2, "null", "$-1\r\n"},
+        {2, "array", "*3\r\n:0\r\n:1\r\n:2\r\n"},
+        {2, "set", "*3\r\n:0\r\n:1\r\n:2\r\n"},
+        {2, "map", "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n"},
+        {2, "attrib", "$39\r\nSome real reply following the attribute\r\n"},
+        {2, "push", "-ERR RESP2 is not supported by this command\r\n"},
+        {2, "verbatim", "$25\r\nThis is a verbatim\nstring\r\n"},
+        {2, "true", ":1\r\n"},
+        {2, "false", ":0\r\n"},
+        {3, "string", "$11\r\nHello World\r\n"},
+        {3, "integer", ":12345\r\n"},
+        {3, "double", ",3.141\r\n"},
+        {3, "bignum", "(1234567999999999999999999999999999999\r\n"},
+        {3, "null", "_\r\n"},
+        {3, "array", "*3\r\n:0\r\n:1\r\n:2\r\n"},
+        {3, "set", "~3\r\n:0\r\n:1\r\n:2\r\n"},
+        {3, "map", "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"},
+        {3, "attrib", "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n"},
+        {3, "push", ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n$40\r\nSome real reply following the push reply\r\n"},
+        {3, "verbatim", "=29\r\ntxt:This is a verbatim\nstring\r\n"},
+        {3, "true", "#t\r\n"},
+        {3, "false", "#f\r\n"},
+    };
+    Harness h;
+    Client c2(h);
+    Client c3(h);
+    REQUIRE(c3.send("HELLO 3\r\n").substr(0, 4) == "%7\r\n");
+    for (const auto& k : cases) {
+      CAPTURE(k.proto);
+      CAPTURE(k.type);
+      Client& c = k.proto == 3 ? c3 : c2;
+      CHECK(c.send("DEBUG PROTOCOL " + std::string(k.type) + "\r\n") == k.bytes);
+    }
+  }
+
   TEST_CASE("writer: doubles are printed with %.17g as Redis 7.0") {
     Memory mem;
     Buffer out(mem);
