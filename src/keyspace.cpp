@@ -1,5 +1,8 @@
 #include "microredis/store/keyspace.hpp"
 
+#include "microredis/store/hash.hpp"
+#include "microredis/store/set.hpp"
+
 #include <utility>
 
 namespace microredis {
@@ -10,6 +13,8 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
     case ValueType::string:
       if (enc == Encoding::raw) RawString::destroy(mem, static_cast<RawString*>(pointer));
       break;
+    case ValueType::hash: HashObject(enc, pointer).destroy(mem); break;
+    case ValueType::set: SetObject(enc, pointer).destroy(mem); break;
     default:
       break;
   }
@@ -29,12 +34,19 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
         out.pointer = r;
       }
       return true;
-    case ValueType::list:
-    case ValueType::set:
-    case ValueType::zset:
-    case ValueType::hash:
-    case ValueType::stream:
-      // No command creates these values yet; the issue adding a type adds its deep copy here.
+    case ValueType::hash: {
+      HashObject copy;
+      if (!HashObject::of(e).clone(mem, copy)) return false;
+      out.pointer = copy.pointer();
+      return true;
+    }
+    case ValueType::set: {
+      SetObject copy;
+      if (!SetObject::of(e).clone(mem, copy)) return false;
+      out.pointer = copy.pointer();
+      return true;
+    }
+    default:
       return false;
   }
   return false;

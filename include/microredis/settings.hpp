@@ -69,6 +69,7 @@ struct Settings {
   std::int64_t zset_max_listpack_value = 64;
   std::int64_t list_max_listpack_size = -2;
   std::int64_t list_compress_depth = 0;
+  std::uint64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog past this turns dense
   // Transport settings: the adapter applies them; the engine only reports them.
   std::int64_t port = 6379;
   Buffer bind;

@@ -111,7 +111,34 @@ namespace microredis {
   X(exec_without_multi, "ERR EXEC without MULTI")                                                  \
   X(discard_without_multi, "ERR DISCARD without MULTI")                                            \
   X(watch_inside_multi, "ERR WATCH inside MULTI is not allowed")                                   \
-  X(exec_aborted, "EXECABORT Transaction discarded because of previous errors.")
+  X(exec_aborted, "EXECABORT Transaction discarded because of previous errors.")                  \
+  /* bitmaps */                                                                                    \
+  X(bit_offset, "ERR bit offset is not an integer or out of range")                               \
+  X(bit_value, "ERR bit is not an integer or out of range")                                        \
+  X(bitpos_bit, "ERR The bit argument must be 1 or 0.")                                            \
+  X(bitop_not_single_key, "ERR BITOP NOT must be called with a single source key.")                \
+  X(bitfield_type,                                                                                 \
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.") \
+  X(bitfield_overflow_type, "ERR Invalid OVERFLOW type specified")                                 \
+  X(bitfield_ro_get_only, "ERR BITFIELD_RO only supports the GET subcommand")                      \
+  /* hyperloglog */                                                                                \
+  X(hll_wrong_type, "WRONGTYPE Key is not a valid HyperLogLog string value.")                      \
+  X(hll_corrupted, "INVALIDOBJ Corrupted HLL object detected")                                     \
+  X(pfdebug_no_key, "ERR The specified key does not exist")                                        \
+  X(pfdebug_not_sparse, "ERR HLL encoding is not sparse")                                          \
+  X(pfdebug_unknown, "ERR Unknown PFDEBUG subcommand '{}'")                                        \
+  X(pfselftest_sparse_unused, "ERR TESTFAILED sparse encoding not used")                           \
+  X(pfselftest_disagree, "ERR TESTFAILED dense/sparse disagree")                                   \
+  X(pfselftest_error, "ERR TESTFAILED Too big error. card:{} abserr:{}")                           \
+  /* hashes */                                                                                     \
+  X(hash_not_integer, "ERR hash value is not an integer")                                          \
+  X(hash_not_float, "ERR hash value is not a float")                                               \
+  X(hash_incr_nan, "ERR value is NaN or Infinity")                                                 \
+  X(out_of_range_between, "ERR value is out of range, value must between {} and {}")               \
+  /* sets */                                                                                       \
+  X(numkeys_not_positive, "ERR numkeys should be greater than 0")                                  \
+  X(numkeys_over_args, "ERR Number of keys can't be greater than number of args")                  \
+  X(limit_negative, "ERR LIMIT can't be negative")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

@@ -8,7 +8,9 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
          register_client_commands(table) && register_config_commands(table) && register_info_commands(table) &&
          register_introspection_commands(table) && register_debug_commands(table) &&
          register_keys_commands(table) && register_expire_commands(table) && register_string_commands(table) &&
-         register_transaction_commands(table);
+         register_transaction_commands(table) &&
+         register_bitmap_commands(table) && register_hyperloglog_commands(table) &&
+         register_hash_commands(table) && register_set_commands(table);
 }
 
 }  // namespace microredis

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "../util/strconv.hpp"
+#include "keyspace.hpp"
 #include "object.hpp"
 
 namespace microredis {
@@ -76,6 +77,41 @@ inline Entry::Layout raw_string(RawString* r) {
   l.encoding = Encoding::raw;
   l.pointer = r;
   return l;
+}
+
+// Makes the value of string entry e modifiable in place and at least min_len bytes long (new
+// bytes zero), as Redis's dbUnshareStringValue followed by sdsgrowzero: an int or embstr value
+// becomes a raw copy of exactly its size (or min_len), a raw value grows by RawString::grow's
+// policy. The entry may be rebuilt, so e is updated. Returns the value's RawString, or nullptr when
+// out of memory (e and its value intact).
+inline RawString* unshare_string(Db& db, Entry*& e, std::size_t min_len = 0) {
+  if (e->encoding() == Encoding::raw) {
+    auto* r = e->object<RawString>();
+    if (min_len > r->len) {
+      r = RawString::grow(db.mem(), r, min_len);
+      if (r == nullptr) return nullptr;
+      e->set_ptr(r);
+    }
+    return r;
+  }
+  IntText buf;
+  std::string_view current = string_of(*e, buf);
+  const std::size_t len = min_len > current.size() ? min_len : current.size();
+  RawString* r = RawString::create(db.mem(), current, len);
+  if (r == nullptr) return nullptr;
+  if (len > r->len) std::memset(r->data() + r->len, 0, len - r->len);
+  r->len = len;
+  Entry::Layout layout;
+  layout.type = ValueType::string;
+  layout.encoding = Encoding::raw;
+  layout.pointer = r;
+  Entry* fresh = db.rebuild(e, layout, e->expire_ms(), false);
+  if (fresh == nullptr) {
+    RawString::destroy(db.mem(), r);
+    return nullptr;
+  }
+  e = fresh;
+  return r;
 }
 
 inline Entry::Layout int_string(std::int64_t v) {
