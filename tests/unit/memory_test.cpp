@@ -171,6 +171,28 @@ std::vector<Step> script() {
       multibulk({"APPEND", "t1", std::string(80, 'm')}) + multibulk({"EXEC"}));
   in9(multibulk({"WATCH", "s1"}) + multibulk({"SET", "s1", "changed"}) + multibulk({"MULTI"}) +
       multibulk({"GET", "s1"}) + multibulk({"EXEC"}));
+  // Hashes and sets past their listpack/intset limits (128 entries), bitmaps and HyperLogLog.
+  std::string hset = multibulk({"HSET", "h", "f0", "v0", "f1", std::string(80, 'h')});
+  std::string sadd = multibulk({"SADD", "iset", "1", "2", "3"}) + multibulk({"SADD", "sset", "a", "b"});
+  for (int i = 0; i < 140; ++i) {
+    std::string n = std::to_string(i);
+    hset += multibulk({"HSET", "hbig", "field:" + n, n});
+    sadd += multibulk({"SADD", "sbig", "member:" + n});
+  }
+  in9(hset + multibulk({"HGET", "h", "f1"}) + multibulk({"HINCRBY", "h", "n", "5"}) +
+      multibulk({"HINCRBYFLOAT", "h", "x", "0.5"}) + multibulk({"HDEL", "h", "f0"}) + multibulk({"HLEN", "hbig"}));
+  in9(multibulk({"HGETALL", "h"}) + multibulk({"HSCAN", "hbig", "0", "COUNT", "200"}) +
+      multibulk({"HRANDFIELD", "hbig", "-5", "WITHVALUES"}));
+  in9(sadd + multibulk({"SADD", "iset", "notanint"}) + multibulk({"SINTER", "sbig", "sset"}) +
+      multibulk({"SUNIONSTORE", "su", "sbig", "iset", "sset"}) + multibulk({"SDIFFSTORE", "sd", "sbig", "sset"}) +
+      multibulk({"SMOVE", "sset", "iset", "a"}) + multibulk({"SCARD", "su"}));
+  in9(multibulk({"SPOP", "sbig", "3"}) + multibulk({"SRANDMEMBER", "iset", "-4"}) +
+      multibulk({"SSCAN", "sbig", "0", "COUNT", "200"}) + multibulk({"SMEMBERS", "iset"}));
+  in9(multibulk({"SETBIT", "bm", "100000", "1"}) + multibulk({"BITCOUNT", "bm"}) + multibulk({"BITPOS", "bm", "1"}) +
+      multibulk({"BITOP", "OR", "bm2", "bm", "s1"}) +
+      multibulk({"BITFIELD", "bf", "SET", "u8", "0", "255", "INCRBY", "i16", "100", "7", "GET", "u4", "0"}));
+  in9(multibulk({"PFADD", "hll", "a", "b", "c", "d"}) + multibulk({"PFADD", "hll2", "x"}) +
+      multibulk({"PFCOUNT", "hll", "hll2"}) + multibulk({"PFMERGE", "hll3", "hll", "hll2"}) + multibulk({"PFCOUNT", "hll3"}));
   in9(multibulk({"LCS", "s2", "s3b", "LEN"}) + multibulk({"GETSET", "s1", std::string(70, 'g')}) +
       multibulk({"GETDEL", "m2"}) + multibulk({"DEL", "s3b", "m1", "nokey"}) + multibulk({"DBSIZE"}));
   for (int op = 0; op < 4; ++op) s.push_back(Step{{}, op, false});

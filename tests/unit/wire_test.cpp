@@ -104,6 +104,18 @@ std::string recorded_stream() {
   s += multibulk({"WATCH", "k"});
   s += multibulk({"UNWATCH"});
   s += multibulk({"LCS", "k", "pad"});
+  s += multibulk({"HSET", "h", "f1", "v1", "f2", "2"});
+  s += multibulk({"HINCRBYFLOAT", "h", "f2", "0.25"});
+  s += multibulk({"HGETALL", "h"});
+  s += multibulk({"SADD", "s", "3", "1", "2", "x"});
+  s += multibulk({"SMEMBERS", "s"});
+  s += multibulk({"SINTERCARD", "1", "s"});
+  s += multibulk({"SPOP", "s"});
+  s += multibulk({"SETBIT", "bits", "77", "1"});
+  s += multibulk({"BITCOUNT", "bits"});
+  s += multibulk({"BITFIELD", "bits", "INCRBY", "u8", "0", "300", "GET", "i4", "4"});
+  s += multibulk({"PFADD", "hll", "a", "b", "c"});
+  s += multibulk({"PFCOUNT", "hll"});
   s += multibulk({"DBSIZE"});
   // Connection and introspection replies that do not depend on buffer sizes.
   s += multibulk({"CLIENT", "ID"});
@@ -198,7 +210,7 @@ TEST_SUITE("wire") {
       replies.push_back(r);
       pos += n;
     }
-    REQUIRE(replies.size() == 121);
+    REQUIRE(replies.size() == 133);
     CHECK(replies.front() == simple("PONG"));
     CHECK(replies[2] == bulk("hello world"));
     CHECK(replies[3] == bulk("quoted A\n arg"));
