@@ -502,6 +502,12 @@ TEST_SUITE("memory") {
       CHECK(b.view() == "hello world");
       CHECK(b.append(""));  // nothing to add needs no memory
       alloc.disarm();
+      // Sizes whose byte counts would wrap are refused before any allocation is attempted.
+      std::uint64_t attempts = alloc.attempts;
+      CHECK_FALSE(v.reserve(SIZE_MAX / 2));
+      CHECK_FALSE(v.grow_for(SIZE_MAX));
+      CHECK_FALSE(b.grow_for(SIZE_MAX - 3));
+      CHECK(alloc.attempts == attempts);
       Buffer other(mem);
       REQUIRE(other.append("x"));
       other = std::move(b);
