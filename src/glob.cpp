@@ -25,13 +25,16 @@ inline std::size_t glob_token(std::string_view pat, std::size_t p, unsigned char
         ++i;
         if (static_cast<unsigned char>(pat[i]) == c) match = true;
       } else if (m - i >= 3 && pat[i + 1] == '-') {
-        int lo = fold(static_cast<unsigned char>(pat[i]), nocase);
-        int hi = fold(static_cast<unsigned char>(pat[i + 2]), nocase);
+        int lo = static_cast<unsigned char>(pat[i]);
+        int hi = static_cast<unsigned char>(pat[i + 2]);
         if (lo > hi) {
           int tmp = lo;
           lo = hi;
           hi = tmp;
         }
+        // Redis orders the bounds before folding case, so with nocase "[Z-a]" matches nothing.
+        lo = fold(lo, nocase);
+        hi = fold(hi, nocase);
         int x = fold(c, nocase);
         if (x >= lo && x <= hi) match = true;
         i += 2;
@@ -55,6 +58,8 @@ inline std::size_t glob_token(std::string_view pat, std::size_t p, unsigned char
 }  // namespace detail
 
 MICROREDIS_INLINE bool glob_match(std::string_view pat, std::string_view str, bool nocase) {
+  // stringmatchlen's loop never runs for an empty string, so only an empty pattern matches it.
+  if (str.empty()) return pat.empty();
   constexpr std::size_t npos = static_cast<std::size_t>(-1);
   std::size_t p = 0, s = 0, star_p = npos, star_s = 0;
   const std::size_t m = pat.size(), n = str.size();

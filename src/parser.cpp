@@ -6,6 +6,11 @@
 
 namespace microredis {
 
+namespace detail {
+// Argument arrays that grew past this for one huge command are freed before the next one.
+constexpr std::size_t kKeepParserBytes = 64 * 1024;
+}  // namespace detail
+
 MICROREDIS_INLINE void RequestParser::reset() {
   args_.clear();
   refs_.clear();
@@ -13,7 +18,7 @@ MICROREDIS_INLINE void RequestParser::reset() {
   remaining_ = bulk_len_ = -1;
   error_ = Status::ok;
   error_char_ = 0;
-  started_ = false;
+  started_ = stalled_ = false;
 }
 
 MICROREDIS_INLINE void RequestParser::trim(std::size_t keep) {
@@ -35,7 +40,7 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::done(const char* data, st
   refs_.clear();
   pos_ = search_from_ = needed_ = 0;
   remaining_ = bulk_len_ = -1;
-  started_ = false;
+  started_ = stalled_ = false;
   return Result::command;
 }
 
@@ -43,24 +48,43 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::parse(const char* data, s
                                                              const ParserLimits& limits, bool authenticated) {
   args_.clear();
   if (len == 0) return Result::incomplete;
-  started_ = true;
+  if (!started_) {
+    // A new command: the argument arrays of a huge previous one need not stay allocated.
+    trim(detail::kKeepParserBytes);
+    started_ = true;
+  }
   return data[0] == '*' ? parse_multibulk(data, len, limits, authenticated) : parse_inline(data, len, limits);
+}
+
+// Finds the first `stop` byte at or after search_from_ the way Redis's strchr() over its
+// NUL-terminated query buffer does: a NUL byte before it hides it, so the line never ends and the
+// request waits until it is too big. Returns its offset, or len when it is not (or never) there.
+MICROREDIS_INLINE std::size_t RequestParser::find_line_end(const char* data, std::size_t len, char stop) {
+  if (stalled_ || search_from_ >= len) return len;
+  const char* from = data + search_from_;
+  std::size_t span = len - search_from_;
+  const void* hit = std::memchr(from, stop, span);
+  std::size_t end = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - from) : span;
+  if (std::memchr(from, '\0', end) != nullptr) {
+    stalled_ = true;
+    return len;
+  }
+  search_from_ += end;
+  return hit ? search_from_ : len;
 }
 
 MICROREDIS_INLINE RequestParser::Result RequestParser::parse_multibulk(const char* data, std::size_t len,
                                                                        const ParserLimits& limits,
                                                                        bool authenticated) {
-  // Finds the "\r\n" ending the line at pos_; returns its offset or 0 when the line is not all here.
+  // Finds the "\r\n" ending the header line at pos_. Like Redis, a line whose '\r' is not within
+  // max_inline_len bytes is an error; checking where the '\r' is (not how many bytes happen to be
+  // buffered) gives the same verdict for every split of the stream. The byte after '\r' is not
+  // checked: Redis skips two bytes whatever they are.
   auto line_end = [&](Status too_big, std::size_t& cr) -> Result {
-    std::size_t from = search_from_ > pos_ ? search_from_ : pos_;
-    const void* hit = from < len ? std::memchr(data + from, '\r', len - from) : nullptr;
-    if (hit == nullptr) {
-      if (len - pos_ > limits.max_inline_len) return fail(too_big);
-      search_from_ = len;
-      return Result::incomplete;
-    }
-    cr = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
-    search_from_ = cr;
+    if (search_from_ < pos_) search_from_ = pos_;
+    cr = find_line_end(data, len, '\r');
+    if (cr == len) return len - pos_ > limits.max_inline_len ? fail(too_big) : Result::incomplete;
+    if (cr - pos_ > limits.max_inline_len) return fail(too_big);
     if (cr + 1 >= len) return Result::incomplete;  // the '\n' has not arrived yet
     return Result::command;
   };
@@ -77,8 +101,10 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::parse_multibulk(const cha
       return fail(Status::proto_unauth_mbulk_length);
     }
     pos_ = cr + 2;
-    if (count <= 0) return done(data, pos_);
+    if (count <= 0) return done(data, pos_);  // "*0" and "*-1" are skipped, as in Redis
     remaining_ = count;
+    // Room for at most 1024 arguments up front (as Redis): a declared count costs nothing until
+    // the arguments arrive.
     if (!refs_.reserve(count < 1024 ? static_cast<std::size_t>(count) : 1024)) return fail(Status::oom);
   }
 
@@ -115,14 +141,11 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::parse_multibulk(const cha
 
 MICROREDIS_INLINE RequestParser::Result RequestParser::parse_inline(const char* data, std::size_t len,
                                                                     const ParserLimits& limits) {
-  std::size_t from = search_from_;
-  const void* hit = from < len ? std::memchr(data + from, '\n', len - from) : nullptr;
-  if (hit == nullptr) {
-    if (len > limits.max_inline_len) return fail(Status::proto_too_big_inline);
-    search_from_ = len;
-    return Result::incomplete;
-  }
-  auto nl = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
+  // Redis reports "too big inline request" once more than max_inline_len bytes have come without a
+  // '\n'; deciding on the newline's position makes the verdict independent of how input is split.
+  std::size_t nl = find_line_end(data, len, '\n');
+  if (nl == len) return len > limits.max_inline_len ? fail(Status::proto_too_big_inline) : Result::incomplete;
+  if (nl > limits.max_inline_len) return fail(Status::proto_too_big_inline);
   std::size_t line_len = (nl > 0 && data[nl - 1] == '\r') ? nl - 1 : nl;
   if (!split_inline(data, line_len)) return Result::error;
   // Arguments live in scratch_, not in the window: build the views here.
@@ -132,7 +155,7 @@ MICROREDIS_INLINE RequestParser::Result RequestParser::parse_inline(const char* 
   refs_.clear();
   pos_ = search_from_ = needed_ = 0;
   remaining_ = bulk_len_ = -1;
-  started_ = false;
+  started_ = stalled_ = false;
   return Result::command;
 }
 
@@ -143,26 +166,33 @@ inline int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return c - 'A' + 10;
 }
-inline bool is_blank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0'; }
+// isspace() in the C locale: skipped between arguments and allowed after a closing quote.
+inline bool inline_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+// What ends an unquoted argument: sdssplitargs lists these five, so '\v' and '\f' inside an
+// argument are kept ("a\vb" is one argument) though they are skipped before one.
+inline bool inline_separator(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0'; }
 }  // namespace detail
 
 // Splits an inline line into arguments with the rules of Redis's sdssplitargs: blanks separate
-// arguments; "double quotes" take \n \r \t \b \a \\ \" and \xHH escapes; 'single quotes' take \';
-// a closing quote must be followed by a blank or the end of the line.
+// arguments; "double quotes" take \n \r \t \b \a \xHH escapes and \<any> for that character;
+// 'single quotes' take \' only; a quote may open in the middle of an argument ("a"b"" is ab); a
+// closing quote must be followed by a blank or the end of the line.
 MICROREDIS_INLINE bool RequestParser::split_inline(const char* line, std::size_t len) {
-  using detail::is_blank;
+  using detail::inline_separator;
+  using detail::inline_space;
   refs_.clear();
   scratch_.clear();
+  // Unescaping never lengthens: with this room the appends below cannot fail.
   if (!scratch_.reserve(len)) return fail(Status::oom), false;
   std::size_t i = 0;
   for (;;) {
-    while (i < len && is_blank(line[i])) ++i;
+    while (i < len && inline_space(line[i])) ++i;
     if (i >= len) return true;
     std::size_t start = scratch_.size();
     bool in_double = false, in_single = false, closed = false;
     while (!closed) {
-      char c = i < len ? line[i] : '\0';
       bool at_end = i >= len;
+      char c = at_end ? '\0' : line[i];
       if (in_double) {
         if (at_end) return fail(Status::proto_unbalanced_quotes), false;
         if (c == '\\' && i + 3 < len && line[i + 1] == 'x' && detail::is_hex(line[i + 2]) &&
@@ -182,7 +212,7 @@ MICROREDIS_INLINE bool RequestParser::split_inline(const char* line, std::size_t
           }
           (void)scratch_.append(&e, 1);
         } else if (c == '"') {
-          if (i + 1 < len && !is_blank(line[i + 1])) return fail(Status::proto_unbalanced_quotes), false;
+          if (i + 1 < len && !inline_space(line[i + 1])) return fail(Status::proto_unbalanced_quotes), false;
           closed = true;
         } else {
           (void)scratch_.append(&c, 1);
@@ -193,21 +223,19 @@ MICROREDIS_INLINE bool RequestParser::split_inline(const char* line, std::size_t
           ++i;
           (void)scratch_.append("'", 1);
         } else if (c == '\'') {
-          if (i + 1 < len && !is_blank(line[i + 1])) return fail(Status::proto_unbalanced_quotes), false;
+          if (i + 1 < len && !inline_space(line[i + 1])) return fail(Status::proto_unbalanced_quotes), false;
           closed = true;
         } else {
           (void)scratch_.append(&c, 1);
         }
+      } else if (at_end || inline_separator(c)) {
+        closed = true;
+      } else if (c == '"') {
+        in_double = true;
+      } else if (c == '\'') {
+        in_single = true;
       } else {
-        if (at_end || is_blank(c)) {
-          closed = true;
-        } else if (c == '"') {
-          in_double = true;
-        } else if (c == '\'') {
-          in_single = true;
-        } else {
-          (void)scratch_.append(&c, 1);
-        }
+        (void)scratch_.append(&c, 1);
       }
       if (!at_end) ++i;
     }

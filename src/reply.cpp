@@ -88,7 +88,7 @@ inline std::size_t parse_reply_at(std::string_view b, std::size_t pos, Reply& ou
       out.type = Reply::Type::dbl;
       if (line == "inf") out.dbl = __builtin_huge_val();
       else if (line == "-inf") out.dbl = -__builtin_huge_val();
-      else if (line == "nan") out.dbl = __builtin_nan("");
+      else if (line == "nan" || line == "-nan") out.dbl = __builtin_nan("");
       else if (!parse_double(line, out.dbl)) return 0;
       return end;
     }
@@ -118,8 +118,11 @@ inline std::size_t parse_reply_at(std::string_view b, std::size_t pos, Reply& ou
       }
       out.type = t == '*' ? Reply::Type::array : t == '~' ? Reply::Type::set
                  : t == '>' ? Reply::Type::push : Reply::Type::map;
+      // Every element takes at least three bytes ("_\r\n"): a count the input cannot hold is
+      // refused before anything is allocated for it.
+      if (static_cast<std::uint64_t>(n) > (b.size() - end) / 3) return 0;
       std::size_t count = static_cast<std::size_t>(n) * (t == '%' ? 2 : 1);
-      if (count > b.size()) return 0;
+      if (count > (b.size() - end) / 3) return 0;
       out.elements.resize(count);
       std::size_t p = end;
       for (auto& e : out.elements) {
@@ -130,10 +133,10 @@ inline std::size_t parse_reply_at(std::string_view b, std::size_t pos, Reply& ou
     }
     case '|': {
       // Attributes precede the reply they describe; skip them.
-      if (!parse_int64(line, n) || n < 0) return 0;
+      if (!parse_int64(line, n) || n < 0 || static_cast<std::uint64_t>(n) > b.size()) return 0;
       std::size_t p = end;
       Reply skip;
-      for (std::int64_t i = 0; i < n * 2; ++i) {
+      for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(n) * 2; ++i) {
         p = parse_reply_at(b, p, skip, depth + 1);
         if (p == 0) return 0;
       }

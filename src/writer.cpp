@@ -28,25 +28,34 @@ MICROREDIS_INLINE void Writer::verbatim(std::string_view text, std::string_view 
     bulk(text);
     return;
   }
-  if (!reserve(text.size() + format.size() + kLongLongChars + 6)) return;
-  put_header('=', text.size() + format.size() + 1);
-  put(format.data(), format.size());
-  put(":", 1);
+  // The format is exactly three characters, as Redis's addReplyVerbatim: longer ones are cut,
+  // shorter ones padded with spaces.
+  char fmt[4] = {' ', ' ', ' ', ':'};
+  for (std::size_t i = 0; i < 3 && i < format.size(); ++i) fmt[i] = format[i];
+  if (!reserve(text.size() + kLongLongChars + 9)) return;
+  put_header('=', text.size() + 4);
+  put(fmt, 4);
   put(text.data(), text.size());
   put("\r\n", 2);
 }
 
 MICROREDIS_INLINE void Writer::error_text(std::string_view text) {
+  // As Redis's addReplyErrorFormat: line breaks at either end are trimmed and the ones inside
+  // become spaces, so that user-supplied text cannot break the reply line.
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
   ++errors_;
-  std::size_t code_len = 0;
-  while (code_len < text.size() && code_len < sizeof last_code_ && text[code_len] != ' ') ++code_len;
-  std::memcpy(last_code_, text.data(), code_len);
-  last_code_len_ = static_cast<std::uint8_t>(code_len);
+  // The code INFO errorstats counts: the first word when a space ends it within the first 31
+  // bytes (Redis looks at 32 bytes including the '-'), otherwise "ERR".
+  std::string_view code = "ERR";
+  std::size_t space = text.substr(0, 31).find(' ');
+  if (space != std::string_view::npos) code = text.substr(0, space);
+  std::memcpy(last_code_, code.data(), code.size());
+  last_code_len_ = static_cast<std::uint8_t>(code.size());
   if (!reserve(text.size() + 3)) return;
   std::size_t start = out_->size();
   put("-", 1);
   put(text.data(), text.size());
-  // User-supplied text must not break the reply line.
   char* p = out_->data() + start + 1;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (p[i] == '\r' || p[i] == '\n') p[i] = ' ';

@@ -128,6 +128,7 @@ class Vec {
 
   [[nodiscard]] bool reserve(std::size_t n) {
     if (n <= cap_) return true;
+    if (n > static_cast<std::size_t>(-1) / sizeof(T)) return false;  // the byte count would wrap
     void* p = mem_->reallocate(data_, cap_ * sizeof(T), n * sizeof(T));
     if (p == nullptr) return false;
     data_ = static_cast<T*>(p);
@@ -136,6 +137,7 @@ class Vec {
   }
   // Makes room for n more elements, growing geometrically.
   [[nodiscard]] bool grow_for(std::size_t n) {
+    if (n > static_cast<std::size_t>(-1) - size_) return false;
     if (size_ + n <= cap_) return true;
     std::size_t want = cap_ < 8 ? 8 : cap_ + cap_ / 2;
     if (want < size_ + n) want = size_ + n;

@@ -64,6 +64,7 @@ class RequestParser {
   Result fail(Status s, char c = 0);
   Result done(const char* data, std::size_t consumed);
   bool split_inline(const char* line, std::size_t len);
+  std::size_t find_line_end(const char* data, std::size_t len, char stop);
 
   Vec<std::string_view> args_;
   Vec<ArgRef> refs_;   // arguments found so far, as offsets from the start of the command
@@ -77,6 +78,7 @@ class RequestParser {
   Status error_ = Status::ok;
   char error_char_ = 0;
   bool started_ = false;
+  bool stalled_ = false;  // a NUL byte came before the line end: Redis never finds that line's end
 };
 
 }  // namespace microredis

@@ -1,0 +1,3 @@
+#include "common.hpp"
+
+int main() { return consumer::exercise_engine("add_subdirectory consumer"); }

@@ -1,0 +1,3 @@
+#include "common.hpp"
+
+int main() { return consumer::exercise_engine("find_package consumer"); }

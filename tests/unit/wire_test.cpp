@@ -1,0 +1,319 @@
+// The wire test: one recorded stream of varied commands, fed to fresh engines in one piece, split
+// at every byte offset, byte by byte and in random pieces, with the output drained in chunks of
+// several sizes. The engine contract says any split of the input and any draining of the output
+// give the same bytes; this holds it to that.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+using namespace mrtest;
+using namespace std::string_literals;
+
+namespace {
+
+std::string multibulk(std::initializer_list<std::string_view> args) {
+  std::string s = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto a : args) {
+    s += "$" + std::to_string(a.size()) + "\r\n";
+    s += a;
+    s += "\r\n";
+  }
+  return s;
+}
+
+// About a hundred commands: multibulk and inline, replies of every shape in RESP2 and RESP3,
+// errors, empty requests, binary payloads, a big argument, strings, keys, expiry, transactions,
+// and QUIT at the end.
+std::string recorded_stream() {
+  std::string s;
+  s += multibulk({"PING"});
+  s += "PING\r\n";
+  s += multibulk({"PING", "hello world"});
+  s += "ECHO \"quoted \\x41\\n arg\" \r\n";
+  s += multibulk({"ECHO", "\0\r\n\xff binary"s});
+  s += multibulk({"ECHO", ""});
+  s += "*0\r\n";
+  s += "\r\n";
+  s += "*-1\r\n";
+  s += "\n";
+  s += multibulk({"ECHO", std::string(5000, 'b')});
+  s += multibulk({"DBSIZE"});
+  s += multibulk({"SELECT", "3"});
+  s += multibulk({"DBSIZE"});
+  s += multibulk({"SELECT", "99"});
+  s += multibulk({"SELECT", "x"});
+  s += "SELECT 0\r\n";
+  s += multibulk({"NOSUCHCOMMAND", "a", "b"});
+  s += "nosuch 'single quoted' \"double\"\n";
+  s += multibulk({"ECHO"});
+  s += multibulk({"PING", "a", "b"});
+  s += multibulk({"CONFIG", "GET", "maxmemory"});
+  s += multibulk({"CONFIG", "GET", "*max-*-entries*"});
+  s += multibulk({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"});
+  s += multibulk({"CONFIG", "GET", "maxmemory-policy"});
+  s += multibulk({"CONFIG", "SET", "maxmemory-policy", "bogus"});
+  s += multibulk({"CONFIG", "SET", "hz", "20", "timeout", "0"});
+  s += multibulk({"CONFIG", "SET", "nosuchparam", "1"});
+  s += multibulk({"CONFIG", "NOSUBCOMMAND"});
+  s += multibulk({"CONFIG"});
+  s += multibulk({"CONFIG", "HELP"});
+  s += multibulk({"CONFIG", "RESETSTAT"});
+  s += multibulk({"AUTH", "nopass"});
+  s += multibulk({"FLUSHDB"});
+  s += multibulk({"FLUSHALL", "ASYNC"});
+  s += multibulk({"FLUSHALL", "LAZY"});
+  s += multibulk({"FUNCTION", "LIST"});
+  s += multibulk({"FUNCTION", "STATS"});
+  s += multibulk({"FUNCTION", "LOAD", "#!lua name=lib\nreturn 1"});
+  s += multibulk({"FUNCTION", "DELETE", "lib"});
+  s += multibulk({"FUNCTION", "FLUSH", "NOW"});
+  s += multibulk({"FUNCTION", "HELP"});
+  // Strings, keys, expiry and transactions.
+  s += multibulk({"SET", "k", "value"});
+  s += multibulk({"GET", "k"});
+  s += multibulk({"SET", "k", "other", "NX"});
+  s += multibulk({"SET", "k", "newer", "XX", "GET"});
+  s += multibulk({"APPEND", "k", std::string(100, 'a')});
+  s += multibulk({"STRLEN", "k"});
+  s += multibulk({"GETRANGE", "k", "0", "9"});
+  s += multibulk({"SETRANGE", "pad", "5", "x"});
+  s += multibulk({"GET", "pad"});
+  s += "SET n 41\r\nINCR n\r\n";
+  s += multibulk({"INCRBYFLOAT", "n", "0.5"});
+  s += multibulk({"INCR", "k"});
+  s += multibulk({"MSET", "a", "1", "b", "2", "c", "3"});
+  s += multibulk({"MGET", "a", "b", "nosuchkey"});
+  s += multibulk({"EXPIRE", "a", "100"});
+  s += multibulk({"TTL", "a"});
+  s += multibulk({"PTTL", "a"});
+  s += multibulk({"PERSIST", "a"});
+  s += multibulk({"TYPE", "k"});
+  s += multibulk({"OBJECT", "ENCODING", "n"});
+  s += multibulk({"EXISTS", "a", "b", "nosuchkey"});
+  s += multibulk({"KEYS", "*"});
+  s += multibulk({"SCAN", "0", "COUNT", "100"});
+  s += multibulk({"RENAME", "a", "a2"});
+  s += multibulk({"DEL", "b", "nosuchkey"});
+  s += multibulk({"MULTI"});
+  s += multibulk({"SET", "t", "1"});
+  s += multibulk({"INCR", "t"});
+  s += multibulk({"GET", "t"});
+  s += multibulk({"EXEC"});
+  s += multibulk({"WATCH", "k"});
+  s += multibulk({"UNWATCH"});
+  s += multibulk({"LCS", "k", "pad"});
+  s += multibulk({"HSET", "h", "f1", "v1", "f2", "2"});
+  s += multibulk({"HINCRBYFLOAT", "h", "f2", "0.25"});
+  s += multibulk({"HGETALL", "h"});
+  s += multibulk({"SADD", "s", "3", "1", "2", "x"});
+  s += multibulk({"SMEMBERS", "s"});
+  s += multibulk({"SINTERCARD", "1", "s"});
+  s += multibulk({"SPOP", "s"});
+  s += multibulk({"SETBIT", "bits", "77", "1"});
+  s += multibulk({"BITCOUNT", "bits"});
+  s += multibulk({"BITFIELD", "bits", "INCRBY", "u8", "0", "300", "GET", "i4", "4"});
+  s += multibulk({"PFADD", "hll", "a", "b", "c"});
+  s += multibulk({"PFCOUNT", "hll"});
+  s += multibulk({"DBSIZE"});
+  // Connection and introspection replies that do not depend on buffer sizes.
+  s += multibulk({"CLIENT", "ID"});
+  s += multibulk({"CLIENT", "SETNAME", "wire"});
+  s += multibulk({"CLIENT", "GETNAME"});
+  s += multibulk({"CLIENT", "REPLY", "SKIP"});
+  s += multibulk({"PING", "skipped"});
+  s += multibulk({"COMMAND", "COUNT"});
+  s += multibulk({"COMMAND", "INFO", "get"});
+  s += multibulk({"TIME"});
+  for (const char* type : {"string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push",
+                           "verbatim", "true", "false"}) {
+    s += multibulk({"DEBUG", "PROTOCOL", type});
+  }
+  s += multibulk({"HELLO", "3"});
+  for (const char* type : {"double", "bignum", "null", "set", "map", "attrib", "push", "verbatim", "true", "false"}) {
+    s += multibulk({"DEBUG", "PROTOCOL", type});
+  }
+  s += multibulk({"CONFIG", "GET", "hz"});
+  s += multibulk({"FUNCTION", "STATS"});
+  s += multibulk({"GET", "nosuchkey"});
+  s += multibulk({"MGET", "k", "nosuchkey"});
+  s += multibulk({"INCRBYFLOAT", "n", "1e2"});
+  s += multibulk({"MULTI"});
+  s += multibulk({"TTL", "a2"});
+  s += multibulk({"KEYS", "[ab]*"});
+  s += multibulk({"EXEC"});
+  s += multibulk({"FLUSHALL"});
+  s += multibulk({"HELLO", "3", "SETNAME", "wire-client"});
+  s += multibulk({"HELLO", "4"});
+  s += multibulk({"HELLO", "2", "BOGUS"});
+  s += "HELLO 2\r\n";
+  s += multibulk({"CONFIG", "GET", "hz", "port"});
+  s += multibulk({"ECHO", "after all that"});
+  s += multibulk({"QUIT"});
+  // Everything after QUIT is ignored.
+  s += multibulk({"PING"});
+  s += "ECHO never\r\n";
+  return s;
+}
+
+// Feeds the pieces (given as cut offsets) to a fresh engine's session, draining output in chunks
+// of at most `drain_chunk` bytes; with `lazy`, only one chunk is taken after each piece so that
+// output accumulates while input keeps coming, and the rest is drained at the end.
+std::string run_stream(const std::string& stream, const std::vector<std::size_t>& cuts, std::size_t drain_chunk,
+                       bool lazy = false, bool* closed = nullptr) {
+  Harness h;
+  microredis::Session* s = h.engine.open_session();
+  std::string out;
+  auto drain_once = [&]() -> bool {
+    std::string_view pending = s->pending_output();
+    if (pending.empty()) return false;
+    std::size_t n = pending.size() < drain_chunk ? pending.size() : drain_chunk;
+    out.append(pending.data(), n);
+    s->consume_output(n);
+    return true;
+  };
+  std::size_t from = 0;
+  for (std::size_t i = 0; i <= cuts.size(); ++i) {
+    std::size_t to = i < cuts.size() ? cuts[i] : stream.size();
+    s->feed(std::string_view(stream).substr(from, to - from));
+    from = to;
+    if (lazy) {
+      drain_once();
+    } else {
+      while (drain_once()) {
+      }
+    }
+  }
+  while (drain_once()) {
+  }
+  if (closed) *closed = s->want_close();
+  h.engine.close_session(s);
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("wire") {
+  TEST_CASE("the recorded stream answers every command") {
+    std::string stream = recorded_stream();
+    bool closed = false;
+    std::string out = run_stream(stream, {}, SIZE_MAX, false, &closed);
+    CHECK(closed);
+    // Count the replies: one per non-empty command before QUIT, QUIT's +OK included.
+    std::vector<Reply> replies;
+    std::size_t pos = 0;
+    while (pos < out.size()) {
+      Reply r;
+      std::size_t n = microredis::parse_reply(std::string_view(out).substr(pos), r);
+      REQUIRE(n > 0);
+      replies.push_back(r);
+      pos += n;
+    }
+    REQUIRE(replies.size() == 133);
+    CHECK(replies.front() == simple("PONG"));
+    CHECK(replies[2] == bulk("hello world"));
+    CHECK(replies[3] == bulk("quoted A\n arg"));
+    CHECK(replies[4] == bulk("\0\r\n\xff binary"s));
+    CHECK(replies[6].str.size() == 5000);
+    CHECK(replies[13] == error("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'a' 'b' "));
+    CHECK(replies[14] ==
+          error("ERR unknown command 'nosuch', with args beginning with: 'single quoted' 'double' "));
+    CHECK(replies[39] == bulk("value"));
+    CHECK(replies[41] == bulk("value"));
+    CHECK(replies[47] == ok());
+    CHECK(replies[48] == integer(42));
+    CHECK(replies[49] == bulk("42.5"));
+    CHECK(replies[replies.size() - 2] == bulk("after all that"));
+    CHECK(replies.back() == ok());
+    // Both protocols were used: HELLO 3 switched to RESP3 maps, HELLO 2 back.
+    CHECK(out.find("%7\r\n$6\r\nserver") != std::string::npos);
+    CHECK(out.find("*14\r\n$6\r\nserver") != std::string::npos);
+  }
+
+  TEST_CASE("any split of the input gives the same output") {
+    const std::string stream = recorded_stream();
+    const std::string expected = run_stream(stream, {}, SIZE_MAX);
+    REQUIRE(!expected.empty());
+
+    SUBCASE("split in two at every offset") {
+      for (std::size_t cut = 1; cut < stream.size(); ++cut) {
+        std::string out = run_stream(stream, {cut}, SIZE_MAX);
+        if (out != expected) {
+          CAPTURE(cut);
+          CHECK(out == expected);
+          break;
+        }
+      }
+    }
+    SUBCASE("byte by byte") {
+      std::vector<std::size_t> cuts;
+      for (std::size_t i = 1; i < stream.size(); ++i) cuts.push_back(i);
+      CHECK(run_stream(stream, cuts, SIZE_MAX) == expected);
+    }
+    SUBCASE("fixed piece sizes") {
+      for (std::size_t piece = 2; piece <= 17; ++piece) {
+        std::vector<std::size_t> cuts;
+        for (std::size_t i = piece; i < stream.size(); i += piece) cuts.push_back(i);
+        CAPTURE(piece);
+        CHECK(run_stream(stream, cuts, SIZE_MAX) == expected);
+      }
+    }
+    SUBCASE("random pieces") {
+      microredis::Random rng(2024);
+      for (int round = 0; round < 50; ++round) {
+        std::vector<std::size_t> cuts;
+        std::size_t at = 0;
+        for (;;) {
+          at += 1 + rng.below(round % 2 ? 64 : 4096);
+          if (at >= stream.size()) break;
+          cuts.push_back(at);
+        }
+        CAPTURE(round);
+        CHECK(run_stream(stream, cuts, SIZE_MAX) == expected);
+      }
+    }
+  }
+
+  TEST_CASE("draining output in chunks gives the same byte stream") {
+    const std::string stream = recorded_stream();
+    const std::string expected = run_stream(stream, {}, SIZE_MAX);
+    std::vector<std::size_t> small_cuts;
+    for (std::size_t i = 13; i < stream.size(); i += 13) small_cuts.push_back(i);
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+      CAPTURE(chunk);
+      CHECK(run_stream(stream, {}, chunk) == expected);
+      CHECK(run_stream(stream, small_cuts, chunk) == expected);
+      // Output left pending while more commands run is appended after it, never reordered.
+      CHECK(run_stream(stream, small_cuts, chunk, true) == expected);
+    }
+  }
+
+  TEST_CASE("a big pending output drained slowly while commands keep coming") {
+    Harness h;
+    microredis::Session* s = h.engine.open_session();
+    std::string payload(100000, 'p');
+    std::string cmd = multibulk({"ECHO", payload});
+    std::string expected_one = "$100000\r\n" + payload + "\r\n";
+    std::string out;
+    for (int i = 0; i < 20; ++i) {
+      s->feed(cmd);
+      // Take a little each time: the buffer moves its tail to the front once most of it is gone.
+      std::string_view pending = s->pending_output();
+      std::size_t n = pending.size() < 70000 ? pending.size() : 70000;
+      out.append(pending.data(), n);
+      s->consume_output(n);
+    }
+    while (s->has_output()) {
+      std::string_view pending = s->pending_output();
+      std::size_t n = pending.size() < 4096 ? pending.size() : 4096;
+      out.append(pending.data(), n);
+      s->consume_output(n);
+    }
+    std::string expected;
+    for (int i = 0; i < 20; ++i) expected += expected_one;
+    CHECK(out == expected);
+    CHECK(s->output_buffer_capacity() <= 64 * 1024);
+    h.engine.close_session(s);
+  }
+}
