@@ -258,43 +258,61 @@ inline void zadd_generic(Context& c, unsigned flags) {
   if ((gt && nx) || (lt && nx) || (gt && lt)) return c.out.error(Status::zadd_gt_lt_nx);
   if (incr && elements > 1) return c.out.error(Status::zadd_incr_pairs);
 
-  // Every score is parsed before anything changes: the command runs whole or not at all.
-  Vec<double> scores(c.mem());
-  if (!scores.reserve(elements)) return c.out.error(Status::oom);
+  // Every score is parsed before anything changes: the command runs whole or not at all. (On the
+  // stack for the common few pairs: no allocation.)
+  constexpr std::size_t kStackScores = 32;
+  double stack_scores[kStackScores];
+  Vec<double> heap_scores(c.mem());
+  double* scores = stack_scores;
+  if (elements > kStackScores) {
+    if (!heap_scores.resize(elements)) return c.out.error(Status::oom);
+    scores = heap_scores.data();
+  }
   for (std::size_t j = 0; j < elements; ++j) {
-    double v = 0;
-    if (!parse_double(c.arg(scoreidx + j * 2), v)) return c.out.error(Status::not_float);
-    (void)scores.push_back(v);
+    if (!parse_double(c.arg(scoreidx + j * 2), scores[j])) return c.out.error(Status::not_float);
   }
 
   Entry* e = c.write_key(key);
   if (!c.check_type(e, ValueType::zset)) return;
+  if (e == nullptr && xx) return incr ? c.out.null() : c.out.integer(0);
+  const ZsetLimits limits = limits_of(c);
+  // A new key is built whole before it enters the keyspace: its listpack then grows at the top of
+  // the heap instead of hopping over the entry allocated after it (less fragmentation), and
+  // nothing half-made is ever visible.
+  ZsetObject fresh;
+  if (e == nullptr) {
+    const bool big = limits.max_listpack_entries == 0 || limits.max_listpack_value < c.arg(scoreidx + 1).size();
+    if (!(big ? ZsetObject::create_big(c.mem(), c.engine.random().next(), fresh)
+              : ZsetObject::create_listpack(c.mem(), fresh))) {
+      return c.out.error(Status::oom);
+    }
+  }
+  ZsetObject obj = e != nullptr ? ZsetObject::of(*e) : fresh;
   std::size_t added = 0;
   std::size_t updated = 0;
   std::size_t processed = 0;
   double score = 0;
   Status st = Status::ok;
-  bool created = false;
-  if (e == nullptr) {
-    if (xx) return incr ? c.out.null() : c.out.integer(0);
-    const ZsetLimits limits = limits_of(c);
-    ZsetObject obj;
-    const bool big =
-        limits.max_listpack_entries == 0 || limits.max_listpack_value < c.arg(scoreidx + 1).size();
-    if (!(big ? ZsetObject::create_big(c.mem(), c.engine.random().next(), obj)
-              : ZsetObject::create_listpack(c.mem(), obj))) {
-      return c.out.error(Status::oom);
-    }
-    e = c.db.put(key, layout_of(obj), -1);  // owns the set from now on, even on failure
-    if (e == nullptr) return c.out.error(Status::oom);
-    created = true;
-  }
-  ZsetObject obj = ZsetObject::of(*e);
-  const ZsetLimits limits = limits_of(c);
   for (std::size_t j = 0; j < elements; ++j) {
     unsigned out = 0;
     double newscore = 0;
-    const ZaddResult r = add_to_key(c, e, obj, limits, scores[j], c.arg(scoreidx + 1 + j * 2), flags, out, newscore);
+    const std::string_view member = c.arg(scoreidx + 1 + j * 2);
+    ZaddResult r = ZaddResult::ok;
+    if (e != nullptr) {
+      r = add_to_key(c, e, obj, limits, scores[j], member, flags, out, newscore);
+    } else {
+      r = obj.add(c.mem(), limits, scores[j], member, flags, out, newscore);
+      if (r == ZaddResult::needs_big) {
+        ZsetObject big;
+        if (obj.to_big(c.mem(), c.engine.random().next(), big)) {
+          obj.destroy(c.mem());
+          obj = big;
+          r = obj.add(c.mem(), limits, scores[j], member, flags, out, newscore);
+        } else {
+          r = ZaddResult::oom;
+        }
+      }
+    }
     if (r == ZaddResult::nan) {
       st = Status::zset_score_nan;
       break;
@@ -308,7 +326,13 @@ inline void zadd_generic(Context& c, unsigned flags) {
     if ((out & kZaddOutNop) == 0) ++processed;
     score = newscore;
   }
-  if (created && obj.length() == 0) c.db.remove(key);
+  if (e == nullptr) {
+    if (obj.length() == 0) {
+      obj.destroy(c.mem());
+    } else if (c.db.put(key, layout_of(obj), -1) == nullptr) {  // frees the set on failure
+      return c.out.error(Status::oom);
+    }
+  }
   if (added + updated > 0) {
     c.modified(key);
     c.notify(kNotifyZset, incr ? "zincr" : "zadd", key);
