@@ -106,6 +106,19 @@ inline ZaddResult add_to_key(Context& c, Entry*& e, ZsetObject& obj, const ZsetL
   return obj.add(c.mem(), limits, score, member, flags, out, newscore);
 }
 
+// Redis's zsetAdd on a sorted set outside the keyspace, converting the listpack first when the new
+// member needs it (the old form is freed once the new one holds everything).
+inline ZaddResult add_standalone(Context& c, ZsetObject& obj, const ZsetLimits& limits, double score,
+                                 std::string_view member, unsigned flags, unsigned& out, double& newscore) {
+  const ZaddResult r = obj.add(c.mem(), limits, score, member, flags, out, newscore);
+  if (r != ZaddResult::needs_big) return r;
+  ZsetObject big;
+  if (!obj.to_big(c.mem(), c.engine.random().next(), big)) return ZaddResult::oom;
+  obj.destroy(c.mem());
+  obj = big;
+  return obj.add(c.mem(), limits, score, member, flags, out, newscore);
+}
+
 // A sorted set built outside the keyspace (stored results of ZUNIONSTORE, ZRANGESTORE..., and the
 // temporary results ZUNION, ZINTER and ZDIFF reply from). Frees what it holds unless released.
 class ZsetBuilder {
@@ -117,21 +130,14 @@ class ZsetBuilder {
 
   bool start_listpack() { return ZsetObject::create_listpack(c_.mem(), obj_); }
   bool start_big() { return ZsetObject::create_big(c_.mem(), c_.engine.random().next(), obj_); }
-  bool started() const { return obj_.pointer() != nullptr; }
 
   // Sets member's score (adding it), as zsetAdd without flags.
   Status set(double score, std::string_view member) {
     unsigned out = 0;
     double newscore = 0;
-    ZaddResult r = obj_.add(c_.mem(), limits_, score, member, 0, out, newscore);
-    if (r == ZaddResult::needs_big) {
-      ZsetObject big;
-      if (!obj_.to_big(c_.mem(), c_.engine.random().next(), big)) return Status::oom;
-      obj_.destroy(c_.mem());
-      obj_ = big;
-      r = obj_.add(c_.mem(), limits_, score, member, 0, out, newscore);
-    }
-    return r == ZaddResult::ok ? Status::ok : Status::oom;
+    // No flags and a score that is a number: the only failure is running out of memory.
+    return add_standalone(c_, obj_, limits_, score, member, 0, out, newscore) == ZaddResult::ok ? Status::ok
+                                                                                                : Status::oom;
   }
   Status set(double score, const Element& member) {
     ElementText buf;
@@ -297,22 +303,8 @@ inline void zadd_generic(Context& c, unsigned flags) {
     unsigned out = 0;
     double newscore = 0;
     const std::string_view member = c.arg(scoreidx + 1 + j * 2);
-    ZaddResult r = ZaddResult::ok;
-    if (e != nullptr) {
-      r = add_to_key(c, e, obj, limits, scores[j], member, flags, out, newscore);
-    } else {
-      r = obj.add(c.mem(), limits, scores[j], member, flags, out, newscore);
-      if (r == ZaddResult::needs_big) {
-        ZsetObject big;
-        if (obj.to_big(c.mem(), c.engine.random().next(), big)) {
-          obj.destroy(c.mem());
-          obj = big;
-          r = obj.add(c.mem(), limits, scores[j], member, flags, out, newscore);
-        } else {
-          r = ZaddResult::oom;
-        }
-      }
-    }
+    const ZaddResult r = e != nullptr ? add_to_key(c, e, obj, limits, scores[j], member, flags, out, newscore)
+                                      : add_standalone(c, obj, limits, scores[j], member, flags, out, newscore);
     if (r == ZaddResult::nan) {
       st = Status::zset_score_nan;
       break;

@@ -166,9 +166,9 @@ class Listpack {
     const Element* values;
     std::size_t n;
   };
-  // Applies edits (ascending offsets, not overlapping) at once, into a new block of the exact
-  // size; values may be views into lp, which is freed only after they are written. nullptr when
-  // out of memory, with lp untouched. (A sorted set moves a member/score pair with two edits: an
+  // Applies up to 4 edits (ascending offsets, not overlapping) at once, into a new block of the
+  // exact size; values may be views into lp, which is freed only after they are written. nullptr
+  // when out of memory (or given more edits), with lp untouched. (A sorted set moves a member/score pair with two edits: an
   // erase here, an insert there, and no moment where the pair is lost or doubled.)
   static std::uint8_t* rewrite(Memory& mem, std::uint8_t* lp, const Edit* edits, std::size_t n_edits) {
     const std::size_t old_bytes = bytes(lp);

@@ -16,6 +16,11 @@
 //     linked both ways for range walks, its inner nodes keep, per child, the subtree size (for
 //     ranks) and the child's first node (for searches). That costs about 11 bytes per member where
 //     Redis's skiplist spends about 45 (node, levels, backward pointer) before its dict entry.
+// Lex ranges (ZRANGEBYLEX & co) assume every member has the same score, as Redis documents. With
+// mixed scores a listpack answers exactly as Redis's linear scans do; a skiplist answers with a
+// search over the (score, member) order, where Redis's own answer depends on the random levels of
+// its skiplist nodes and cannot be reproduced.
+//
 // The keyspace entry holds the encoding and the pointer; a ZsetObject is a copy of that pair.
 // Operations may move a listpack block (the caller stores the new pointer back) but never change
 // the encoding: to_big / to_listpack build the other form beside the current one, so that the
@@ -189,7 +194,7 @@ class ZsetTree {
   };
   struct Inner {
     Header h;
-    std::uint32_t sizes[kInnerCap];  // members under each child
+    std::uint32_t sizes[kInnerCap];  // members under each child (a sorted set stays far below 2^32)
     Header* children[kInnerCap];
     ZsetNode* mins[kInnerCap];  // each child's first node
   };
