@@ -1393,6 +1393,45 @@ TEST_SUITE("zsets") {
     }
   }
 
+  // 100k sorted sets of 10 members (memory-per-key.sh's load) take at most 12 bytes per member,
+  // counting everything the engine holds for them (redis-server 7.0: 15.5 by its used_memory); a
+  // skiplist at most 60 (redis-server: 110). MICROREDIS_MEMBENCH_N sets the number of sets
+  // (default small, for the test run).
+  TEST_CASE("memory per sorted set member") {
+    Harness h;
+    const char* env = std::getenv("MICROREDIS_MEMBENCH_N");
+    const int n = env != nullptr ? std::atoi(env) : 20000;
+    std::size_t before = h.engine.memory().used();
+    std::vector<std::string> cmd(22);
+    cmd[0] = "ZADD";
+    char buf[32];
+    for (int i = 0; i < n; ++i) {
+      std::snprintf(buf, sizeof buf, "zset:%06d", i);
+      cmd[1] = buf;
+      for (int j = 0; j < 10; ++j) {
+        cmd[2 + 2 * j] = std::to_string(j);
+        cmd[3 + 2 * j] = "m:" + std::to_string(j);
+      }
+      REQUIRE(h.run(cmd) == integer(10));
+    }
+    double per_member = static_cast<double>(h.engine.memory().used() - before) / (10.0 * n);
+    MESSAGE("sorted sets: " << n << " x 10 members, " << per_member << " bytes per member");
+    CHECK(per_member <= 12.0);
+    CHECK(encoding_of(h, "zset:000000") == Encoding::listpack);
+    // One big sorted set, random scores.
+    REQUIRE(h.run({"FLUSHALL"}) == ok());
+    before = h.engine.memory().used();
+    std::mt19937_64 rng(5);
+    for (int i = 0; i < 10 * n; ++i) {
+      std::snprintf(buf, sizeof buf, "member:%07d", i);
+      REQUIRE(h.run({"ZADD", "big", num(static_cast<std::int64_t>(rng() % 1000000)), buf}) == integer(1));
+    }
+    per_member = static_cast<double>(h.engine.memory().used() - before) / (10.0 * n);
+    MESSAGE("one sorted set of " << 10 * n << " members, " << per_member << " bytes per member");
+    CHECK(per_member <= 60.0);
+    CHECK(encoding_of(h, "big") == Encoding::skiplist);
+  }
+
   // -------------------------------------------------------------------------------------------
   // The command table
 
