@@ -205,6 +205,45 @@ TEST_SUITE("zsets") {
     CHECK(mem.used() == 0);
   }
 
+  TEST_CASE("Listpack::rewrite applies several edits in one new block") {
+    using microredis::Element;
+    using microredis::Listpack;
+    microredis::Memory mem;
+    std::uint8_t* lp = Listpack::create(mem);
+    const Element init[] = {Element::of("a"), Element::of_int(1), Element::of("b"), Element::of_int(2),
+                            Element::of("c"), Element::of_int(3)};
+    lp = Listpack::insert(mem, lp, Listpack::kHeaderSize, init, 6);
+    REQUIRE(lp != nullptr);
+    auto texts = [](const std::uint8_t* block) {
+      std::vector<std::string> out;
+      for (const std::uint8_t* p = Listpack::first(block); p != nullptr; p = Listpack::next(block, p)) {
+        microredis::ElementText buf;
+        out.emplace_back(Listpack::get(p).text(buf));
+      }
+      return out;
+    };
+    // Move the pair "a" 1 behind "c" 3, the moved member being a view into the old block.
+    const std::uint8_t* a = Listpack::first(lp);
+    const Element moved[] = {Listpack::get(a), Element::of_int(9)};
+    const Listpack::Edit edits[] = {{Listpack::offset(lp, a), 2, nullptr, 0}, {Listpack::bytes(lp), 0, moved, 2}};
+    lp = Listpack::rewrite(mem, lp, edits, 2);
+    REQUIRE(lp != nullptr);
+    CHECK(texts(lp) == std::vector<std::string>{"b", "2", "c", "3", "a", "9"});
+    CHECK(Listpack::length(lp) == 6);
+    // Replace in the middle and insert at the front.
+    const Element front[] = {Element::of("x")};
+    const Element mid[] = {Element::of("long value, longer than before")};
+    const std::uint8_t* c = Listpack::seek(lp, 2);
+    const Listpack::Edit more[] = {{Listpack::kHeaderSize, 0, front, 1}, {Listpack::offset(lp, c), 1, mid, 1}};
+    lp = Listpack::rewrite(mem, lp, more, 2);
+    REQUIRE(lp != nullptr);
+    CHECK(texts(lp) == std::vector<std::string>{"x", "b", "2", "long value, longer than before", "3", "a", "9"});
+    CHECK(Listpack::length(lp) == 7);
+    CHECK(texts(lp).size() == 7);
+    Listpack::destroy(mem, lp);
+    CHECK(mem.used() == 0);
+  }
+
   TEST_CASE("score and lex range parsing follows Redis") {
     using microredis::LexRange;
     using microredis::ScoreRange;
