@@ -2,6 +2,7 @@
 
 #include "microredis/store/hash.hpp"
 #include "microredis/store/set.hpp"
+#include "microredis/store/zset.hpp"
 
 #include <utility>
 
@@ -15,6 +16,7 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
       break;
     case ValueType::hash: HashObject(enc, pointer).destroy(mem); break;
     case ValueType::set: SetObject(enc, pointer).destroy(mem); break;
+    case ValueType::zset: ZsetObject(enc, pointer).destroy(mem); break;
     default:
       break;
   }
@@ -46,6 +48,12 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
       out.pointer = copy.pointer();
       return true;
     }
+    case ValueType::zset: {
+      ZsetObject copy;
+      if (!ZsetObject::of(e).clone(mem, copy)) return false;
+      out.pointer = copy.pointer();
+      return true;
+    }
     default:
       return false;
   }
@@ -58,6 +66,7 @@ MICROREDIS_INLINE std::size_t value_memory(const Entry& e) {
       return e.encoding() == Encoding::raw ? sizeof(RawString) + e.object<RawString>()->cap : 0;
     case ValueType::hash: return HashObject::of(e).memory_usage();
     case ValueType::set: return SetObject::of(e).memory_usage();
+    case ValueType::zset: return ZsetObject::of(e).memory_usage();
     default: return 0;
   }
 }

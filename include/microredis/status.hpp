@@ -143,7 +143,20 @@ namespace microredis {
   /* sets */                                                                                       \
   X(numkeys_not_positive, "ERR numkeys should be greater than 0")                                  \
   X(numkeys_over_args, "ERR Number of keys can't be greater than number of args")                  \
-  X(limit_negative, "ERR LIMIT can't be negative")
+  X(limit_negative, "ERR LIMIT can't be negative")                                                 \
+  /* sorted sets */                                                                                \
+  X(zadd_nx_xx, "ERR XX and NX options at the same time are not compatible")                       \
+  X(zadd_gt_lt_nx, "ERR GT, LT, and/or NX options at the same time are not compatible")             \
+  X(zadd_incr_pairs, "ERR INCR option supports a single increment-element pair")                   \
+  X(zset_score_nan, "ERR resulting score is not a number (NaN)")                                   \
+  X(zset_min_max_not_float, "ERR min or max is not a float")                                       \
+  X(zset_min_max_not_lex, "ERR min or max not valid string range item")                            \
+  X(zrange_limit_needs_by,                                                                         \
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")        \
+  X(zrange_withscores_bylex, "ERR syntax error, WITHSCORES not supported in combination with BYLEX") \
+  X(zset_no_input_keys, "ERR at least 1 input key is needed for '{}' command")                     \
+  X(zset_weight_not_float, "ERR weight value is not a float")                                      \
+  X(count_not_positive, "ERR count should be greater than 0")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

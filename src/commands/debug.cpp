@@ -14,6 +14,7 @@
 #include "microredis/engine.hpp"
 #include "microredis/store/hash.hpp"
 #include "microredis/store/set.hpp"
+#include "microredis/store/zset.hpp"
 #include "microredis/store/string.hpp"
 
 namespace microredis {
@@ -128,6 +129,18 @@ inline void value_digest(Digest& d, const Entry& e) {
       ElementText buf;
       std::string_view s = m.text(buf);
       xor_digest(d, s.data(), s.size());
+    });
+  } else if (e.type() == ValueType::zset) {
+    // Unordered too: each (member, "%.17g" score) pair is digested, then XORed in.
+    ZsetObject::of(e).for_each([&](const Element& m, double score) {
+      ElementText text;
+      std::string_view member = m.text(text);
+      Digest pair{};
+      char buf[64];
+      int n = std::snprintf(buf, sizeof buf, "%.17g", score);
+      mix_digest(pair, member.data(), member.size());
+      mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+      xor_digest(d, pair, 20);
     });
   } else if (e.type() == ValueType::hash) {
     HashObject::of(e).for_each([&](const Element& f, const Element& v) {

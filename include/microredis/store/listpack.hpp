@@ -157,6 +157,54 @@ class Listpack {
   }
   static std::size_t walk_count(const std::uint8_t* lp);
   static std::uint8_t* write_element(std::uint8_t* out, const Element& v);
+
+ public:
+  // One change for rewrite(): the count elements at byte offset `offset` give way to n values.
+  struct Edit {
+    std::size_t offset;
+    std::size_t count;
+    const Element* values;
+    std::size_t n;
+  };
+  // Applies up to 4 edits (ascending offsets, not overlapping) at once, into a new block of the
+  // exact size; values may be views into lp, which is freed only after they are written. nullptr
+  // when out of memory (or given more edits), with lp untouched. (A sorted set moves a member/score pair with two edits: an
+  // erase here, an insert there, and no moment where the pair is lost or doubled.)
+  static std::uint8_t* rewrite(Memory& mem, std::uint8_t* lp, const Edit* edits, std::size_t n_edits) {
+    const std::size_t old_bytes = bytes(lp);
+    std::size_t total = old_bytes;
+    std::size_t count = length(lp);
+    std::size_t ends[4];
+    if (n_edits > 4) return nullptr;
+    for (std::size_t e = 0; e < n_edits; ++e) {
+      std::size_t end = edits[e].offset;
+      std::size_t removed = 0;
+      while (removed < edits[e].count && end < old_bytes) {
+        end += element_size(lp + end);
+        ++removed;
+      }
+      ends[e] = end;
+      total -= end - edits[e].offset;
+      for (std::size_t i = 0; i < edits[e].n; ++i) total += encoded_size(edits[e].values[i]);
+      count = count - removed + edits[e].n;
+    }
+    if (total > UINT32_MAX) return nullptr;
+    auto* out = static_cast<std::uint8_t*>(mem.allocate(total));
+    if (out == nullptr) return nullptr;
+    std::uint8_t* w = out;
+    std::size_t from = 0;
+    for (std::size_t e = 0; e < n_edits; ++e) {
+      std::memcpy(w, lp + from, edits[e].offset - from);
+      w += edits[e].offset - from;
+      for (std::size_t i = 0; i < edits[e].n; ++i) w = write_element(w, edits[e].values[i]);
+      from = ends[e];
+    }
+    std::memcpy(w, lp + from, old_bytes - from);
+    write_u32(out, static_cast<std::uint32_t>(total));
+    set_count(out, count);
+    mem.deallocate(lp, old_bytes);
+    return out;
+  }
 };
 
 }  // namespace microredis
