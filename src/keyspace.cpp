@@ -1,6 +1,7 @@
 #include "microredis/store/keyspace.hpp"
 
 #include "microredis/store/hash.hpp"
+#include "microredis/store/quicklist.hpp"
 #include "microredis/store/set.hpp"
 
 #include <utility>
@@ -15,6 +16,7 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
       break;
     case ValueType::hash: HashObject(enc, pointer).destroy(mem); break;
     case ValueType::set: SetObject(enc, pointer).destroy(mem); break;
+    case ValueType::list: Quicklist::destroy(mem, static_cast<Quicklist*>(pointer)); break;
     default:
       break;
   }
@@ -41,6 +43,12 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
       SetObject copy;
       if (!SetObject::of(e).clone(mem, copy)) return false;
       out.pointer = copy.pointer();
+      return true;
+    }
+    case ValueType::list: {
+      Quicklist* copy = e.object<Quicklist>()->clone(mem);
+      if (copy == nullptr) return false;
+      out.pointer = copy;
       return true;
     }
     default:

@@ -100,7 +100,14 @@ namespace microredis {
   /* sets */                                                                                       \
   X(numkeys_not_positive, "ERR numkeys should be greater than 0")                                  \
   X(numkeys_over_args, "ERR Number of keys can't be greater than number of args")                  \
-  X(limit_negative, "ERR LIMIT can't be negative")
+  X(limit_negative, "ERR LIMIT can't be negative")                                                 \
+  /* lists */                                                                                     \
+  X(lpos_rank_zero,                                                                                \
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "    \
+    "negative to start from the end of the list")                                                  \
+  X(lpos_count_negative, "ERR COUNT can't be negative")                                            \
+  X(lpos_maxlen_negative, "ERR MAXLEN can't be negative")                                          \
+  X(count_not_positive, "ERR count should be greater than 0")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

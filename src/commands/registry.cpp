@@ -8,7 +8,8 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
          register_client_commands(table) && register_config_commands(table) && register_info_commands(table) &&
          register_introspection_commands(table) && register_debug_commands(table) &&
          register_keys_commands(table) && register_expire_commands(table) && register_string_commands(table) &&
-         register_hash_commands(table) && register_set_commands(table);
+         register_hash_commands(table) && register_set_commands(table) &&
+         register_list_commands(table);
 }
 
 }  // namespace microredis
