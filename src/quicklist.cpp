@@ -382,6 +382,40 @@ MICROREDIS_INLINE bool Quicklist::insert(Memory& mem, const QuicklistLimits& lim
   return true;
 }
 
+MICROREDIS_INLINE bool Quicklist::isolate(Memory& mem, const Position& pos, QuicklistNode* n) {
+  QuicklistNode* node = pos.node;
+  const std::size_t k = pos.offset;
+  if (k == 0 || k + 1 == node->count) {
+    if (!erase_in_node(mem, node, k, 1)) return false;
+    link(node, n, k != 0);
+    return true;
+  }
+  // In the middle: the elements before it go to a new node, then the original node loses them
+  // and the element in one erase, the last step that can fail.
+  QuicklistNode* left = mem.create<QuicklistNode>();
+  if (left == nullptr) return false;
+  std::uint8_t* lp = Listpack::clone(mem, node->lp);
+  if (lp != nullptr) {
+    std::uint8_t* cut = Listpack::erase(mem, lp, quicklist_detail::byte_offset(node, k), node->count - k);
+    if (cut == nullptr) Listpack::destroy(mem, lp);
+    lp = cut;
+  }
+  std::uint8_t* rest = lp != nullptr ? Listpack::erase(mem, node->lp, Listpack::kHeaderSize, k + 1) : nullptr;
+  if (rest == nullptr) {
+    Listpack::destroy(mem, lp);
+    mem.destroy(left);
+    return false;
+  }
+  node->lp = rest;
+  node->count -= static_cast<std::uint32_t>(k + 1);
+  count_ -= k + 1;
+  left->lp = lp;
+  left->count = static_cast<std::uint32_t>(k);
+  link(node, left, false);
+  link(node, n, false);
+  return true;
+}
+
 MICROREDIS_INLINE bool Quicklist::replace(Memory& mem, const QuicklistLimits& limits, std::int64_t index,
                                           std::string_view value) {
   const Position pos = seek(index);
@@ -390,23 +424,30 @@ MICROREDIS_INLINE bool Quicklist::replace(Memory& mem, const QuicklistLimits& li
   const Element v = Element::of(value);
   const bool large = limits.is_large(value.size());
   const std::size_t new_bytes = node->bytes() - Listpack::element_size(pos.p) + Listpack::encoded_size(v);
-  // In place when the node stays a valid node: a plain node keeping a large value, or a packed
-  // node staying within the limits (Redis 7.0 replaces in place whatever the size; 7.2 checks the
-  // limits as we do, so that one LSET cannot make a node of any size).
-  if ((node->plain && large) || (!node->plain && !large && (node->count == 1 || limits.node_fits(new_bytes, node->count)))) {
+  // In place when the node stays a valid node: a node of one element (which becomes plain or
+  // packed as the value says), or a packed node staying within the limits. Redis 7.0 replaces in
+  // place whatever the size; 7.2 checks the limits as we do, so that one LSET cannot make a node
+  // of any size.
+  if (node->count == 1 || (!large && limits.node_fits(new_bytes, node->count))) {
     std::uint8_t* lp = Listpack::replace(mem, node->lp, Listpack::offset(node->lp, pos.p), v);
     if (lp == nullptr) return false;
     node->lp = lp;
+    if (node->count == 1 && node->plain != large) {
+      node->plain = large;
+      if (!large) merge_around(mem, limits, node);
+    }
     return true;
   }
-  // Otherwise the value goes in before the element and the element is removed.
-  if (!insert(mem, limits, pos, false, value)) return false;
-  const Position old = seek(index < 0 ? index : index + 1);
-  if (old.node->count == 1) {
-    drop(mem, old.node);
-    return true;
+  // Otherwise the value takes the element's place in a node of its own, which may then merge
+  // with a neighbour that has room.
+  QuicklistNode* n = node_with(mem, v, large);
+  if (n == nullptr) return false;
+  if (!isolate(mem, pos, n)) {
+    free_node(mem, n);
+    return false;
   }
-  return erase_in_node(mem, old.node, old.offset, 1);
+  if (!large) merge_around(mem, limits, n);
+  return true;
 }
 
 MICROREDIS_INLINE bool Quicklist::erase_range(Memory& mem, std::size_t start, std::size_t count) {

@@ -140,10 +140,9 @@ class Quicklist {
   // Inserts value right after or before the element at pos (LINSERT). false when out of memory
   // (list unchanged).
   bool insert(Memory& mem, const QuicklistLimits& limits, const Position& pos, bool after, std::string_view value);
-  // Replaces the element at index (LSET). A value that would push its node past the limits
-  // takes the insert path instead. false when out of memory; the list is unchanged, except
-  // where the value went in and the old element could not be removed (a block that cannot
-  // shrink): both are then in the list.
+  // Replaces the element at index (LSET); false when there is none or when out of memory (list
+  // unchanged). A value that would push its node past the limits, or that changes between
+  // plain and packed, gets a node of its own in the element's place.
   bool replace(Memory& mem, const QuicklistLimits& limits, std::int64_t index, std::string_view value);
   // Removes count elements from index start (>= 0), as Redis's quicklistDelRange. false when out
   // of memory: the list is valid, but when the range spans nodes it may be partly removed.
@@ -187,6 +186,9 @@ class Quicklist {
   // elements after offset (or before it), which node no longer holds, plus `add` (when given) at
   // its end next to node. nullptr when out of memory (node unchanged).
   QuicklistNode* split(Memory& mem, QuicklistNode* node, std::size_t offset, bool after, const Element* add);
+  // Puts the unlinked node n in place of the element at pos, which must not be its node's only
+  // element. false when out of memory (nothing changed; n is the caller's).
+  bool isolate(Memory& mem, const Position& pos, QuicklistNode* n);
   // Removes n elements of node from its element `offset` (the node stays even if emptied).
   bool erase_in_node(Memory& mem, QuicklistNode* node, std::size_t offset, std::size_t n);
 
