@@ -115,17 +115,21 @@ inline void push_generic(Context& c, ListEnd where, bool existing_only) {
   const QuicklistLimits limits = limits_of(c);
   std::size_t pushed = 0;
   for (std::size_t i = 2; i < c.argc && ql->push(c.mem(), limits, where, c.arg(i)); ++i) ++pushed;
-  const bool failed = pushed < c.argc - 2;
-  if (failed && ql->empty()) c.db.remove(key);
-  if (failed) {
+  if (pushed < c.argc - 2) {
+    // Out of memory part way: the elements pushed so far come off the same end again (popping
+    // only shrinks blocks; should even that fail, they stay, and the write is reported).
+    const bool undone = ql->pop(c.mem(), where, pushed);
+    if (ql->empty()) c.db.remove(key);
     c.out.error(Status::oom);
-  } else {
-    c.out.integer(static_cast<std::int64_t>(ql->length()));
+    if (!undone) {
+      c.modified(key);
+      c.notify(kNotifyList, push_event(where), key);
+    }
+    return;
   }
-  if (pushed > 0) {
-    c.modified(key);
-    c.notify(kNotifyList, push_event(where), key);
-  }
+  c.out.integer(static_cast<std::int64_t>(ql->length()));
+  c.modified(key);
+  c.notify(kNotifyList, push_event(where), key);
 }
 
 inline void lpush(Context& c) { push_generic(c, ListEnd::head, false); }
