@@ -59,14 +59,12 @@ inline void popped(Context& c, std::string_view key, ListEnd where, bool deleted
   c.modified(key);
 }
 
-// Pops up to count elements of the list at e and replies with them: a bulk string when
-// `single`, else an array (Redis's [LR]POP and listPopRangeAndReplyWithKey, which wraps the
-// array with the key name when `with_key`). The key may be deleted: it is copied first.
-inline void pop_and_reply(Context& c, Entry* e, ListEnd where, std::size_t count, bool single, bool with_key) {
-  // The key bytes live in the entry, which goes away when the list empties.
-  Buffer key_copy(c.mem());
-  if (!key_copy.append(e->key())) return c.out.error(Status::oom);
-  const std::string_view key = key_copy.view();
+// Pops up to count elements of the list at key (its entry e) and replies with them: a bulk string
+// when `single`, else an array (Redis's [LR]POP and listPopRangeAndReplyWithKey, which wraps the
+// array with the key name when `with_key`). key must not point into e, which goes away when the
+// list empties: it is the command's argument.
+inline void pop_and_reply(Context& c, std::string_view key, Entry* e, ListEnd where, std::size_t count, bool single,
+                          bool with_key) {
   const Writer::Deferred mark = c.out.defer();
   if (with_key) {
     c.out.array(2);
@@ -149,7 +147,7 @@ inline void pop_generic(Context& c, ListEnd where) {
   if (e == nullptr) return has_count ? c.out.null_array() : c.out.null();
   if (!c.check_type(e, ValueType::list)) return;
   if (count == 0) return c.out.array(0);
-  pop_and_reply(c, e, where, static_cast<std::size_t>(count), !has_count, false);
+  pop_and_reply(c, c.arg(1), e, where, static_cast<std::size_t>(count), !has_count, false);
 }
 
 inline void lpop(Context& c) { pop_generic(c, ListEnd::head); }
@@ -391,7 +389,7 @@ inline void lmpop(Context& c) {
     Entry* e = c.write_key(c.arg(i));
     if (e == nullptr) continue;
     if (!c.check_type(e, ValueType::list)) return;
-    return pop_and_reply(c, e, where, static_cast<std::size_t>(count), false, true);
+    return pop_and_reply(c, c.arg(i), e, where, static_cast<std::size_t>(count), false, true);
   }
   c.out.null_array();
 }

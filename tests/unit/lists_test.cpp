@@ -470,6 +470,22 @@ TEST_SUITE("lists") {
     CHECK(list(h, "l")->check());
   }
 
+  TEST_CASE("pops and reads allocate nothing") {
+    Harness h;
+    for (int i = 0; i < 2000; ++i) REQUIRE(h.run({"RPUSH", "l", "element-" + std::to_string(i)}) == integer(i + 1));
+    REQUIRE(h.run({"LRANGE", "l", "0", "99"}).size() == 100);  // the reply buffer has grown once
+    const std::uint64_t allocations = h.engine.memory().allocations();
+    for (int i = 0; i < 300; ++i) {
+      REQUIRE(h.run({"LPOP", "l"}) == bulk("element-" + std::to_string(i)));
+      REQUIRE(h.run({"RPOP", "l"}) == bulk("element-" + std::to_string(1999 - i)));
+      REQUIRE(h.run({"LINDEX", "l", "700"}).type == Reply::Type::bulk);
+      REQUIRE(h.run({"LRANGE", "l", "-50", "-1"}).size() == 50);
+    }
+    REQUIRE(h.run({"LPOP", "l", "10"}).size() == 10);
+    REQUIRE(h.run({"LMPOP", "1", "l", "RIGHT", "COUNT", "10"}).size() == 2);
+    CHECK(h.engine.memory().allocations() == allocations);
+  }
+
   TEST_CASE("writes count as modifications, no-ops do not") {
     Harness h;
     CHECK(h.run({"RPUSH", "l", "a", "b"}) == integer(2));
