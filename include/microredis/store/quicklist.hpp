@@ -25,9 +25,10 @@
 // list-compress-depth (LZF compression of inner nodes) is accepted as a setting but not applied:
 // nodes are never compressed.
 //
-// Out of memory: every operation that can fail returns false and leaves the list as it was, with
-// one exception said where it applies (operations touching two nodes' blocks, whose second step
-// can fail after the first: the list is then valid but partly changed).
+// Out of memory: every operation that can fail returns false and leaves the list valid, and as
+// it was except where said (operations changing two nodes' blocks, whose second step can fail
+// after the first). Removing elements only shrinks blocks, which fails only with allocators whose
+// shrinking reallocation can fail (never with malloc's realloc); the exceptions need that.
 //
 // The last part of this file works on lists stored in a keyspace (pop, push, move with the
 // deletion of an emptied key): the list commands and, later, the blocking pops share it.
@@ -152,7 +153,9 @@ class Quicklist {
   // already filtered stay so (removed counts them).
   bool remove_matching(Memory& mem, std::string_view value, std::size_t limit, bool from_tail, std::size_t& removed);
   // Moves the element at `from` to the other end (LMOVE/RPOPLPUSH with the same source and
-  // destination). false when out of memory (list unchanged).
+  // destination). false when out of memory: list unchanged (across nodes the element is pushed,
+  // then popped, and the push undone when the pop fails; should the undo fail too, it is in the
+  // list twice).
   bool rotate(Memory& mem, const QuicklistLimits& limits, ListEnd from);
 
   // Calls fn(Element) for the elements from position pos on, forward or backward, while fn
@@ -241,8 +244,9 @@ struct ListMoveResult {
 // LMOVE's data step: takes the element at the `from` end of the list at src (a list entry of db)
 // and pushes it at the `to` end of the list at dst_key (dst: its entry, a list, or nullptr when
 // absent; it may be src itself). fn(Element) sees the element before it leaves the source.
-// false when out of memory: nothing changed (a destination created for it is removed again), but
-// fn may have been called.
+// false when out of memory: nothing changed (a destination created for it is removed again; as
+// in Quicklist::rotate, only a failing undo could leave the element in both lists), but fn may
+// have been called.
 template <class Fn>
 bool list_move(Db& db, Entry* src, std::string_view dst_key, Entry* dst, ListEnd from, ListEnd to,
                const QuicklistLimits& limits, Fn&& fn, ListMoveResult& out) {
