@@ -1,6 +1,7 @@
 #include "microredis/store/keyspace.hpp"
 
 #include "microredis/store/hash.hpp"
+#include "microredis/store/quicklist.hpp"
 #include "microredis/store/set.hpp"
 #include "microredis/store/zset.hpp"
 
@@ -17,6 +18,7 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
     case ValueType::hash: HashObject(enc, pointer).destroy(mem); break;
     case ValueType::set: SetObject(enc, pointer).destroy(mem); break;
     case ValueType::zset: ZsetObject(enc, pointer).destroy(mem); break;
+    case ValueType::list: Quicklist::destroy(mem, static_cast<Quicklist*>(pointer)); break;
     default:
       break;
   }
@@ -54,6 +56,12 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
       out.pointer = copy.pointer();
       return true;
     }
+    case ValueType::list: {
+      Quicklist* copy = e.object<Quicklist>()->clone(mem);
+      if (copy == nullptr) return false;
+      out.pointer = copy;
+      return true;
+    }
     default:
       return false;
   }
@@ -67,6 +75,7 @@ MICROREDIS_INLINE std::size_t value_memory(const Entry& e) {
     case ValueType::hash: return HashObject::of(e).memory_usage();
     case ValueType::set: return SetObject::of(e).memory_usage();
     case ValueType::zset: return ZsetObject::of(e).memory_usage();
+    case ValueType::list: return e.object<Quicklist>()->memory_usage();
     default: return 0;
   }
 }

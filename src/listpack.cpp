@@ -375,4 +375,31 @@ MICROREDIS_INLINE std::uint8_t* Listpack::erase(Memory& mem, std::uint8_t* lp, s
   return out;
 }
 
+MICROREDIS_INLINE std::uint8_t* Listpack::erase_in_place(Memory& mem, std::uint8_t* lp, std::size_t offset,
+                                                         std::size_t count) {
+  const std::size_t old_bytes = bytes(lp);
+  const std::size_t old_count = length(lp);
+  std::size_t end = offset;
+  std::size_t removed = 0;
+  while (removed < count && end < old_bytes) {
+    end += element_size(lp + end);
+    ++removed;
+  }
+  if (removed == 0) return lp;
+  const std::size_t gap = end - offset;
+  if (gap > kInPlaceEraseMax || end == old_bytes) return erase(mem, lp, offset, count);
+  std::uint8_t kept[kInPlaceEraseMax];
+  std::memcpy(kept, lp + offset, gap);
+  std::memmove(lp + offset, lp + end, old_bytes - end);
+  auto* shrunk = static_cast<std::uint8_t*>(mem.reallocate(lp, old_bytes, old_bytes - gap));
+  if (shrunk == nullptr) {
+    std::memmove(lp + end, lp + offset, old_bytes - end);
+    std::memcpy(lp + offset, kept, gap);
+    return nullptr;
+  }
+  write_u32(shrunk, static_cast<std::uint32_t>(old_bytes - gap));
+  set_count(shrunk, old_count - removed);
+  return shrunk;
+}
+
 }  // namespace microredis

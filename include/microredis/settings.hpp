@@ -71,6 +71,9 @@ struct Settings {
   std::int64_t zset_max_listpack_value = 64;
   std::int64_t list_max_listpack_size = -2;
   std::int64_t list_compress_depth = 0;
+  // DEBUG QUICKLIST-PACKED-THRESHOLD (not a CONFIG parameter): list elements this big get a node
+  // of their own ("plain" nodes).
+  std::uint64_t list_packed_threshold = std::uint64_t{1} << 30;
   std::uint64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog past this turns dense
   // Transport settings: the adapter applies them; the engine only reports them.
   std::int64_t port = 6379;

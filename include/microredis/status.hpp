@@ -156,6 +156,12 @@ namespace microredis {
   X(zrange_withscores_bylex, "ERR syntax error, WITHSCORES not supported in combination with BYLEX") \
   X(zset_no_input_keys, "ERR at least 1 input key is needed for '{}' command")                     \
   X(zset_weight_not_float, "ERR weight value is not a float")                                      \
+  /* lists */                                                                                     \
+  X(lpos_rank_zero,                                                                                \
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "    \
+    "negative to start from the end of the list")                                                  \
+  X(lpos_count_negative, "ERR COUNT can't be negative")                                            \
+  X(lpos_maxlen_negative, "ERR MAXLEN can't be negative")                                          \
   X(count_not_positive, "ERR count should be greater than 0")
 
 enum class Status : std::uint8_t {

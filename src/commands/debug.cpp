@@ -13,6 +13,7 @@
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/store/hash.hpp"
+#include "microredis/store/quicklist.hpp"
 #include "microredis/store/set.hpp"
 #include "microredis/store/zset.hpp"
 #include "microredis/store/string.hpp"
@@ -129,6 +130,14 @@ inline void value_digest(Digest& d, const Entry& e) {
       ElementText buf;
       std::string_view s = m.text(buf);
       xor_digest(d, s.data(), s.size());
+    });
+  } else if (e.type() == ValueType::list) {
+    // Ordered: each element is mixed in turn.
+    Quicklist::walk(list_of(e)->first(), true, [&](const Element& el) {
+      ElementText text;
+      std::string_view v = el.text(text);
+      mix_digest(d, v.data(), v.size());
+      return true;
     });
   } else if (e.type() == ValueType::zset) {
     // Unordered too: each (member, "%.17g" score) pair is digested, then XORed in.
@@ -282,6 +291,17 @@ inline void debug_set_active_expire(Context& c) {
   c.out.ok();
 }
 
+// DEBUG QUICKLIST-PACKED-THRESHOLD <bytes>: list elements of at least this size go to nodes of
+// their own. 0 restores the default of 1 GB.
+inline void debug_quicklist_packed_threshold(Context& c) {
+  std::uint64_t bytes = 0;
+  if (!parse_memory(c.arg(2), bytes) || bytes > (std::uint64_t{1} << 32) - (std::uint64_t{1} << 20)) {
+    return c.out.error_text("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+  }
+  c.engine.settings().list_packed_threshold = bytes == 0 ? (std::uint64_t{1} << 30) : bytes;
+  c.out.ok();
+}
+
 // --- DEBUG PROTOCOL / ERROR ------------------------------------------------------------------
 
 inline void debug_protocol(Context& c) {
@@ -404,6 +424,9 @@ inline void debug_help(Context& c) {
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
       "    true, false.",
+      "QUICKLIST-PACKED-THRESHOLD <size>",
+      "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+      "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
       "RELOAD [option ...]",
       "    Not supported: microredis has no persistence.",
       "SET-ACTIVE-EXPIRE <0|1>",
@@ -428,6 +451,7 @@ constexpr Subcommand kSubcommands[] = {
     {"help", 2, false, debug_help},
     {"sleep", 3, false, debug_sleep},
     {"set-active-expire", 3, false, debug_set_active_expire},
+    {"quicklist-packed-threshold", 3, false, debug_quicklist_packed_threshold},
     {"object", 3, false, debug_object},
     {"digest", 2, false, debug_digest},
     {"digest-value", 2, true, debug_digest_value},

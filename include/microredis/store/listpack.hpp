@@ -205,6 +205,13 @@ class Listpack {
     mem.deallocate(lp, old_bytes);
     return out;
   }
+  // Added for lists (quicklist nodes pop at their head): erase() without a new block. The
+  // survivors move down inside the block, which then shrinks in place, so popping the first element
+  // of a node allocates nothing. The removed bytes are kept aside (up to kInPlaceEraseMax of them)
+  // so that a failed shrink can put them back: nullptr then, with the block as it was. Larger
+  // removals take erase()'s path.
+  static constexpr std::size_t kInPlaceEraseMax = 256;
+  static std::uint8_t* erase_in_place(Memory& mem, std::uint8_t* lp, std::size_t offset, std::size_t count);
 };
 
 }  // namespace microredis
