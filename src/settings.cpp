@@ -286,11 +286,11 @@ inline void get_notify_events(std::uint32_t flags, Buffer& o) {
           return detail::set_int(e.settings().FIELD, v, LO, HI, err);                                       \
         }                                                                                                   \
   }
-#define MR_CFG_IMMUTABLE_INT(NAME, FIELD)                                                                    \
+#define MR_CFG_IMMUTABLE_INT(NAME, FIELD, LO, HI)                                                            \
   ConfigSpec {                                                                                               \
     NAME, {}, ConfigFlag::immutable, [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().FIELD); }, \
         [](Engine& e, std::string_view v, ConfigError& err) {                                                \
-          return detail::set_int(e.settings().FIELD, v, 0, INT64_MAX, err);                                  \
+          return detail::set_int(e.settings().FIELD, v, LO, HI, err);                                        \
         }                                                                                                    \
   }
 #define MR_CFG_MEMORY(NAME, FIELD, LO, HI)                                                                    \
@@ -376,11 +376,11 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    return detail::set_octal(e.settings().unixsocketperm, v, 0777, err);
                  }},
-      MR_CFG_IMMUTABLE_INT("tcp-backlog", tcp_backlog),
+      MR_CFG_IMMUTABLE_INT("tcp-backlog", tcp_backlog, 0, INT32_MAX),
       MR_CFG_INT("tcp-keepalive", {}, tcp_keepalive, 0, INT32_MAX),
       MR_CFG_STRING("dir", ConfigFlag::immutable, dir),
       MR_CFG_STRING("logfile", ConfigFlag::immutable, logfile),
-      MR_CFG_IMMUTABLE_INT("databases", databases),
+      MR_CFG_IMMUTABLE_INT("databases", databases, 1, INT32_MAX),
       ConfigSpec{"loglevel", {}, ConfigFlag::none,
                  [](const Engine& e, Buffer& o) {
                    detail::put_text(o, detail::kLogLevelNames[static_cast<int>(e.settings().loglevel)]);

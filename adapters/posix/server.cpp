@@ -113,10 +113,7 @@ ServerOptions ServerOptions::from_settings(const Settings& st) {
   }
   o.port = static_cast<int>(st.port);
   o.unixsocket = std::string(st.unixsocket.view());
-  unsigned perm = 0;
-  std::string digits = std::to_string(st.unixsocketperm);
-  for (char d : digits) perm = perm * 8 + static_cast<unsigned>(d - '0');
-  o.unixsocketperm = perm;
+  o.unixsocketperm = static_cast<unsigned>(st.unixsocketperm);  // parsed as octal by the settings table
   o.backlog = static_cast<int>(st.tcp_backlog);
   return o;
 }

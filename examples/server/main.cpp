@@ -219,32 +219,6 @@ bool parse_config(const std::string& config, std::vector<Directive>& out, Config
   return true;
 }
 
-// Checks the server applies on top of the settings table, so that a value redis-server refuses
-// is refused here too.
-bool check_server_value(const std::string& name, const std::string& value, std::string& reason) {
-  auto in_range = [&](long long lo, long long hi, int base) {
-    char* end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(value.c_str(), &end, base);
-    if (value.empty() || *end != '\0' || errno != 0) {
-      reason = base == 8 ? "argument couldn't be parsed as an octal number"
-                         : "argument couldn't be parsed into an integer";
-      return false;
-    }
-    if (v < lo || v > hi) {
-      reason = base == 8 ? "argument must be between 0 and 777 inclusive"
-                         : "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
-      return false;
-    }
-    return true;
-  };
-  if (name == "port") return in_range(0, 65535, 10);
-  if (name == "databases") return in_range(1, 2147483647, 10);
-  if (name == "unixsocketperm") return in_range(0, 0777, 8);
-  if (name == "tcp-backlog") return in_range(0, 2147483647, 10);
-  return true;
-}
-
 bool apply(microredis::Engine& engine, const Directive& d, ConfigError& err) {
   const std::string& name = d.words[0];
   const microredis::ConfigSpec* spec = microredis::find_config(name);
@@ -254,11 +228,6 @@ bool apply(microredis::Engine& engine, const Directive& d, ConfigError& err) {
   }
   std::string value;
   for (std::size_t i = 1; i < d.words.size(); ++i) value += (i > 1 ? " " : "") + d.words[i];
-  std::string reason;
-  if (!check_server_value(name, value, reason)) {
-    err = {reason, d.text, d.line};
-    return false;
-  }
   microredis::ConfigError why;
   if (!spec->set(engine, value, why)) {
     err = {std::string(why.view()), d.text, d.line};
