@@ -101,16 +101,17 @@ MICROREDIS_INLINE Session* Engine::find_session(std::uint64_t id) const {
   return nullptr;
 }
 
-MICROREDIS_INLINE Session& Engine::default_session() {
-  if (default_session_ == nullptr) {
-    default_session_ = open_session();
-    --stats_.connections_received;
+MICROREDIS_INLINE Session* Engine::default_session() {
+  if (default_session_ == nullptr && (default_session_ = open_session()) != nullptr) {
+    --stats_.connections_received;  // the engine's own session is not a connection
   }
-  return *default_session_;
+  return default_session_;
 }
 
 MICROREDIS_INLINE Reply Engine::execute(const std::string_view* argv, std::size_t argc) {
-  return default_session().execute(argv, argc);
+  Session* s = default_session();
+  if (s == nullptr) return Reply::error(Status::oom);
+  return s->execute(argv, argc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,14 +148,15 @@ MICROREDIS_INLINE void Engine::unknown_command(Session& s, const std::string_vie
     // "unknown command 'foo', with args beginning with: 'a' 'b' " (at most ~128 bytes of args).
     std::size_t len = 0;
     for (std::size_t i = 1; i < argc && len < 128; ++i) {
-      std::string_view a = argv[i].substr(0, 128 - len);
+      // Redis prints each argument with %.*s: it stops at a NUL byte.
+      std::string_view a = argv[i].substr(0, argv[i].find('\0')).substr(0, 128 - len);
       buf[len++] = '\'';
       std::memcpy(buf + len, a.data(), a.size());
       len += a.size();
       buf[len++] = '\'';
       buf[len++] = ' ';
     }
-    w.error(Status::unknown_command, argv[0].substr(0, 128), std::string_view(buf, len));
+    w.error(Status::unknown_command, argv[0].substr(0, argv[0].find('\0')).substr(0, 128), std::string_view(buf, len));
   }
 }
 

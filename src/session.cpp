@@ -218,7 +218,11 @@ MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size
   if (argc > 0) engine_->dispatch(*this, argv, argc);
   Reply reply;
   std::string_view produced(out_.data() + start, out_.size() - start);
-  if (!produced.empty()) parse_reply(produced, reply);
+  if (!writer_.ok_state()) {
+    reply = Reply::error(Status::oom);  // the reply could not be written whole
+  } else if (!produced.empty()) {
+    parse_reply(produced, reply);
+  }
   // The reply has been handed over: it is not pending output.
   (void)out_.resize(start);
   if (out_pos_ > out_.size()) out_pos_ = out_.size();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace microredis {
 
@@ -52,40 +53,62 @@ MICROREDIS_INLINE bool parse_int64(std::string_view s, std::int64_t& out) {
 }
 
 namespace detail {
-// strtod/strtold need a NUL-terminated copy; inputs longer than this are not numbers we accept.
-constexpr std::size_t kMaxFloatInput = 512;
+// strtod/strtold need a NUL-terminated copy: short texts use a small stack buffer, longer ones up to
+// MICROREDIS_MAX_FLOAT_TEXT bytes (Redis's MAX_LONG_DOUBLE_CHARS, 5 KiB) a separate frame.
+constexpr std::size_t kShortFloatText = 512;
+constexpr std::size_t kMaxFloatText = MICROREDIS_MAX_FLOAT_TEXT;
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 }  // namespace detail
 
-MICROREDIS_INLINE bool parse_double(std::string_view s, double& out) {
-  char buf[detail::kMaxFloatInput];
-  if (s.empty() || s.size() >= sizeof(buf) || detail::is_space(s[0])) return false;
+namespace detail {
+
+// strtod/strtold over a NUL-terminated copy of s in buf, with Redis's string2d/string2ld checks:
+// the whole text is the number, no leading space, no NaN, no overflow to infinity or underflow to 0.
+template <class T>
+inline bool parse_floating(std::string_view s, char* buf, T& out) {
+  if (s.empty() || is_space(s[0])) return false;
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';
   char* end = nullptr;
   errno = 0;
-  double v = std::strtod(buf, &end);
+  T v;
+  if constexpr (sizeof(T) == sizeof(double) && std::is_same_v<T, double>) {
+    v = std::strtod(buf, &end);
+  } else {
+    v = std::strtold(buf, &end);
+  }
   if (static_cast<std::size_t>(end - buf) != s.size()) return false;
-  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0.0)) return false;
-  if (std::isnan(v)) return false;
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
+  if (errno == EINVAL || std::isnan(v)) return false;
   out = v;
   return true;
 }
 
+// Long texts (up to Redis's MAX_LONG_DOUBLE_CHARS: INCRBYFLOAT writes 1e600 as 601 digits) take a
+// separate frame, so the common short case does not put 5 KiB on a small stack.
+template <class T>
+MICROREDIS_NOINLINE bool parse_floating_long(std::string_view s, T& out) {
+  char buf[kMaxFloatText];
+  return parse_floating(s, buf, out);
+}
+
+template <class T>
+inline bool parse_floating_any(std::string_view s, T& out) {
+  if (s.size() < kShortFloatText) {
+    char buf[kShortFloatText];
+    return parse_floating(s, buf, out);
+  }
+  if (s.size() >= kMaxFloatText) return false;
+  return parse_floating_long(s, out);
+}
+
+}  // namespace detail
+
+MICROREDIS_INLINE bool parse_double(std::string_view s, double& out) { return detail::parse_floating_any(s, out); }
+
 MICROREDIS_INLINE bool parse_long_double(std::string_view s, long double& out) {
-  char buf[detail::kMaxFloatInput];
-  if (s.empty() || s.size() >= sizeof(buf) || detail::is_space(s[0])) return false;
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  char* end = nullptr;
-  errno = 0;
-  long double v = std::strtold(buf, &end);
-  if (static_cast<std::size_t>(end - buf) != s.size()) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L)) return false;
-  if (errno == EINVAL || std::isnan(v)) return false;
-  out = v;
-  return true;
+  return detail::parse_floating_any(s, out);
 }
 
 MICROREDIS_INLINE std::size_t format_uint64(char* buf, std::uint64_t v) {

@@ -98,29 +98,38 @@ MICROREDIS_INLINE bool WatchRegistry::watch(Session& s, int db, std::string_view
     if (tables_[db] == nullptr) return false;
   }
   Table& t = *tables_[db];
+  // On any failure below, nothing of this call stays allocated (an empty table included).
+  auto fail = [&](Node* created) {
+    if (created != nullptr) {
+      (void)t.remove(key);
+      free_node(created);
+    }
+    if (t.empty()) {
+      mem_->destroy(tables_[db]);
+      tables_[db] = nullptr;
+    }
+    return false;
+  };
   std::uint64_t h = t.hash(key);
   auto* node = static_cast<Node*>(t.find(key, h));
-  bool created = false;
+  Node* created = nullptr;
   if (node == nullptr) {
     void* p = mem_->allocate(sizeof(Node) + key.size(), alignof(Node));
-    if (p == nullptr) return false;
+    if (p == nullptr) return fail(nullptr);
     node = new (p) Node(*mem_);
     node->db = db;
     node->key_len = key.size();
     if (!key.empty()) std::memcpy(node->key_bytes(), key.data(), key.size());
     if (!t.insert(node, h)) {
       free_node(node);
-      return false;
+      return fail(nullptr);
     }
-    created = true;
+    created = node;
   }
-  if (!node->watchers.push_back({&s, expired}) || !s.watched_keys().push_back(node)) {
-    if (node->watchers.size() > 0 && node->watchers.back().session == &s) node->watchers.pop_back();
-    if (created) {
-      (void)t.remove(key, h);
-      free_node(node);
-    }
-    return false;
+  if (!node->watchers.push_back({&s, expired})) return fail(created);
+  if (!s.watched_keys().push_back(node)) {
+    node->watchers.pop_back();
+    return fail(created);
   }
   return true;
 }

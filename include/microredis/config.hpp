@@ -30,6 +30,13 @@
 #endif
 #endif
 
+// Longest number text INCRBYFLOAT, HINCRBYFLOAT, ZADD scores and friends accept (Redis's
+// MAX_LONG_DOUBLE_CHARS). Parsing one this long takes a stack frame of this size; firmware with small
+// stacks may lower it.
+#ifndef MICROREDIS_MAX_FLOAT_TEXT
+#define MICROREDIS_MAX_FLOAT_TEXT (5 * 1024)
+#endif
+
 // Number of logical databases (SELECT 0..N-1). Redis's default is 16.
 #ifndef MICROREDIS_DEFAULT_DATABASES
 #define MICROREDIS_DEFAULT_DATABASES 16

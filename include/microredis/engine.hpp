@@ -103,7 +103,8 @@ class Engine final : private KeyspaceObserver {
   // Runs a command on the engine's own session (its SELECT/HELLO state persists across calls).
   Reply execute(std::initializer_list<std::string_view> args) { return execute(args.begin(), args.size()); }
   Reply execute(const std::string_view* argv, std::size_t argc);
-  Session& default_session();
+  // The session execute() runs on, created on first use; nullptr only when out of memory.
+  Session* default_session();
   // The session execute() runs on, if created (network clients cannot CLIENT KILL it).
   const Session* internal_session() const { return default_session_; }
 

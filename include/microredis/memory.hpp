@@ -187,13 +187,26 @@ class Buffer : public Vec<char> {
  public:
   using Vec<char>::Vec;
   [[nodiscard]] bool append(const void* p, std::size_t n) {
-    if (!grow_for(n)) return false;
+    if (!grow_for(n)) {
+      incomplete_ = true;
+      return false;
+    }
     if (n) std::memcpy(data() + size(), p, n);
     (void)resize(size() + n);  // cannot fail: capacity is there
     return true;
   }
   [[nodiscard]] bool append(std::string_view s) { return append(s.data(), s.size()); }
   std::string_view view() const { return {data(), size()}; }
+  // True once an append failed for lack of memory: code that builds text piece by piece checks
+  // this once at the end instead of after every piece.
+  bool incomplete() const { return incomplete_; }
+  void reset() {
+    clear();
+    incomplete_ = false;
+  }
+
+ private:
+  bool incomplete_ = false;
 };
 
 }  // namespace microredis

@@ -105,6 +105,20 @@ namespace microredis {
     "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")              \
   X(debug_reload_options, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.") \
   X(debug_no_persistence, "ERR DEBUG {} is not supported: microredis has no persistence")          \
+  X(debug_packed_threshold, "ERR argument must be a memory value bigger than 1 and smaller than 4gb") \
+  X(no_config_file, "ERR The server is running without a config file")                             \
+  X(hello_proto_not_integer, "ERR Protocol version is not an integer or out of range")              \
+  X(hello_noauth,                                                                                  \
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "      \
+    "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP " \
+    "protocol version at the same time")                                                           \
+  /* functions (a registry without a script engine) */                                             \
+  X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
+  X(function_unknown_argument, "ERR Unknown argument {}")                                          \
+  X(function_no_metadata, "ERR Missing library metadata")                                          \
+  X(function_no_engine, "ERR Engine '{}' not found")                                               \
+  X(function_no_library, "ERR Library not found")                                                  \
+  X(function_not_busy, "NOTBUSY No scripts in execution right now.")                               \
   /* transactions */                                                                               \
   X(not_in_multi, "ERR Command not allowed inside a transaction")                                  \
   X(multi_nested, "ERR MULTI calls can not be nested")                                             \

@@ -432,7 +432,7 @@ inline void bitfield_generic(Context& c, bool read_only) {
 inline void bitfield(Context& c) { bitfield_generic(c, false); }
 inline void bitfield_ro(Context& c) { bitfield_generic(c, true); }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"setbit", 4, kWrite | kDenyOom, 1, 1, 1, setbit, "bitmap",
      "Sets or clears the bit at an offset of a string value; creates the key if needed.", "2.2.0",
      "O(1), plus zero-filling when the string grows", "key offset value"},

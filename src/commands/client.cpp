@@ -372,7 +372,7 @@ inline void client_help(Context& c) {
 
 constexpr std::uint32_t kClientFlags = kNoscript | kLoading | kStale;
 
-const CommandSpec kClientSubcommands[] = {
+inline const CommandSpec kClientSubcommands[] = {
     {"client|id", 2, kClientFlags, 0, 0, 0, client_id, "connection", "Returns the unique client ID of the connection.",
      "5.0.0", "O(1)", "", kAclConnection},
     {"client|setname", 3, kClientFlags, 0, 0, 0, client_setname, "connection", "Sets the connection name.", "2.6.9",
@@ -400,7 +400,7 @@ const CommandSpec kClientSubcommands[] = {
      "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", kAclConnection},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands.", "2.4.0",
      "Depends on subcommand.", "", 0, kClientSubcommands, sizeof kClientSubcommands / sizeof kClientSubcommands[0]},
 };

@@ -41,13 +41,19 @@ inline void config_get(Context& c) {
       }
     }
   }
-  Buffer value(c.mem());
-  c.out.map(matches.size());
+  // Render every value first, so that running out of memory gives -OOM rather than a cut reply.
+  Buffer values(c.mem());
+  Vec<std::size_t> ends(c.mem());
   for (const Match& m : matches) {
-    value.clear();
-    m.spec->get(c.engine, value);
-    c.out.bulk(m.shown);
-    c.out.bulk(value.view());
+    m.spec->get(c.engine, values);
+    if (values.incomplete() || !ends.push_back(values.size())) return c.out.error(Status::oom);
+  }
+  c.out.map(matches.size());
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    c.out.bulk(matches[i].shown);
+    c.out.bulk(values.view().substr(from, ends[i] - from));
+    from = ends[i];
   }
 }
 
@@ -83,15 +89,16 @@ inline void config_set(Context& c) {
     offsets[i] = old_values.size();
     found[i]->get(c.engine, old_values);
   }
+  if (old_values.incomplete()) return c.out.error(Status::oom);  // nothing changed yet
   offsets[pairs] = old_values.size();
   auto old_value = [&](std::size_t i) { return old_values.view().substr(offsets[i], offsets[i + 1] - offsets[i]); };
   for (std::size_t i = 0; i < pairs; ++i) {
     ConfigError err;
     bool ok = found[i]->set(c.engine, c.arg(3 + i * 2), err);
     if (ok && found[i]->flag == ConfigFlag::runtime_fixed) {
-      now.clear();
+      now.reset();
       found[i]->get(c.engine, now);
-      if (now.view() != old_value(i)) {
+      if (now.incomplete() || now.view() != old_value(i)) {
         err.set(fixed_reason(*found[i]));
         ok = false;
       }
@@ -115,7 +122,7 @@ inline void config_resetstat(Context& c) {
 
 inline void config_rewrite(Context& c) {
   // The engine has no configuration file; an adapter that loads one owns rewriting it.
-  c.out.error_text("ERR The server is running without a config file");
+  c.out.error(Status::no_config_file);
 }
 
 inline void config_help(Context& c) {
@@ -127,7 +134,7 @@ inline void config_help(Context& c) {
 
 
 
-const CommandSpec kConfigSubcommands[] = {
+inline const CommandSpec kConfigSubcommands[] = {
     {"config|get", -3, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, config_get, "server",
      "Returns the effective values of configuration parameters.", "2.0.0",
      "O(N) when N is the number of configuration parameters provided", "parameter [parameter ...]"},
@@ -143,7 +150,7 @@ const CommandSpec kConfigSubcommands[] = {
      "5.0.0", "O(1)", ""},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.", "2.0.0",
      "Depends on subcommand.", "", 0, kConfigSubcommands, sizeof kConfigSubcommands / sizeof kConfigSubcommands[0]},
 };

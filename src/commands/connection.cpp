@@ -54,7 +54,7 @@ inline void hello(Context& c) {
   std::int64_t proto = c.session.protocol();
   if (c.argc >= 2) {
     if (!parse_int64(c.arg(1), proto)) {
-      return c.out.error_text("ERR Protocol version is not an integer or out of range");
+      return c.out.error(Status::hello_proto_not_integer);
     }
     if (proto < 2 || proto > 3) return c.out.error(Status::no_proto);
   }
@@ -80,10 +80,7 @@ inline void hello(Context& c) {
     c.session.set_authenticated(true);
   }
   if (!c.session.authenticated()) {
-    return c.out.error_text(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
-        "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at "
-        "the same time");
+    return c.out.error(Status::hello_noauth);
   }
   if (has_name) {
     for (char ch : name) {
@@ -110,7 +107,7 @@ inline void hello(Context& c) {
   w.array(0);
 }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"ping", -1, kFast | kSubscribedContext, 0, 0, 0, ping, "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)",
      "[message]", kAclConnection},
     {"echo", 2, kFast | kLoading | kStale, 0, 0, 0, echo, "connection", "Returns the given string.", "1.0.0", "O(1)", "message",

@@ -296,7 +296,7 @@ inline void debug_set_active_expire(Context& c) {
 inline void debug_quicklist_packed_threshold(Context& c) {
   std::uint64_t bytes = 0;
   if (!parse_memory(c.arg(2), bytes) || bytes > (std::uint64_t{1} << 32) - (std::uint64_t{1} << 20)) {
-    return c.out.error_text("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+    return c.out.error(Status::debug_packed_threshold);
   }
   c.engine.settings().list_packed_threshold = bytes == 0 ? (std::uint64_t{1} << 30) : bytes;
   c.out.ok();
@@ -447,7 +447,7 @@ struct Subcommand {
   void (*run)(Context&);
 };
 
-constexpr Subcommand kSubcommands[] = {
+inline constexpr Subcommand kSubcommands[] = {
     {"help", 2, false, debug_help},
     {"sleep", 3, false, debug_sleep},
     {"set-active-expire", 3, false, debug_set_active_expire},
@@ -472,7 +472,7 @@ inline void debug(Context& c) {
   c.out.error(Status::unknown_subcommand_or_arity, sub.substr(0, 128), "DEBUG");
 }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"debug", -2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, debug, "server",
      "A container for debugging commands.", "1.0.0", "Depends on subcommand.", "subcommand [arg [arg ...]]", 0},
 };

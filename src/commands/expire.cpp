@@ -136,7 +136,7 @@ inline void persist(Context& c) {
 
 constexpr std::string_view kExpireSyntax = "key seconds [NX | XX | GT | LT]";
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"expire", -3, kWrite | kFast, 1, 1, 1, expire, "generic", "Sets a key's time to live in seconds.", "1.0.0",
      "O(1)", kExpireSyntax, kAclKeyspace},
     {"pexpire", -3, kWrite | kFast, 1, 1, 1, pexpire, "generic", "Sets a key's time to live in milliseconds.",

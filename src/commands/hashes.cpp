@@ -130,27 +130,6 @@ inline Status set_field(Context& c, Entry*& e, HashObject& obj, const HashLimits
   return Status::ok;
 }
 
-// Redis's string2ld on a hash value or an argument: strtold over the whole text (up to 5 KiB, as
-// Redis's MAX_LONG_DOUBLE_CHARS), no leading space, no NaN, no overflow. parse_long_double covers
-// the first 511 bytes; longer texts (HINCRBYFLOAT itself writes 1e600 as 601 digits) get the same
-// checks on a bigger buffer.
-inline bool parse_float_value(std::string_view s, long double& out) {
-  constexpr std::size_t kRedisMaxLongDoubleChars = 5 * 1024;
-  if (s.size() < 512) return parse_long_double(s, out);
-  if (s.size() >= kRedisMaxLongDoubleChars) return false;
-  char buf[kRedisMaxLongDoubleChars];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  if (buf[0] == ' ' || (buf[0] >= '\t' && buf[0] <= '\r')) return false;
-  char* end = nullptr;
-  errno = 0;
-  const long double v = std::strtold(buf, &end);
-  if (static_cast<std::size_t>(end - buf) != s.size()) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L)) return false;
-  if (errno == EINVAL || std::isnan(v)) return false;
-  out = v;
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -355,7 +334,7 @@ inline void hincrby(Context& c) {
 
 inline void hincrbyfloat(Context& c) {
   long double incr = 0;
-  if (!parse_float_value(c.arg(3), incr)) return c.out.error(Status::not_float);
+  if (!parse_long_double(c.arg(3), incr)) return c.out.error(Status::not_float);
   if (std::isnan(incr) || std::isinf(incr)) return c.out.error(Status::hash_incr_nan);
   const std::string_view key = c.arg(1);
   const std::string_view field = c.arg(2);
@@ -368,7 +347,7 @@ inline void hincrbyfloat(Context& c) {
   if (obj.get(field, current)) {
     if (current.is_int()) {
       value = static_cast<long double>(current.num);
-    } else if (!parse_float_value({current.str, current.len}, value)) {
+    } else if (!parse_long_double({current.str, current.len}, value)) {
       return c.out.error(Status::hash_not_float);
     }
   }
@@ -558,7 +537,7 @@ inline void hscan(Context& c) {
   c.out.end_array(items, n);
 }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, hset, "hash",
      "Sets the values of one or more fields in a hash; creates the hash if needed.", "2.0.0",
      "O(1) for each field/value pair added", "key field value [field value ...]", kAclHash},

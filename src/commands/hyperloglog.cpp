@@ -284,7 +284,7 @@ inline void pfselftest(Context& c) {
   c.out.ok();
 }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"pfadd", -2, kWrite | kDenyOom | kFast, 1, 1, 1, pfadd, "hyperloglog",
      "Adds elements to a HyperLogLog; creates the key if needed.", "2.8.9", "O(1) to add every element",
      "key [element [element ...]]"},

@@ -309,7 +309,7 @@ struct Section {
 };
 
 // In Redis's output order.
-constexpr Section kSections[] = {
+inline constexpr Section kSections[] = {
     {"server", {}, true, section_server},
     {"clients", {}, true, section_clients},
     {"memory", {}, true, section_memory},
@@ -352,7 +352,7 @@ inline void info(Context& c) {
   c.out.verbatim(text.view());
 }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"info", -1, kLoading | kStale, 0, 0, 0, info, "server", "Returns information and statistics about the server.",
      "1.0.0", "O(1)", "[section [section ...]]", kAclDangerous},
 };

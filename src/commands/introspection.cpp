@@ -28,7 +28,7 @@ struct FlagName {
 };
 
 // COMMAND INFO's order (Redis hides may_replicate).
-constexpr FlagName kFlagNames[] = {
+inline constexpr FlagName kFlagNames[] = {
     {kWrite, "write"},         {kReadonly, "readonly"},
     {kDenyOom, "denyoom"},     {kAdmin, "admin"},
     {kPubsub, "pubsub"},       {kNoscript, "noscript"},
@@ -41,7 +41,7 @@ constexpr FlagName kFlagNames[] = {
 };
 
 // ACL categories in Redis's order (ACLCommandCategories).
-constexpr FlagName kCategoryNames[] = {
+inline constexpr FlagName kCategoryNames[] = {
     {kAclKeyspace, "keyspace"},       {kAclRead, "read"},       {kAclWrite, "write"},
     {kAclSet, "set"},                 {kAclSortedSet, "sortedset"}, {kAclList, "list"},
     {kAclHash, "hash"},               {kAclString, "string"},   {kAclBitmap, "bitmap"},
@@ -56,7 +56,7 @@ struct GroupCategory {
   std::uint32_t category;
 };
 
-constexpr GroupCategory kGroupCategories[] = {
+inline constexpr GroupCategory kGroupCategories[] = {
     {"string", kAclString},     {"list", kAclList},         {"set", kAclSet},
     {"sorted-set", kAclSortedSet}, {"hash", kAclHash},      {"stream", kAclStream},
     {"geo", kAclGeo},           {"hyperloglog", kAclHyperLogLog}, {"bitmap", kAclBitmap},
@@ -107,7 +107,7 @@ enum KeyFlag : std::uint32_t {
   kKeyDelete = 1u << 7,
 };
 
-constexpr FlagName kKeyFlagNames[] = {
+inline constexpr FlagName kKeyFlagNames[] = {
     {kKeyRO, "RO"},         {kKeyRW, "RW"},         {kKeyOW, "OW"},         {kKeyRM, "RM"},
     {kKeyAccess, "access"}, {kKeyUpdate, "update"}, {kKeyInsert, "insert"}, {kKeyDelete, "delete"},
 };
@@ -844,7 +844,7 @@ inline void command_help(Context& c) {
 
 constexpr std::uint32_t kCommandFlags = kLoading | kStale;
 
-const CommandSpec kCommandSubcommands[] = {
+inline const CommandSpec kCommandSubcommands[] = {
     {"command|count", 2, kCommandFlags, 0, 0, 0, command_count, "server", "Returns a count of commands.", "2.8.13",
      "O(1)", "", kAclConnection},
     {"command|info", -2, kCommandFlags, 0, 0, 0, command_info, "server",
@@ -866,7 +866,7 @@ const CommandSpec kCommandSubcommands[] = {
      "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", kAclConnection},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     // A container that also runs alone: COMMAND without a subcommand lists every command.
     {"command", -1, kCommandFlags, 0, 0, 0, command_all, "server", "Returns detailed information about all commands.",
      "2.8.13", "O(N) where N is the total number of Redis commands", "", kAclConnection, kCommandSubcommands,

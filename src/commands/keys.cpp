@@ -359,7 +359,7 @@ inline void object_help(Context& c) {
                 "    <key>."});
 }
 
-const CommandSpec kObjectSubcommands[] = {
+inline const CommandSpec kObjectSubcommands[] = {
     {"object|encoding", 3, kReadonly, 2, 2, 1, object_encoding, "generic",
      "Returns the internal encoding of a key's value.", "2.2.3", "O(1)", "key", kAclKeyspace},
     {"object|freq", 3, kReadonly, 2, 2, 1, object_freq, "generic",
@@ -372,7 +372,7 @@ const CommandSpec kObjectSubcommands[] = {
      "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", "", kAclKeyspace},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"del", -2, kWrite, 1, -1, 1, del, "generic", "Deletes one or more keys.", "1.0.0",
      "O(N) where N is the number of keys that will be removed", "key [key ...]", kAclKeyspace},
     {"unlink", -2, kWrite | kFast, 1, -1, 1, del, "generic",

@@ -409,7 +409,7 @@ inline std::size_t lmpop_keys(const std::string_view* argv, std::size_t argc, st
 // ---------------------------------------------------------------------------------------------
 // Command table
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, lpush, "list",
      "Prepends elements to a list; creates the list if needed.", "1.0.0", "O(1) for each element added",
      "key element [element ...]", kAclList},

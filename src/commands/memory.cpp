@@ -124,7 +124,7 @@ inline void memory_help(Context& c) {
                 "    sampled up to <count> times (default: 5, 0 means sample all)."});
 }
 
-const CommandSpec kMemorySubcommands[] = {
+inline const CommandSpec kMemorySubcommands[] = {
     {"memory|usage", -3, kReadonly, 2, 2, 1, memory_usage, "server", "Estimates the memory usage of a key.", "4.0.0",
      "O(N) where N is the number of samples.", "key [SAMPLES count]", kAclKeyspace},
     {"memory|stats", 2, 0, 0, 0, 0, memory_stats, "server", "Returns details about memory usage.", "4.0.0", "O(1)", ""},
@@ -138,7 +138,7 @@ const CommandSpec kMemorySubcommands[] = {
      "Returns helpful text about the different subcommands.", "4.0.0", "O(1)", ""},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"memory", -2, 0, 0, 0, 0, nullptr, "server", "A container for memory diagnostics commands.", "4.0.0",
      "Depends on subcommand.", "", 0, kMemorySubcommands, sizeof kMemorySubcommands / sizeof kMemorySubcommands[0]},
 };

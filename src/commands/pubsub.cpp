@@ -94,7 +94,7 @@ inline void pubsub_help(Context& c) {
 
 constexpr std::uint32_t kSubscriber = kPubsub | kNoscript | kLoading | kStale | kSubscribedContext;
 
-const CommandSpec kPubsubSubcommands[] = {
+inline const CommandSpec kPubsubSubcommands[] = {
     {"pubsub|channels", -2, kPubsub | kLoading | kStale, 0, 0, 0, pubsub_channels, "pubsub",
      "Returns the active channels.", "2.8.0", "O(N) where N is the number of active channels", "[pattern]",
      kAclPubsub},
@@ -115,7 +115,7 @@ const CommandSpec kPubsubSubcommands[] = {
      "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", ""},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"subscribe", -2, kSubscriber, 0, 0, 0, subscribe, "pubsub", "Listens for messages published to channels.",
      "2.0.0", "O(N) where N is the number of channels to subscribe to.", "channel [channel ...]", kAclPubsub},
     {"unsubscribe", -1, kSubscriber, 0, 0, 0, unsubscribe, "pubsub",

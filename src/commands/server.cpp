@@ -53,7 +53,7 @@ inline void lastsave(Context& c) { c.out.integer(0); }
 // subcommands that inspect or clear it answer truthfully; LOAD reports the missing engine.
 inline void function_flush(Context& c) {
   if (c.argc == 3 && !iequals(c.arg(2), "ASYNC") && !iequals(c.arg(2), "SYNC")) {
-    return c.out.error_text("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    return c.out.error(Status::function_flush_option);
   }
   c.out.ok();
 }
@@ -65,27 +65,20 @@ inline void function_list(Context& c) {
       ++i;
       continue;
     }
-    Buffer msg(c.mem());
-    (void)msg.append("ERR Unknown argument ");
-    (void)msg.append(c.arg(i).substr(0, 128));
-    return c.out.error_text(msg.view());
+    return c.out.error(Status::function_unknown_argument, c.arg(i).substr(0, 128));
   }
   c.out.array(0);
 }
 
 inline void function_load(Context& c) {
   std::string_view code = c.arg(c.argc - 1);
-  if (code.substr(0, 2) != "#!") return c.out.error_text("ERR Missing library metadata");
+  if (code.substr(0, 2) != "#!") return c.out.error(Status::function_no_metadata);
   std::size_t end = code.find_first_of(" \n", 2);
   std::string_view engine = code.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
-  Buffer msg(c.mem());
-  (void)msg.append("ERR Engine '");
-  (void)msg.append(engine.substr(0, 64));
-  (void)msg.append("' not found");
-  c.out.error_text(msg.view());
+  c.out.error(Status::function_no_engine, engine.substr(0, 64));
 }
 
-inline void function_delete(Context& c) { c.out.error_text("ERR Library not found"); }
+inline void function_delete(Context& c) { c.out.error(Status::function_no_library); }
 
 inline void function_stats(Context& c) {
   c.out.map(2);
@@ -95,7 +88,7 @@ inline void function_stats(Context& c) {
   c.out.map(0);
 }
 
-inline void function_kill(Context& c) { c.out.error_text("NOTBUSY No scripts in execution right now."); }
+inline void function_kill(Context& c) { c.out.error(Status::function_not_busy); }
 
 inline void function_help(Context& c) {
   c.reply_help({"LIST [LIBRARYNAME <library_name_pattern>] [WITHCODE]",
@@ -105,7 +98,7 @@ inline void function_help(Context& c) {
                 "DELETE <LIBRARY NAME>", "    Delete the given library."});
 }
 
-const CommandSpec kFunctionSubcommands[] = {
+inline const CommandSpec kFunctionSubcommands[] = {
     {"function|flush", -2, kWrite | kNoscript, 0, 0, 0, function_flush, "scripting", "Deletes all libraries and functions.",
      "7.0.0", "O(N) where N is the number of functions deleted", "[ASYNC | SYNC]", kAclScripting},
     {"function|list", -2, kNoscript, 0, 0, 0, function_list, "scripting", "Returns information about all libraries.",
@@ -123,7 +116,7 @@ const CommandSpec kFunctionSubcommands[] = {
      "Returns helpful text about the different subcommands.", "7.0.0", "O(1)", "", kAclScripting},
 };
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"dbsize", 1, kReadonly | kFast, 0, 0, 0, dbsize, "server", "Returns the number of keys in the database.", "1.0.0",
      "O(1)", "", kAclKeyspace},
     {"flushdb", -1, kWrite, 0, 0, 0, flushdb, "server", "Removes all keys from the current database.", "1.0.0",

@@ -788,7 +788,7 @@ inline void sscan(Context& c) {
   c.out.end_array(items, n);
 }
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, sadd, "set",
      "Adds members to a set; creates the set if needed.", "1.0.0", "O(1) for each member added",
      "key member [member ...]", kAclSet},

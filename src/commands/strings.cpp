@@ -85,27 +85,6 @@ inline bool integer_of(const Entry* e, std::int64_t& v) {
   return parse_int64(string_of(*e, buf), v);
 }
 
-// Redis's string2ld for INCRBYFLOAT: parse_long_double's rules, but up to Redis's
-// MAX_LONG_DOUBLE_CHARS (5 KiB) of input. parse_long_double stops at 511 bytes, which would refuse
-// values INCRBYFLOAT itself writes (1e600 prints as 601 digits); the longer inputs get the same
-// checks here on a bigger buffer.
-inline bool parse_incr_float(std::string_view s, long double& out) {
-  constexpr std::size_t kRedisMaxLongDoubleChars = 5 * 1024;
-  if (s.size() < 512) return parse_long_double(s, out);
-  if (s.size() >= kRedisMaxLongDoubleChars) return false;
-  char buf[kRedisMaxLongDoubleChars];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  if (std::isspace(static_cast<unsigned char>(buf[0])) != 0) return false;
-  char* end = nullptr;
-  errno = 0;
-  const long double v = std::strtold(buf, &end);
-  if (static_cast<std::size_t>(end - buf) != s.size()) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0.0L)) return false;
-  if (errno == EINVAL || std::isnan(v)) return false;
-  out = v;
-  return true;
-}
 
 // INCRBY on the value of key. Status::ok with the new value in result.
 inline Status op_incr_by(Context& c, std::string_view key, Entry* e, std::int64_t incr, std::int64_t& result) {
@@ -445,11 +424,11 @@ inline void incrbyfloat(Context& c) {
       value = static_cast<long double>(e->int_value());
     } else {
       IntText buf;
-      if (!parse_incr_float(string_of(*e, buf), value)) return c.out.error(Status::not_float);
+      if (!parse_long_double(string_of(*e, buf), value)) return c.out.error(Status::not_float);
     }
   }
   long double incr = 0;
-  if (!parse_incr_float(c.arg(2), incr)) return c.out.error(Status::not_float);
+  if (!parse_long_double(c.arg(2), incr)) return c.out.error(Status::not_float);
   value += incr;
   if (std::isnan(value) || std::isinf(value)) return c.out.error(Status::incr_nan);
 
@@ -670,7 +649,7 @@ inline void lcs(Context& c) {
 #define MICROREDIS_SET_EXPIRE_SYNTAX \
   "[EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds"
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"get", 2, kReadonly | kFast, 1, 1, 1, get, "string", "Returns the string value of a key.", "1.0.0", "O(1)", "key",
      kAclString},
     {"set", -3, kWrite | kDenyOom, 1, 1, 1, set, "string",

@@ -83,7 +83,7 @@ namespace transactions_cmds {
 
 constexpr std::uint32_t kControl = kNoscript | kLoading | kStale | kAllowBusy | kTransactionControl;
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"multi", 1, kControl | kFast, 0, 0, 0, multi, "transactions", "Starts a transaction.", "1.2.0", "O(1)", "",
      kAclTransaction},
     {"exec", 1, kNoscript | kLoading | kStale | kSkipSlowlog | kTransactionControl, 0, 0, 0, exec_command_handler,

@@ -1204,7 +1204,7 @@ inline void zscan(Context& c) {
 // ---------------------------------------------------------------------------------------------
 // The command table
 
-const CommandSpec kCommands[] = {
+inline const CommandSpec kCommands[] = {
     {"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, zadd, "sorted_set",
      "Adds members to a sorted set or updates their scores; creates the sorted set if needed.", "1.2.0",
      "O(log(N)) for each member added, N being the size of the sorted set",

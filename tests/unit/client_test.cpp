@@ -148,7 +148,7 @@ TEST_SUITE("client") {
 
   TEST_CASE("CLIENT LIST") {
     Harness h;
-    Session& me = h.engine.default_session();
+    Session& me = *h.engine.default_session();
     Session* a = h.engine.open_session();
     Session* b = h.engine.open_session();
     a->set_peer("10.0.0.1:5000", "127.0.0.1:6379");
@@ -231,7 +231,7 @@ TEST_SUITE("client") {
 
   TEST_CASE("CLIENT KILL with filters") {
     Harness h;
-    Session& me = h.engine.default_session();
+    Session& me = *h.engine.default_session();
     Session* a = h.engine.open_session();
     Session* b = h.engine.open_session();
     Session* c = h.engine.open_session();
@@ -280,7 +280,7 @@ TEST_SUITE("client") {
     CHECK(h.run({"CLIENT", "KILL", "MAXAGE", "x"}) == error("ERR maxage is not an integer or out of range"));
     CHECK(h.run({"CLIENT", "KILL", "MAXAGE", "0"}) == error("ERR maxage should be greater than 0"));
     CHECK(h.run({"CLIENT", "KILL", "FOO", "bar"}) == error("ERR syntax error"));
-    CHECK(!h.engine.default_session().closing());
+    CHECK(!h.engine.default_session()->closing());
   }
 
   TEST_CASE("CLIENT REPLY OFF, ON and SKIP") {

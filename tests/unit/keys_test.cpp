@@ -669,13 +669,13 @@ TEST_SUITE("keys") {
     }
     SUBCASE("RESP3 null for a missing key") {
       h.run({"HELLO", "3"});
-      microredis::Session& s = h.engine.default_session();
+      microredis::Session& s = *h.engine.default_session();
       s.feed("*3\r\n$6\r\nOBJECT\r\n$8\r\nENCODING\r\n$4\r\nnone\r\n");
       CHECK(s.pending_output() == "_\r\n");
       s.consume_output(s.pending_output().size());
     }
     SUBCASE("RESP2 null bulk for a missing key") {
-      microredis::Session& s = h.engine.default_session();
+      microredis::Session& s = *h.engine.default_session();
       s.feed("*3\r\n$6\r\nOBJECT\r\n$8\r\nREFCOUNT\r\n$4\r\nnone\r\n");
       CHECK(s.pending_output() == "$-1\r\n");
       s.consume_output(s.pending_output().size());

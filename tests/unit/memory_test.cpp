@@ -108,23 +108,6 @@ struct Step {
   bool zero_copy = false;  // fed through input_space()/commit_input() as the POSIX adapter does
 };
 
-// Steps whose handlers are known to answer a wrong reply (not -OOM) when an allocation fails:
-// CONFIG GET (src/commands/config.cpp config_get: the value Buffer and settings.cpp's put_text/
-// put_int ignore append failures, so values come out empty or cut), FUNCTION LIST and FUNCTION
-// LOAD (src/commands/server.cpp: the error message Buffer's appends are ignored, so the error text
-// is cut or loses its code). Remove a step from here once its handler is fixed.
-constexpr std::size_t kStepsWithKnownOomBugs[] = {6, 8, 9, 10};
-// Steps after whose allocation failure memory does not return to its baseline: WATCH
-// (src/transaction.cpp WatchRegistry::watch leaves the database's watch table allocated, empty,
-// when a later allocation of the same WATCH fails; it is freed only with the engine).
-constexpr std::size_t kStepsWithKnownBaselineBugs[] = {26};
-template <std::size_t N>
-bool listed(const std::size_t (&steps)[N], std::size_t step) {
-  for (std::size_t k : steps) {
-    if (k == step) return true;
-  }
-  return false;
-}
 
 std::vector<Step> script() {
   std::vector<Step> s;
@@ -350,7 +333,7 @@ RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* re
         }
         if (!diverged && !failed_here) {
           CHECK(out == expected);
-        } else if (failed_here && !diverged && !closed && out != expected && !listed(kStepsWithKnownOomBugs, i)) {
+        } else if (failed_here && !diverged && !closed && out != expected) {
           // The only acceptable difference is an out-of-memory error in place of a reply: -OOM, or
           // the text Redis itself gives when LCS cannot allocate its table.
           bool has_oom = out.find("-OOM ") != std::string::npos ||
@@ -385,7 +368,7 @@ RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* re
     CHECK(engine.execute({"CONFIG", "SET", "maxmemory-policy", "noeviction", "hz", "10"}) == ok());
     CHECK(engine.execute({"CONFIG", "RESETSTAT"}) == ok());
     engine.close_session(v);
-    engine.close_session(&engine.default_session());
+    engine.close_session(engine.default_session());
     check_keyspace(engine, Model{});
     CHECK(alloc.live_bytes == engine.memory().used());
     result.end_used = engine.memory().used();
@@ -539,14 +522,14 @@ TEST_SUITE("memory") {
       for (std::uint64_t n = 1; n <= reference.attempts; ++n) {
         CAPTURE(n);
         RunResult r = run_script(n, false, &reference);
-        if (!listed(kStepsWithKnownBaselineBugs, r.first_failure_step)) CHECK(r.end_used == reference.end_used);
+        CHECK(r.end_used == reference.end_used);
       }
     }
     SUBCASE("every allocation from the Nth on fails") {
       for (std::uint64_t n = 1; n <= reference.attempts; ++n) {
         CAPTURE(n);
         RunResult r = run_script(n, true, &reference);
-        if (!listed(kStepsWithKnownBaselineBugs, r.first_failure_step)) CHECK(r.end_used == reference.end_used);
+        CHECK(r.end_used == reference.end_used);
       }
     }
   }
