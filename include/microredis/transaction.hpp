@@ -7,7 +7,7 @@
 
 #include "command.hpp"
 #include "memory.hpp"
-#include "store/table.hpp"
+#include "key_waiters.hpp"
 
 namespace microredis {
 
@@ -53,17 +53,19 @@ class Transaction {
   bool aborted_ = false;
 };
 
-// Keys watched by sessions, per database: key -> the sessions watching it. A write to the key marks
-// those sessions so that their EXEC fails.
+// Keys watched by sessions: a write to a watched key marks the sessions watching it, so that their
+// EXEC fails.
 class WatchRegistry {
  public:
-  WatchRegistry(Memory& mem, std::uint64_t seed, int databases);
-  ~WatchRegistry();
-  WatchRegistry(const WatchRegistry&) = delete;
-  WatchRegistry& operator=(const WatchRegistry&) = delete;
+  struct Watcher {
+    Session* session;
+    bool expired;  // the key existed but had logically expired at WATCH time
+  };
+  using Node = KeyWaiters<Watcher>::Node;
 
-  // WATCH key in db for s. expired: the key exists but has logically expired (Redis does not
-  // fail EXEC when such a key is merely deleted).
+  WatchRegistry(Memory& mem, std::uint64_t seed, int databases) : keys_(mem, seed, databases) {}
+
+  // WATCH key in db for s. false when out of memory (nothing of this call left allocated).
   [[nodiscard]] bool watch(Session& s, int db, std::string_view key, bool expired);
   void unwatch_all(Session& s);
   // A write to key: every session watching it gets its EXEC failed.
@@ -73,27 +75,9 @@ class WatchRegistry {
   void touch_all(Db& db, Db* other);
   // True when a key s watches, alive at WATCH time, has expired since.
   bool watched_key_expired(Session& s, Engine& engine);
-  bool empty(int db) const;
-
-  struct Watcher {
-    Session* session;
-    bool expired;
-  };
-  struct Node;
 
  private:
-  struct NodeTraits {
-    static std::string_view key_of(const void* n);
-  };
-  using Table = HashTable<NodeTraits>;
-  Table* table(int db) const { return tables_[db]; }
-  void mark(Node& node, Db& db, std::string_view key);
-  void free_node(Node* n);
-
-  Memory* mem_;
-  std::uint64_t seed_;
-  int databases_;
-  Table** tables_;
+  KeyWaiters<Watcher> keys_;
 };
 
 }  // namespace microredis
