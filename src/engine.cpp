@@ -18,6 +18,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
       shared_(mem_),
       settings_(mem_),
       commands_(mem_),
+      ready_keys_(mem_),
       cmd_stats_(mem_),
       error_stats_(mem_) {
   start_us_ = now_us_ = clock_->now_us();
@@ -34,6 +35,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   }
   watches_ptr_ = mem_.create<WatchRegistry>(mem_, mix64(seed_, 0x77617463ull), db_count_);
   pubsub_ = mem_.create<PubSub>(mem_, mix64(seed_, 0x70756273ull));
+  blocking_ = mem_.create<BlockingKeys>(mem_, mix64(seed_, 0x626c6f63ull), db_count_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
@@ -43,6 +45,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  mem_.destroy(blocking_);
   mem_.destroy(pubsub_);
   mem_.destroy(watches_ptr_);
   for (int i = 0; i < db_count_; ++i) mem_.destroy(dbs_[i]);
@@ -90,6 +93,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   --session_count_;
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
+  if (s->block_reason() == BlockReason::keys) release_block(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
 }
@@ -245,6 +249,9 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     return;
   }
   call(s, ref, argv, argc);
+  // Sessions blocked on keys this command gave data to are served once it is complete (for a
+  // write inside MULTI, once EXEC is).
+  if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
 }
 
 MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
@@ -369,6 +376,9 @@ MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRem
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
   watches_ptr_->touch(db, key);
+  if (MICROREDIS_UNLIKELY(!blocking_->empty(db.index())) && blocking_->find(db.index(), key) != nullptr) {
+    mark_ready(db, key);
+  }
 }
 
 MICROREDIS_INLINE void Engine::flushing(Db& db) { watches_ptr_->touch_all(db, nullptr); }
@@ -376,6 +386,9 @@ MICROREDIS_INLINE void Engine::flushing(Db& db) { watches_ptr_->touch_all(db, nu
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
   watches_ptr_->touch_all(a, &b);
   watches_ptr_->touch_all(b, &a);
+  // Sessions blocked in either database may find data in what arrives.
+  blocking_->for_each(a.index(), [&](BlockingKeys::Node& n) { mark_ready(a, n.key()); });
+  blocking_->for_each(b.index(), [&](BlockingKeys::Node& n) { mark_ready(b, n.key()); });
 }
 
 MICROREDIS_INLINE void Engine::on_key_added(Db& db, std::string_view key) { keyspace_event(db, kNotifyNew, "new", key); }
@@ -514,13 +527,18 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   for (Session* s = sessions_; s != nullptr;) {
     Session* following = s->next;
     if (s->blocked()) {
-      if (s->block_deadline_us() <= now) {
-        if (s->block_reason() == BlockReason::sleep) s->writer().ok();
-        s->unblock();
-        s->process_input();
-        notify_output(*s);
-      } else if (s->block_deadline_us() < next) {
-        next = s->block_deadline_us();
+      const std::int64_t deadline = s->block_deadline_us();
+      if (deadline != 0 && deadline <= now) {
+        if (s->block_reason() == BlockReason::keys) {
+          unblock_with_timeout(*s);
+        } else {
+          s->writer().ok();  // DEBUG SLEEP
+          s->unblock();
+          s->process_input();
+          notify_output(*s);
+        }
+      } else if (deadline != 0 && deadline < next) {
+        next = deadline;
       }
     } else if (idle_ms > 0 && s != default_session_ && now / 1000 - s->last_interaction_ms() > idle_ms) {
       s->close_now();

@@ -21,6 +21,7 @@ MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
       watched_(engine.memory()),
       subs_{Vec<PubSub::Node*>(engine.memory()), Vec<PubSub::Node*>(engine.memory()),
             Vec<PubSub::Node*>(engine.memory())},
+      blocked_cmd_(engine.memory()),
       name_(engine.memory()),
       peer_(engine.memory()),
       local_addr_(engine.memory()),
@@ -205,7 +206,7 @@ MICROREDIS_INLINE void Session::consume_output(std::size_t n) {
 MICROREDIS_INLINE void Session::block_until(BlockReason why, std::int64_t deadline_us) {
   block_ = why;
   block_deadline_us_ = deadline_us;
-  engine_->note_deadline(deadline_us);
+  if (deadline_us != 0) engine_->note_deadline(deadline_us);
 }
 
 MICROREDIS_INLINE void Session::unblock() {

@@ -8,41 +8,21 @@ namespace microredis {
 // Transaction
 
 MICROREDIS_INLINE bool Transaction::queue(CommandRef cmd, const std::string_view* argv, std::size_t argc) {
-  std::size_t offset = args_.size();
-  for (std::size_t i = 0; i < argc; ++i) {
-    std::size_t len = argv[i].size();
-    if (!args_.append(&len, sizeof len) || !args_.append(argv[i])) {
-      (void)args_.resize(offset);
-      return false;
-    }
-  }
-  if (!commands_.push_back({cmd, offset, static_cast<std::uint32_t>(argc)})) {
-    (void)args_.resize(offset);
-    return false;
-  }
+  const std::size_t offset = args_.append(argv, argc);
+  if (offset == ArgvStore::npos) return false;
+  if (!commands_.push_back({cmd, offset, static_cast<std::uint32_t>(argc)})) return false;
   flags_ |= cmd.spec->flags;
   return true;
 }
 
 MICROREDIS_INLINE const std::string_view* Transaction::arguments(std::size_t i, std::size_t& argc) {
-  const Queued& q = commands_[i];
-  argc = q.argc;
-  if (!views_.resize(q.argc)) return nullptr;
-  const char* p = args_.data() + q.offset;
-  for (std::uint32_t a = 0; a < q.argc; ++a) {
-    std::size_t len;
-    std::memcpy(&len, p, sizeof len);
-    p += sizeof len;
-    views_[a] = {p, len};
-    p += len;
-  }
-  return views_.data();
+  argc = commands_[i].argc;
+  return args_.get(commands_[i].offset, argc);
 }
 
 MICROREDIS_INLINE void Transaction::clear() {
   commands_.release();
   args_.release();
-  views_.release();
   flags_ = 0;
   active_ = aborted_ = false;
 }

@@ -94,6 +94,9 @@ enum NotifyClass : std::uint32_t {
   kNotifyNew = 1u << 13,       // n
 };
 
+// Defined in blocking.hpp (which needs this header).
+enum class TimeoutReply : std::uint8_t;
+
 using CommandHandler = void (*)(Context&);
 // For commands whose keys are not a fixed range (movable keys): writes key argument indexes into
 // out (at most cap) and returns how many there are.
@@ -189,6 +192,15 @@ struct Context {
   std::int64_t now_us() const;
   Memory& mem() const;
 
+  // Parses a blocking command's timeout (seconds, decimals allowed, 0 = none) into an absolute
+  // deadline on the engine clock (0 = none). false after replying Redis's error.
+  bool parse_timeout(std::string_view arg, std::int64_t& deadline_us) const;
+  // Blocks the session on keys[0..n) until one of them gets data or the deadline passes; the
+  // command then runs again (see blocking.hpp). Inside EXEC, blocking commands do not block: the
+  // timeout reply is written at once. The handler writes nothing after calling this.
+  void block_on_keys(const std::string_view* keys, std::size_t n, std::int64_t deadline_us,
+                     TimeoutReply reply) const;
+
   // The reply of a container's HELP subcommand: a header naming the command, the given lines, and
   // the HELP line itself, all as simple strings (Redis's addReplyHelp).
   void reply_help(std::initializer_list<std::string_view> lines) const;
@@ -208,6 +220,12 @@ struct Context {
   void notify(NotifyClass cls, std::string_view event, std::string_view key) const;
   void notify(Db& in, NotifyClass cls, std::string_view event, std::string_view key) const;
 };
+
+// For the blocking commands: whether one of keys (checked in order) holds a value of type t —
+// aggregates are never empty in the keyspace — or is of another type, for which WRONGTYPE has been
+// replied, as Redis checks them.
+enum class KeyReadiness : std::uint8_t { ready, none, wrong_type };
+KeyReadiness first_ready_key(const Context& c, const std::string_view* keys, std::size_t n, ValueType t);
 
 // Reads command arguments left to right and latches the first error, so option loops stay flat:
 //   ArgReader r(ctx, 3);

@@ -163,6 +163,17 @@ class Engine final : private KeyspaceObserver {
   void swapping(Db& a, Db& b);
   WatchRegistry& watches() { return *watches_ptr_; }
 
+  // --- blocking commands (blocking.hpp) ---
+  // Registers s, running cmd, on keys[0..n) of db; false when out of memory (s is then not blocked).
+  [[nodiscard]] bool block_on_keys(Session& s, Db& db, CommandRef cmd, const std::string_view* argv,
+                                   std::size_t argc, const std::string_view* keys, std::size_t n,
+                                   std::int64_t deadline_us, TimeoutReply reply);
+  // Ends a block on keys without serving it: with the timeout reply, or with Redis's UNBLOCKED
+  // error (CLIENT UNBLOCK ... ERROR). Input that waited behind the block runs next.
+  void unblock_with_timeout(Session& s);
+  void unblock_with_error(Session& s);
+  std::size_t blocked_on_keys_count() const { return blocked_on_keys_; }
+
   // --- pub/sub ---
   PubSub& pubsub() { return *pubsub_; }
   const PubSub& pubsub() const { return *pubsub_; }
@@ -190,6 +201,10 @@ class Engine final : private KeyspaceObserver {
  private:
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
   void on_key_added(Db& db, std::string_view key) override;
+  void mark_ready(Db& db, std::string_view key);
+  void serve_ready_keys();
+  void serve_blocked(Session& s);
+  void release_block(Session& s);
   void deliver(Session& to, std::string_view kind, const std::string_view* pattern, std::string_view channel,
                std::string_view message);
   void unknown_command(Session& s, const std::string_view* argv, std::size_t argc, bool subcommand);
@@ -212,6 +227,10 @@ class Engine final : private KeyspaceObserver {
   Db** dbs_ = nullptr;
   WatchRegistry* watches_ptr_ = nullptr;
   PubSub* pubsub_ = nullptr;
+  BlockingKeys* blocking_ = nullptr;
+  Buffer ready_keys_;        // keys that got data while sessions wait on them: db, length, bytes
+  bool serving_ready_ = false;
+  std::size_t blocked_on_keys_ = 0;
   int db_count_ = 0;
   Vec<CommandStats> cmd_stats_;
   Vec<ErrorStat> error_stats_;

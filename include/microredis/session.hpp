@@ -18,6 +18,7 @@
 #include "resp/parser.hpp"
 #include "resp/reply.hpp"
 #include "resp/writer.hpp"
+#include "blocking.hpp"
 #include "pubsub.hpp"
 #include "transaction.hpp"
 
@@ -26,7 +27,11 @@ namespace microredis {
 class Engine;
 
 // What a session is waiting for instead of reading its next command.
-enum class BlockReason : std::uint8_t { none, sleep };
+enum class BlockReason : std::uint8_t {
+  none,
+  sleep,  // DEBUG SLEEP: until the deadline
+  keys,   // a blocking command: until a key gets data, or the deadline (0: none) passes
+};
 
 class Session {
  public:
@@ -100,11 +105,13 @@ class Session {
   bool no_evict() const { return no_evict_; }
   void set_no_evict(bool v) { no_evict_ = v; }
 
-  // Blocks the session until deadline_us (DEBUG SLEEP); the engine's tick() ends the block.
+  // Blocks the session until deadline_us (0: no deadline); the engine's tick() ends a block whose
+  // deadline passed. Blocks on keys go through Context::block_on_keys.
   void block_until(BlockReason why, std::int64_t deadline_us);
   void unblock();
   BlockReason block_reason() const { return block_; }
   std::int64_t block_deadline_us() const { return block_deadline_us_; }
+  BlockedCommand& blocked_command() { return blocked_cmd_; }
 
   // --- transactions ---
   Transaction& transaction() { return tx_; }
@@ -173,6 +180,7 @@ class Session {
   Transaction tx_;
   Vec<WatchRegistry::Node*> watched_;
   Vec<PubSub::Node*> subs_[kSubscriptionKinds];
+  BlockedCommand blocked_cmd_;
   Buffer name_;
   Buffer peer_;
   Buffer local_addr_;

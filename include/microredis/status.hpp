@@ -126,6 +126,9 @@ namespace microredis {
   X(discard_without_multi, "ERR DISCARD without MULTI")                                            \
   X(watch_inside_multi, "ERR WATCH inside MULTI is not allowed")                                   \
   X(exec_aborted, "EXECABORT Transaction discarded because of previous errors.")                  \
+  /* blocking */                                                                                   \
+  X(unblocked, "UNBLOCKED client unblocked via CLIENT UNBLOCK")                                     \
+  X(client_unblock_reason, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")                  \
   /* pubsub */                                                                                     \
   X(subscribed_context,                                                                            \
     "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "     \

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "argv_store.hpp"
 #include "command.hpp"
 #include "memory.hpp"
 #include "key_waiters.hpp"
@@ -14,11 +15,10 @@ namespace microredis {
 class Session;
 class Db;
 
-// Commands queued between MULTI and EXEC. Their arguments are copied out of the query buffer (which
-// moves on) into one buffer: a length followed by the bytes, per argument.
+// Commands queued between MULTI and EXEC, their arguments copied out of the query buffer.
 class Transaction {
  public:
-  explicit Transaction(Memory& mem) : commands_(mem), args_(mem), views_(mem) {}
+  explicit Transaction(Memory& mem) : commands_(mem), args_(mem) {}
 
   bool active() const { return active_; }
   // An error while queueing (unknown command, arity, ...) makes EXEC fail with EXECABORT.
@@ -37,7 +37,7 @@ class Transaction {
   // Back to no transaction, releasing the queued arguments.
   void clear();
   // Bytes held for the queued commands (CLIENT LIST multi-mem).
-  std::size_t memory() const { return args_.capacity() + commands_.capacity() * sizeof(Queued); }
+  std::size_t memory() const { return args_.memory() + commands_.capacity() * sizeof(Queued); }
 
  private:
   struct Queued {
@@ -46,8 +46,7 @@ class Transaction {
     std::uint32_t argc;
   };
   Vec<Queued> commands_;
-  Buffer args_;
-  Vec<std::string_view> views_;
+  ArgvStore args_;
   std::uint32_t flags_ = 0;
   bool active_ = false;
   bool aborted_ = false;

@@ -1,4 +1,4 @@
-// CLIENT: ID SETNAME GETNAME INFO LIST KILL NO-EVICT REPLY HELP.
+// CLIENT: ID SETNAME GETNAME INFO LIST KILL UNBLOCK NO-EVICT REPLY HELP.
 //
 // CLIENT LIST / CLIENT INFO print Redis 7.0's full field line. The engine owns no socket, so some
 // fields describe what a session is rather than what a Redis client struct holds:
@@ -303,6 +303,28 @@ inline void client_kill(Context& c) {
 
 // --- CLIENT NO-EVICT / REPLY / HELP --------------------------------------------------------
 
+// CLIENT UNBLOCK id [TIMEOUT | ERROR]: ends a blocking command as if it timed out, or with an error.
+inline void client_unblock(Context& c) {
+  bool with_error = false;
+  if (c.argc == 4) {
+    if (iequals(c.arg(3), "ERROR")) {
+      with_error = true;
+    } else if (!iequals(c.arg(3), "TIMEOUT")) {
+      return c.out.error(Status::client_unblock_reason);
+    }
+  }
+  std::int64_t id = 0;
+  if (!parse_int64(c.arg(2), id)) return c.out.error(Status::not_integer);
+  Session* target = id > 0 ? c.engine.find_session(static_cast<std::uint64_t>(id)) : nullptr;
+  if (target == nullptr || target->block_reason() != BlockReason::keys) return c.out.integer(0);
+  if (with_error) {
+    c.engine.unblock_with_error(*target);
+  } else {
+    c.engine.unblock_with_timeout(*target);
+  }
+  c.out.integer(1);
+}
+
 inline void client_no_evict(Context& c) {
   if (iequals(c.arg(2), "ON")) {
     c.session.set_no_evict(true);
@@ -365,6 +387,8 @@ inline void client_help(Context& c) {
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
   });
@@ -392,6 +416,9 @@ inline const CommandSpec kClientSubcommands[] = {
      "[<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...]>",
      kAclConnection},
+    {"client|unblock", -3, kAdmin | kClientFlags, 0, 0, 0, client_unblock, "connection",
+     "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
+     "O(log N) where N is the number of client connections", "client-id [TIMEOUT | ERROR]", kAclConnection},
     {"client|no-evict", 3, kAdmin | kClientFlags, 0, 0, 0, client_no_evict, "connection",
      "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", "<ON | OFF>", kAclConnection},
     {"client|reply", 3, kClientFlags, 0, 0, 0, client_reply, "connection",

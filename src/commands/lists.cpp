@@ -358,6 +358,43 @@ inline void lmove_generic(Context& c, ListEnd from, ListEnd to) {
   popped(c, src_key, from, res.source_deleted);
 }
 
+// BLPOP / BRPOP key [key ...] timeout: [key, element] from the first non-empty list.
+inline void blocking_pop(Context& c, ListEnd where) {
+  std::int64_t deadline = 0;
+  if (!c.parse_timeout(c.arg(c.argc - 1), deadline)) return;
+  const std::string_view* keys = c.argv + 1;
+  const std::size_t nkeys = c.argc - 2;
+  for (std::size_t i = 0; i < nkeys; ++i) {
+    Entry* e = c.write_key(keys[i]);
+    if (e == nullptr) continue;
+    if (!c.check_type(e, ValueType::list)) return;
+    return pop_and_reply(c, keys[i], e, where, 1, true, true);
+  }
+  c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array);
+}
+
+inline void blpop(Context& c) { blocking_pop(c, ListEnd::head); }
+inline void brpop(Context& c) { blocking_pop(c, ListEnd::tail); }
+
+// BLMOVE / BRPOPLPUSH: LMOVE once the source has an element.
+inline void blocking_move(Context& c, ListEnd from, ListEnd to, std::string_view timeout) {
+  std::int64_t deadline = 0;
+  if (!c.parse_timeout(timeout, deadline)) return;
+  const KeyReadiness r = first_ready_key(c, c.argv + 1, 1, ValueType::list);
+  if (r == KeyReadiness::wrong_type) return;
+  if (r == KeyReadiness::none) return c.block_on_keys(c.argv + 1, 1, deadline, TimeoutReply::null_bulk);
+  lmove_generic(c, from, to);
+}
+
+inline void blmove(Context& c) {
+  ListEnd from = ListEnd::head;
+  ListEnd to = ListEnd::head;
+  if (!parse_end(c.arg(3), from) || !parse_end(c.arg(4), to)) return c.out.error(Status::syntax);
+  blocking_move(c, from, to, c.arg(5));
+}
+
+inline void brpoplpush(Context& c) { blocking_move(c, ListEnd::tail, ListEnd::head, c.arg(3)); }
+
 inline void lmove(Context& c) {
   ListEnd from = ListEnd::head;
   ListEnd to = ListEnd::head;
@@ -367,13 +404,16 @@ inline void lmove(Context& c) {
 
 inline void rpoplpush(Context& c) { lmove_generic(c, ListEnd::tail, ListEnd::head); }
 
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] (Redis's lmpopGenericCommand).
-inline void lmpop(Context& c) {
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], and BLMPOP with a timeout before numkeys
+// (Redis's lmpopGenericCommand). `first` is the index of numkeys.
+inline void lmpop_generic(Context& c, std::size_t first, bool blocking) {
+  std::int64_t deadline = 0;
+  if (blocking && !c.parse_timeout(c.arg(1), deadline)) return;
   std::int64_t numkeys = 0;
-  if (!parse_int64(c.arg(1), numkeys) || numkeys < 1) return c.out.error(Status::numkeys_not_positive);
+  if (!parse_int64(c.arg(first), numkeys) || numkeys < 1) return c.out.error(Status::numkeys_not_positive);
   // The direction follows the keys; with too few arguments for them Redis answers a syntax error.
-  if (static_cast<std::uint64_t>(numkeys) >= c.argc - 2) return c.out.error(Status::syntax);
-  const std::size_t where_index = 2 + static_cast<std::size_t>(numkeys);
+  if (static_cast<std::uint64_t>(numkeys) >= c.argc - first - 1) return c.out.error(Status::syntax);
+  const std::size_t where_index = first + 1 + static_cast<std::size_t>(numkeys);
   ListEnd where = ListEnd::head;
   if (!parse_end(c.arg(where_index), where)) return c.out.error(Status::syntax);
   std::int64_t count = -1;
@@ -386,24 +426,36 @@ inline void lmpop(Context& c) {
     }
   }
   if (count == -1) count = 1;
-  for (std::size_t i = 2; i < where_index; ++i) {
+  for (std::size_t i = first + 1; i < where_index; ++i) {
     Entry* e = c.write_key(c.arg(i));
     if (e == nullptr) continue;
     if (!c.check_type(e, ValueType::list)) return;
     return pop_and_reply(c, c.arg(i), e, where, static_cast<std::size_t>(count), false, true);
   }
+  if (blocking) return c.block_on_keys(c.argv + first + 1, where_index - first - 1, deadline, TimeoutReply::null_array);
   c.out.null_array();
 }
 
-// Key positions of LMPOP: numkeys keys after the numkeys argument.
-inline std::size_t lmpop_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
+inline void lmpop(Context& c) { lmpop_generic(c, 1, false); }
+inline void blmpop(Context& c) { lmpop_generic(c, 2, true); }
+
+// Key positions of LMPOP / BLMPOP: numkeys keys after the numkeys argument at `first`.
+inline std::size_t numkeys_positions(const std::string_view* argv, std::size_t argc, std::size_t first,
+                                     std::size_t* out, std::size_t cap) {
   std::int64_t numkeys = 0;
-  if (argc < 4 || !parse_int64(argv[1], numkeys) || numkeys < 1 || static_cast<std::uint64_t>(numkeys) > argc - 2) {
+  if (argc < first + 3 || !parse_int64(argv[first], numkeys) || numkeys < 1 ||
+      static_cast<std::uint64_t>(numkeys) > argc - first - 1) {
     return 0;
   }
   std::size_t n = 0;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(numkeys) && n < cap; ++i) out[n++] = 2 + i;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(numkeys) && n < cap; ++i) out[n++] = first + 1 + i;
   return n;
+}
+inline std::size_t lmpop_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
+  return numkeys_positions(argv, argc, 1, out, cap);
+}
+inline std::size_t blmpop_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
+  return numkeys_positions(argv, argc, 2, out, cap);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,6 +508,27 @@ inline const CommandSpec kCommands[] = {
     {"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, rpoplpush, "list",
      "Moves the last element of a list to the head of another (or the same) list.", "1.2.0", "O(1)",
      "source destination", kAclList},
+    {"blpop", -3, kWrite | kNoscript | kBlocking, 1, -2, 1, blpop, "list",
+     "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes "
+     "the list if the last element was popped.", "2.0.0", "O(N) where N is the number of provided keys.",
+     "key [key ...] timeout", kAclList},
+    {"brpop", -3, kWrite | kNoscript | kBlocking, 1, -2, 1, brpop, "list",
+     "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes "
+     "the list if the last element was popped.", "2.0.0", "O(N) where N is the number of provided keys.",
+     "key [key ...] timeout", kAclList},
+    {"blmove", 6, kWrite | kDenyOom | kNoscript | kBlocking, 1, 2, 1, blmove, "list",
+     "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is "
+     "available otherwise. Deletes the list if the last element was moved.", "6.2.0", "O(1)",
+     "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout", kAclList},
+    {"brpoplpush", 4, kWrite | kDenyOom | kNoscript | kBlocking, 1, 2, 1, brpoplpush, "list",
+     "Pops an element from a list, pushes it to another list and returns it. Block until an element is "
+     "available otherwise. Deletes the list if the last element was popped.", "2.2.0", "O(1)",
+     "source destination timeout", kAclList},
+    {"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, blmpop, "list",
+     "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. "
+     "Deletes the list if the last element was popped.", "7.0.0",
+     "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+     "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", kAclList, nullptr, 0, blmpop_keys},
     {"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, lmpop, "list",
      "Pops elements from the first non-empty list of several keys.", "7.0.0",
      "O(N+M) where N is the number of keys given and M the number of elements returned",

@@ -1002,12 +1002,15 @@ inline void zpop_min_max(Context& c, bool max) {
 inline void zpopmin(Context& c) { zpop_min_max(c, false); }
 inline void zpopmax(Context& c) { zpop_min_max(c, true); }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (Redis's zmpopGenericCommand, non-blocking).
-inline void zmpop(Context& c) {
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], and BZMPOP with a timeout before numkeys
+// (Redis's zmpopGenericCommand). `first` is the index of numkeys.
+inline void zmpop_generic(Context& c, std::size_t first, bool blocking) {
+  std::int64_t deadline = 0;
+  if (blocking && !c.parse_timeout(c.arg(1), deadline)) return;
   std::int64_t numkeys = 0;
-  if (!parse_int64(c.arg(1), numkeys) || numkeys < 1) return c.out.error(Status::numkeys_not_positive);
-  if (static_cast<std::uint64_t>(numkeys) >= c.argc - 2) return c.out.error(Status::syntax);
-  const std::size_t where_idx = 2 + static_cast<std::size_t>(numkeys);
+  if (!parse_int64(c.arg(first), numkeys) || numkeys < 1) return c.out.error(Status::numkeys_not_positive);
+  if (static_cast<std::uint64_t>(numkeys) >= c.argc - first - 1) return c.out.error(Status::syntax);
+  const std::size_t where_idx = first + 1 + static_cast<std::size_t>(numkeys);
   bool max = false;
   if (iequals(c.arg(where_idx), "min")) {
     max = false;
@@ -1027,11 +1030,40 @@ inline void zmpop(Context& c) {
     }
   }
   if (count == -1) count = 1;
-  generic_zpop(c, c.argv + 2, static_cast<std::size_t>(numkeys), max, true, count, true, true);
+  const std::string_view* keys = c.argv + first + 1;
+  const auto nkeys = static_cast<std::size_t>(numkeys);
+  if (blocking) {
+    const KeyReadiness r = first_ready_key(c, keys, nkeys, ValueType::zset);
+    if (r == KeyReadiness::wrong_type) return;
+    if (r == KeyReadiness::none) return c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array);
+  }
+  generic_zpop(c, keys, nkeys, max, true, count, true, true);
 }
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score] from the first non-empty key.
+inline void bzpop_min_max(Context& c, bool max) {
+  std::int64_t deadline = 0;
+  if (!c.parse_timeout(c.arg(c.argc - 1), deadline)) return;
+  const std::string_view* keys = c.argv + 1;
+  const std::size_t nkeys = c.argc - 2;
+  const KeyReadiness r = first_ready_key(c, keys, nkeys, ValueType::zset);
+  if (r == KeyReadiness::wrong_type) return;
+  if (r == KeyReadiness::none) return c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array);
+  generic_zpop(c, keys, nkeys, max, true, -1, false, false);
+}
+
+inline void bzpopmin(Context& c) { bzpop_min_max(c, false); }
+inline void bzpopmax(Context& c) { bzpop_min_max(c, true); }
+
+inline void zmpop(Context& c) { zmpop_generic(c, 1, false); }
+inline void bzmpop(Context& c) { zmpop_generic(c, 2, true); }
 
 inline std::size_t zmpop_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
   return numkeys_keys(argv, argc, 1, false, out, cap);
+}
+
+inline std::size_t bzmpop_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
+  return numkeys_keys(argv, argc, 2, false, out, cap);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1274,6 +1306,22 @@ inline const CommandSpec kCommands[] = {
     {"zpopmax", -2, kWrite | kFast, 1, 1, 1, zpopmax, "sorted_set",
      "Removes and returns the members with the highest scores of a sorted set.", "5.0.0",
      "O(log(N)*M) where M is the number of members popped", "key [count]", kAclSortedSet},
+    {"bzpopmin", -3, kWrite | kNoscript | kFast | kBlocking, 1, -2, 1, bzpopmin, "sorted_set",
+     "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member "
+     "is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0",
+     "O(log(N)) with N being the number of elements in the sorted set.", "key [key ...] timeout",
+     kAclSortedSet},
+    {"bzpopmax", -3, kWrite | kNoscript | kFast | kBlocking, 1, -2, 1, bzpopmax, "sorted_set",
+     "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a "
+     "member available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0",
+     "O(log(N)) with N being the number of elements in the sorted set.", "key [key ...] timeout",
+     kAclSortedSet},
+    {"bzmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, bzmpop, "sorted_set",
+     "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available "
+     "otherwise. Deletes the sorted set if the last element was popped.", "7.0.0",
+     "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted "
+     "set, and M being the number of elements popped.", "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
+     kAclSortedSet, nullptr, 0, bzmpop_keys},
     {"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, zmpop, "sorted_set",
      "Removes and returns members with the lowest or highest scores of the first non-empty sorted set.",
      "7.0.0", "O(K)+O(M*log(N)) where K is the number of keys and M the number of members popped",

@@ -1491,7 +1491,7 @@ TEST_SUITE("zsets") {
     CHECK(spec("zrangestore")->last_key == 2);
     CHECK(spec("zmpop")->arity == -4);
     CHECK((spec("zmpop")->flags & microredis::kMovableKeys) != 0);
-    CHECK(spec("bzpopmin") == nullptr);  // the blocking pops come with blocking commands
+    CHECK((spec("bzpopmin")->flags & microredis::kBlocking) != 0);
     std::size_t keys[8];
     const std::string_view store[] = {"zunionstore", "dst", "2", "a", "b", "WEIGHTS", "1", "2"};
     REQUIRE(spec("zunionstore")->get_keys(store, 8, keys, 8) == 3);
