@@ -45,7 +45,7 @@ MICROREDIS_INLINE KeyReadiness first_ready_key(const Context& c, const std::stri
 }
 
 MICROREDIS_INLINE void Context::block_on_keys(const std::string_view* keys, std::size_t n, std::int64_t deadline_us,
-                                              TimeoutReply reply) const {
+                                              TimeoutReply reply, ValueType wait_type) const {
   BlockedCommand& blocked = session.blocked_command();
   if (blocked.rerun) {
     // Running again for a key that got data, and still nothing to serve: keep the place in line.
@@ -56,17 +56,20 @@ MICROREDIS_INLINE void Context::block_on_keys(const std::string_view* keys, std:
     // Inside a transaction a blocking command answers as if its timeout had passed.
     return reply == TimeoutReply::null_bulk ? out.null() : out.null_array();
   }
-  if (!engine.block_on_keys(session, db, cmd, argv, argc, keys, n, deadline_us, reply)) out.error(Status::oom);
+  if (!engine.block_on_keys(session, db, cmd, argv, argc, keys, n, deadline_us, reply, wait_type)) {
+    out.error(Status::oom);
+  }
 }
 
 MICROREDIS_INLINE bool Engine::block_on_keys(Session& s, Db& db, CommandRef cmd, const std::string_view* argv,
                                              std::size_t argc, const std::string_view* keys, std::size_t n,
-                                             std::int64_t deadline_us, TimeoutReply reply) {
+                                             std::int64_t deadline_us, TimeoutReply reply, ValueType wait_type) {
   BlockedCommand& blocked = s.blocked_command();
   if (!blocked.save(cmd, argv, argc, reply)) {
     blocked.clear();
     return false;
   }
+  blocked.wait_type = wait_type;
   for (std::size_t i = 0; i < n; ++i) {
     bool seen = false;  // a key named twice waits once
     for (const BlockingKeys::Node* k : blocked.keys) seen = seen || k->key() == keys[i];
@@ -158,8 +161,14 @@ MICROREDIS_INLINE void Engine::serve_ready_keys() {
       // Serving changes the waiter list: work on a copy, in arrival order.
       waiters.clear();
       for (Session* w : node->waiters) (void)waiters.push_back(w);
+      Db& d = *dbs_[dbid];
       for (Session* w : waiters) {
-        if (w->block_reason() == BlockReason::keys && !w->closing()) serve_blocked(*w);
+        if (w->block_reason() != BlockReason::keys || w->closing()) continue;
+        // Only a key holding what the waiter wants wakes it (LPUSH then SET does not wake BLPOP).
+        refresh_time();
+        const Entry* e = d.lookup_no_touch(key);
+        if (e == nullptr) break;
+        if (e->type() == w->blocked_command().wait_type) serve_blocked(*w);
       }
     }
   }

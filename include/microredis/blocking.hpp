@@ -4,7 +4,7 @@
 // the command, registers on its keys (first come, first served) and reads no more input. Every write
 // to a key reaches Engine::key_modified; a key with waiters goes on the ready list, and after the
 // command that wrote it completes (after EXEC, for a write inside MULTI) the engine runs each
-// waiter's command again, in arrival order. A waiter whose command finds data is served and
+// waiter's command again, in arrival order, if the key then holds the type the waiter wants. A waiter whose command finds data is served and
 // unblocked; one that finds none stays where it was in the queue. tick() ends blocks whose timeout
 // passed with the command's timeout reply.
 #pragma once
@@ -16,6 +16,7 @@
 #include "command.hpp"
 #include "key_waiters.hpp"
 #include "memory.hpp"
+#include "store/object.hpp"
 
 namespace microredis {
 
@@ -55,6 +56,9 @@ class BlockedCommand {
 
   CommandRef cmd;
   TimeoutReply timeout_reply = TimeoutReply::null_array;
+  // The type a key must hold for the command to be worth running again (a list for BLPOP): a key
+  // rewritten with another type does not wake the session.
+  ValueType wait_type = ValueType::list;
   Vec<BlockingKeys::Node*> keys;  // the keys it waits on (its registrations)
   bool rerun = false;             // the command is running again because a key got data
   bool blocks_again = false;      // ... and it found nothing either

@@ -198,8 +198,8 @@ struct Context {
   // Blocks the session on keys[0..n) until one of them gets data or the deadline passes; the
   // command then runs again (see blocking.hpp). Inside EXEC, blocking commands do not block: the
   // timeout reply is written at once. The handler writes nothing after calling this.
-  void block_on_keys(const std::string_view* keys, std::size_t n, std::int64_t deadline_us,
-                     TimeoutReply reply) const;
+  void block_on_keys(const std::string_view* keys, std::size_t n, std::int64_t deadline_us, TimeoutReply reply,
+                     ValueType wait_type) const;
 
   // The reply of a container's HELP subcommand: a header naming the command, the given lines, and
   // the HELP line itself, all as simple strings (Redis's addReplyHelp).

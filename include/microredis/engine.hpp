@@ -167,7 +167,7 @@ class Engine final : private KeyspaceObserver {
   // Registers s, running cmd, on keys[0..n) of db; false when out of memory (s is then not blocked).
   [[nodiscard]] bool block_on_keys(Session& s, Db& db, CommandRef cmd, const std::string_view* argv,
                                    std::size_t argc, const std::string_view* keys, std::size_t n,
-                                   std::int64_t deadline_us, TimeoutReply reply);
+                                   std::int64_t deadline_us, TimeoutReply reply, ValueType wait_type);
   // Ends a block on keys without serving it: with the timeout reply, or with Redis's UNBLOCKED
   // error (CLIENT UNBLOCK ... ERROR). Input that waited behind the block runs next.
   void unblock_with_timeout(Session& s);

@@ -370,7 +370,7 @@ inline void blocking_pop(Context& c, ListEnd where) {
     if (!c.check_type(e, ValueType::list)) return;
     return pop_and_reply(c, keys[i], e, where, 1, true, true);
   }
-  c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array);
+  c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array, ValueType::list);
 }
 
 inline void blpop(Context& c) { blocking_pop(c, ListEnd::head); }
@@ -382,7 +382,9 @@ inline void blocking_move(Context& c, ListEnd from, ListEnd to, std::string_view
   if (!c.parse_timeout(timeout, deadline)) return;
   const KeyReadiness r = first_ready_key(c, c.argv + 1, 1, ValueType::list);
   if (r == KeyReadiness::wrong_type) return;
-  if (r == KeyReadiness::none) return c.block_on_keys(c.argv + 1, 1, deadline, TimeoutReply::null_bulk);
+  if (r == KeyReadiness::none) {
+    return c.block_on_keys(c.argv + 1, 1, deadline, TimeoutReply::null_bulk, ValueType::list);
+  }
   lmove_generic(c, from, to);
 }
 
@@ -432,7 +434,10 @@ inline void lmpop_generic(Context& c, std::size_t first, bool blocking) {
     if (!c.check_type(e, ValueType::list)) return;
     return pop_and_reply(c, c.arg(i), e, where, static_cast<std::size_t>(count), false, true);
   }
-  if (blocking) return c.block_on_keys(c.argv + first + 1, where_index - first - 1, deadline, TimeoutReply::null_array);
+  if (blocking) {
+    return c.block_on_keys(c.argv + first + 1, where_index - first - 1, deadline, TimeoutReply::null_array,
+                           ValueType::list);
+  }
   c.out.null_array();
 }
 

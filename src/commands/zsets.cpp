@@ -1035,7 +1035,9 @@ inline void zmpop_generic(Context& c, std::size_t first, bool blocking) {
   if (blocking) {
     const KeyReadiness r = first_ready_key(c, keys, nkeys, ValueType::zset);
     if (r == KeyReadiness::wrong_type) return;
-    if (r == KeyReadiness::none) return c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array);
+    if (r == KeyReadiness::none) {
+      return c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array, ValueType::zset);
+    }
   }
   generic_zpop(c, keys, nkeys, max, true, count, true, true);
 }
@@ -1048,7 +1050,9 @@ inline void bzpop_min_max(Context& c, bool max) {
   const std::size_t nkeys = c.argc - 2;
   const KeyReadiness r = first_ready_key(c, keys, nkeys, ValueType::zset);
   if (r == KeyReadiness::wrong_type) return;
-  if (r == KeyReadiness::none) return c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array);
+  if (r == KeyReadiness::none) {
+    return c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array, ValueType::zset);
+  }
   generic_zpop(c, keys, nkeys, max, true, -1, false, false);
 }
 

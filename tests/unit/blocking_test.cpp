@@ -189,6 +189,23 @@ TEST_SUITE("blocking") {
     CHECK(h.run({"LLEN", "a"}) == integer(1));
   }
 
+  TEST_CASE("a key rewritten with another type does not wake the waiter") {
+    Harness h;
+    Session* s = h.engine.open_session();
+    s->feed(command({"BLPOP", "k", "0"}));
+    CHECK(h.run({"MULTI"}) == ok());
+    (void)h.run({"LPUSH", "k", "x"});
+    (void)h.run({"DEL", "k"});
+    (void)h.run({"SET", "k", "text"});
+    CHECK(h.run({"EXEC"}).size() == 3);
+    CHECK(s->blocked());
+    CHECK(drain(*s).empty());
+    CHECK(h.run({"DEL", "k"}) == integer(1));
+    CHECK(h.run({"RPUSH", "k", "v"}) == integer(1));
+    CHECK(drain(*s) == std::vector<Reply>{bulks({"k", "v"})});
+    h.engine.close_session(s);
+  }
+
   TEST_CASE("a blocked client whose key stays empty keeps its place") {
     Harness h;
     Session* first = h.engine.open_session();
