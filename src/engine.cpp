@@ -57,6 +57,8 @@ MICROREDIS_INLINE void Engine::apply_settings() {
   shared_.lfu = p == EvictionPolicy::allkeys_lfu || p == EvictionPolicy::volatile_lfu;
   shared_.lfu_log_factor = static_cast<int>(settings_.lfu_log_factor);
   shared_.lfu_decay_time = static_cast<int>(settings_.lfu_decay_time);
+  // A lower maxmemory takes effect at once, as Redis's CONFIG SET maxmemory does.
+  if (settings_.maxmemory != 0) (void)over_memory_limit();
 }
 
 MICROREDIS_INLINE void Engine::refresh_time() {
@@ -168,7 +170,7 @@ MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t ou
   Writer& w = s.writer();
   if (ref) ++cmd_stats_[ref.id].rejected_calls;
   count_error_reply(w.last_error_code());
-  if (ref && ref.spec->handler == &exec_command_handler) {
+  if (ref && ref.spec->handler == &exec_command_handler && s.output_buffer_size() > out_start) {
     // Redis aborts the transaction and wraps the reason: "-EXECABORT ... because of: <error>".
     Buffer& out = w.buffer();
     std::size_t start = out.size() - (s.output_buffer_size() - out_start);
@@ -228,10 +230,13 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   }
   const bool tx_control = spec.flags & kTransactionControl;
   if (settings_.maxmemory != 0) {
-    // Inside MULTI every queued command may grow memory; EXEC only matters if it runs denyoom ones.
+    // Eviction runs before every command, as Redis's processCommand does; only commands that may
+    // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
+    // may grow memory; EXEC only matters if it runs denyoom ones.
+    const bool out_of_memory = over_memory_limit();
     bool denyoom = (spec.flags & kDenyOom) || (in_multi && !tx_control) ||
                    (spec.handler == &exec_command_handler && (s.transaction().flags() & kDenyOom));
-    if (denyoom && over_memory_limit()) {
+    if (denyoom && out_of_memory) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
     }
@@ -259,7 +264,6 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   Writer& w = s.writer();
   CommandStats& st = cmd_stats_[ref.id];
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
-  std::size_t out_start = s.output_buffer_size();
   std::uint64_t errors_before = w.errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
   s.set_last_command(spec.name);
@@ -276,12 +280,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
     ++st.failed_calls;
     count_error_reply(w.last_error_code());
   }
-  Session::ReplyMode mode = s.reply_mode();
-  if (MICROREDIS_UNLIKELY(mode == Session::ReplyMode::off || mode == Session::ReplyMode::skip)) {
-    Buffer& out = w.buffer();
-    (void)out.resize(out.size() - (s.output_buffer_size() - out_start));
-    if (mode == Session::ReplyMode::skip) s.set_reply_mode(Session::ReplyMode::on);
-  }
+  if (MICROREDIS_UNLIKELY(s.reply_mode() == Session::ReplyMode::skip)) s.set_reply_mode(Session::ReplyMode::on);
   if (!w.ok_state()) s.close_now();
   if (!s.in_exec()) check_output_limits(s);
 }
@@ -420,6 +419,7 @@ MICROREDIS_INLINE void Engine::deliver(Session& to, std::string_view kind, const
                                       std::string_view channel, std::string_view message) {
   if (to.closing()) return;
   Writer& w = to.writer();
+  const Writer::Unmuted pushes_go_through(w);  // delivered even under CLIENT REPLY OFF, as Redis
   w.push(pattern ? 4 : 3);
   w.bulk(kind);
   if (pattern) w.bulk(*pattern);
@@ -456,6 +456,7 @@ MICROREDIS_INLINE std::size_t Engine::publish(SubscriptionKind kind, std::string
 MICROREDIS_INLINE void Engine::reply_subscription(Session& s, std::string_view verb, const std::string_view* name,
                                                  std::size_t count) {
   Writer& w = s.writer();
+  const Writer::Unmuted pushes_go_through(w);
   w.push(3);
   w.bulk(verb);
   if (name) {

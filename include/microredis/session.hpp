@@ -100,7 +100,10 @@ class Session {
   bool closing() const { return close_now_ || close_after_reply_; }
   // CLIENT REPLY ON / OFF / SKIP: SKIP sets skip_next, which becomes skip for the next command.
   enum class ReplyMode : std::uint8_t { on, off, skip_next, skip };
-  void set_reply_mode(ReplyMode m) { reply_mode_ = m; }
+  void set_reply_mode(ReplyMode m) {
+    reply_mode_ = m;
+    writer_.set_muted(m == ReplyMode::off || m == ReplyMode::skip);
+  }
   ReplyMode reply_mode() const { return reply_mode_; }
   bool no_evict() const { return no_evict_; }
   void set_no_evict(bool v) { no_evict_ = v; }
