@@ -36,6 +36,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   watches_ptr_ = mem_.create<WatchRegistry>(mem_, mix64(seed_, 0x77617463ull), db_count_);
   pubsub_ = mem_.create<PubSub>(mem_, mix64(seed_, 0x70756273ull));
   blocking_ = mem_.create<BlockingKeys>(mem_, mix64(seed_, 0x626c6f63ull), db_count_);
+  tracking_ = mem_.create<Tracking>(mem_, mix64(seed_, 0x74726163ull));
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
@@ -45,6 +46,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  mem_.destroy(tracking_);
   mem_.destroy(blocking_);
   mem_.destroy(pubsub_);
   mem_.destroy(watches_ptr_);
@@ -96,6 +98,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
   if (s->block_reason() == BlockReason::keys) release_block(*s);
+  tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
 }
@@ -253,10 +256,20 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.simple("QUEUED");
     return;
   }
+  // Client-side caching keeps its table within tracking-table-max-keys.
+  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+      tracking_->total_keys() > settings_.tracking_table_max_keys && settings_.tracking_table_max_keys != 0) {
+    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
+  }
+  current_ = &s;
   call(s, ref, argv, argc);
+  // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
+  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.tracking().caching = false;
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
-  // write inside MULTI, once EXEC is).
+  // write inside MULTI, once EXEC is); tracking messages for the running session follow its reply.
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
+  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
+  current_ = nullptr;
 }
 
 MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
@@ -271,6 +284,10 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
 
   Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
   spec.handler(ctx);
+  if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & kPubsub) &&
+      !s.tracking().options.bcast) {
+    remember_keys(s, spec, argv, argc);
+  }
 
   std::int64_t end_us = clock_->now_us();
   ++st.calls;
@@ -372,15 +389,30 @@ MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRem
   }
 }
 
+MICROREDIS_INLINE void Engine::remember_keys(Session& s, const CommandSpec& spec, const std::string_view* argv,
+                                             std::size_t argc) {
+  std::size_t positions[64];
+  const std::size_t n = command_key_positions(spec, argv, argc, positions, 64);
+  std::string_view keys[64];
+  for (std::size_t i = 0; i < n; ++i) keys[i] = argv[positions[i]];
+  tracking_->remember(s, keys, n);
+}
+
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
   watches_ptr_->touch(db, key);
+  if (MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
+    tracking_->invalidate(*this, current_, key);
+  }
   if (MICROREDIS_UNLIKELY(!blocking_->empty(db.index())) && blocking_->find(db.index(), key) != nullptr) {
     mark_ready(db, key);
   }
 }
 
-MICROREDIS_INLINE void Engine::flushing(Db& db) { watches_ptr_->touch_all(db, nullptr); }
+MICROREDIS_INLINE void Engine::flushing(Db& db) {
+  watches_ptr_->touch_all(db, nullptr);
+  if (tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+}
 
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
   watches_ptr_->touch_all(a, &b);

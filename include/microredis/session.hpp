@@ -20,6 +20,7 @@
 #include "resp/writer.hpp"
 #include "blocking.hpp"
 #include "pubsub.hpp"
+#include "tracking.hpp"
 #include "transaction.hpp"
 
 namespace microredis {
@@ -139,6 +140,10 @@ class Session {
   // Subscribed to anything: RESP2 sessions are then in the restricted pub/sub context.
   bool in_pubsub() const { return channel_and_pattern_count() + subscription_count(SubscriptionKind::shard) > 0; }
 
+  // --- client-side caching (CLIENT TRACKING) ---
+  Tracking::State& tracking() { return tracking_; }
+  const Tracking::State& tracking() const { return tracking_; }
+
   // Runs one command on this session and returns its reply (for sessions not attached to a
   // transport: Engine::execute, the in-process client, tests).
   Reply execute(const std::string_view* argv, std::size_t argc);
@@ -184,6 +189,7 @@ class Session {
   Vec<WatchRegistry::Node*> watched_;
   Vec<PubSub::Node*> subs_[kSubscriptionKinds];
   BlockedCommand blocked_cmd_;
+  Tracking::State tracking_;
   Buffer name_;
   Buffer peer_;
   Buffer local_addr_;
