@@ -285,10 +285,10 @@ inline void reply_element(Writer& out, const Element& e) {
 }
 
 // Stores the result list at dst as Redis's setKey (any old value replaced, TTL cleared, the LFU
-// counter of an overwritten key kept), or deletes dst when the result is empty. Owns ql.
+// counter of an overwritten key kept), or deletes dst when the result is empty (ql nullptr).
+// Owns ql.
 inline void store_list(Context& c, std::string_view dst, Quicklist* ql, std::size_t outputlen) {
   if (outputlen == 0) {
-    Quicklist::destroy(c.mem(), ql);
     if (c.db.remove(dst)) {
       c.modified(dst);
       c.notify(kNotifyGeneric, "del", dst);
@@ -513,8 +513,8 @@ inline void sort_generic(Context& c, bool readonly) {
 
   // STORE: the whole list is built before the destination changes (it may be the sorted key, or
   // hold values the GETs read).
-  Quicklist* ql = Quicklist::create(c.mem());
-  if (ql == nullptr) return c.out.error(Status::oom);
+  Quicklist* ql = nullptr;
+  if (outputlen > 0 && (ql = Quicklist::create(c.mem())) == nullptr) return c.out.error(Status::oom);
   const QuicklistLimits limits =
       QuicklistLimits::of(-2, static_cast<std::size_t>(c.engine.settings().list_packed_threshold));
   bool ok = true;
