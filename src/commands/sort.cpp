@@ -14,9 +14,10 @@
 //     with "One or more scores can't be converted into double". Equal scores are ordered by the
 //     bytes of the elements. A BY key that is missing (or not a string, or a hash without the
 //     field) counts as 0, or as the smallest value with ALPHA.
-//   - ALPHA compares with strcoll when replying and with memcmp when storing. Redis runs strcoll
-//     under the C locale unless its environment sets another (Debian's service does not), which
-//     is byte order up to the first NUL byte; the reply case compares that way.
+//   - ALPHA compares with strcoll when replying and with memcmp when storing. Redis's strcoll
+//     follows the LC_COLLATE of its environment; under C and C.UTF-8 (Debian's redis-server
+//     checked under C.UTF-8) that is byte order up to the first NUL byte, which the reply case
+//     uses here: an embedded library has no business with the process locale.
 //   - Patterns: "#" is the element itself; otherwise the first '*' takes the element, and a "->"
 //     after it followed by something names a hash field. A pattern without '*' names nothing (nil).
 //     Patterns are read as C strings where Redis's strchr/strstr read them so (up to a NUL byte).
@@ -32,7 +33,9 @@
 // Where Redis's order is not reproducible, neither is ours: the iteration order of a hashtable
 // set (BY nosort without STORE) and the order of ties under ALPHA with BY (equal or missing
 // values), which Redis leaves to glibc's stable qsort over dict order, or to its own unstable
-// partial quicksort when BY comes with a LIMIT. Here ties keep the source order (a stable sort).
+// partial quicksort (pqsort) when BY comes with a LIMIT. Here ties keep the source order (a
+// stable sort): the same as Redis for lists and intsets without LIMIT, not with one (Redis
+// answers "t b c d e" for SORT of a..t BY nokey_* ALPHA LIMIT 0 5, we answer "a b c d e").
 //
 // Nothing here draws from the engine's random generator: SORT is deterministic.
 //
