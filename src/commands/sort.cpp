@@ -260,15 +260,14 @@ inline void stable_sort(SortItem* a, SortItem* tmp, std::size_t n, const SortOrd
 // Helpers
 
 // Redis's zsetConvert(sortval, OBJ_ENCODING_SKIPLIST): a listpack sorted set becomes a skiplist.
-// The table seed comes from the engine seed and the block address, not from the engine's
-// generator, which SORT leaves alone. Out of memory leaves the listpack (SORT reads it the same).
+// The table seed comes from the engine seed and the key's hash (reproducible under a fixed engine
+// seed, unknown to clients), not from the engine's generator, which SORT leaves alone. Out of memory leaves the listpack (SORT reads it the same).
 // Returns the (possibly rebuilt) entry.
 inline Entry* convert_zset(Context& c, Entry* e) {
   ZsetObject obj = ZsetObject::of(*e);
   if (!obj.is_listpack()) return e;
   ZsetObject big;
-  const std::uint64_t seed = mix64(c.engine.run_id_seed() ^ 0x9e3779b97f4a7c15ull,
-                                   static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(obj.pointer())) | 1);
+  const std::uint64_t seed = mix64(c.engine.run_id_seed() ^ 0x9e3779b97f4a7c15ull, c.db.hash(e->key()) | 1);
   if (!obj.to_big(c.mem(), seed, big)) return e;
   Entry::Layout layout = e->layout();
   layout.encoding = big.encoding();

@@ -434,6 +434,21 @@ TEST_SUITE("sort") {
     CHECK(h.run({"TTL", "t"}) == integer(100));
   }
 
+  TEST_CASE("SORT draws nothing from the engine's random generator") {
+    Harness a(7);
+    Harness b(7);
+    for (Harness* h : {&a, &b}) {
+      CHECK(h->run({"SADD", "s", "a", "b", "c", "d", "e", "f", "g", "h"}) == integer(8));
+      CHECK(h->run({"ZADD", "z", "1", "x", "2", "y"}) == integer(2));
+      CHECK(h->run({"RPUSH", "l", "2", "1"}) == integer(2));
+    }
+    CHECK(a.run({"SORT", "z", "ALPHA"}) == bulks({"x", "y"}));  // converts z to a skiplist
+    CHECK(a.run({"SORT", "s", "BY", "nosort", "STORE", "d"}) == integer(8));
+    CHECK(a.run({"SORT", "l", "BY", "w_*", "GET", "#"}) == bulks({"1", "2"}));
+    CHECK(a.run({"SRANDMEMBER", "s", "-20"}) == b.run({"SRANDMEMBER", "s", "-20"}));
+    CHECK(a.run({"SPOP", "s", "3"}) == b.run({"SPOP", "s", "3"}));
+  }
+
   TEST_CASE("STORE: a list replacing any value, deleted when empty") {
     Harness h;
     CHECK(h.run({"RPUSH", "l", "3", "1", "2"}) == integer(3));
