@@ -202,7 +202,9 @@ namespace microredis {
     "negative to start from the end of the list")                                                  \
   X(lpos_count_negative, "ERR COUNT can't be negative")                                            \
   X(lpos_maxlen_negative, "ERR MAXLEN can't be negative")                                          \
-  X(count_not_positive, "ERR count should be greater than 0")
+  X(count_not_positive, "ERR count should be greater than 0")                                     \
+  /* sort */                                                                                      \
+  X(sort_score_not_double, "ERR One or more scores can't be converted into double")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,
