@@ -521,13 +521,14 @@ struct Server::Impl {
   void close_all() {
     if (timer_armed) sys_untimeout(&Impl::on_timer, this);
     timer_armed = false;
+    while (connections != nullptr) abort(connections);
+    // Closing sessions may have named others; every connection is gone now.
     while (dirty != nullptr) {
       Connection* c = dirty;
       dirty = c->next_dirty;
       c->next_dirty = nullptr;
       c->dirty = false;
     }
-    while (connections != nullptr) abort(connections);
     if (listener != nullptr) {
       tcp_arg(listener, nullptr);
       tcp_accept(listener, nullptr);

@@ -665,3 +665,50 @@ TEST_CASE("maxclients") {
     f.check_clean();
   }
 }
+
+TEST_CASE("idle_timeout") {
+  // Redis's "timeout": tick(), run by the adapter's timer, closes an idle client.
+  Fixture f;
+  CHECK(f.exec({"CONFIG", "SET", "timeout", "1"}) == R("OK"));
+  for (int pass = 0; pass < kPasses; ++pass) {
+    {
+      Client c(f.port);
+      c.send(command({"PING"}));
+      CHECK(c.read() == R("PONG"));
+      const auto start = SteadyClock::now();
+      CHECK(c.wait_closed());
+      CHECK(SteadyClock::now() - start >= 900ms);
+      CHECK_FALSE(c.was_reset());
+    }
+    f.check_clean();
+  }
+}
+
+TEST_CASE("shutdown") {
+  // Destroying the server with clients in every state resets them and closes their sessions.
+  Fixture f;
+  Client idle(f.port);
+  Client subscriber(f.port);
+  Client blocked(f.port);
+  Client partial(f.port);
+  subscriber.send(command({"SUBSCRIBE", "news"}));
+  CHECK(subscriber.read() == Reply::array({B("subscribe"), B("news"), I(1)}));
+  blocked.send(command({"BLPOP", "jobs", "0"}) + command({"PING"}));
+  partial.send("*2\r\n$4\r\nECHO\r\n$5\r\nab");
+  CHECK(eventually([&] {
+    return f.server->connection_count() == 4 && f.engine.blocked_on_keys_count() == 1 && f.engine.stats().net_input_bytes > 0;
+  }));
+  {
+    CoreLock lock;
+    f.server.reset();
+    CHECK(f.engine.session_count() <= 1);
+    CHECK(f.engine.blocked_on_keys_count() == 0);
+    CHECK(f.engine.pubsub().count(microredis::SubscriptionKind::channel) == 0);
+  }
+  for (Client* c : {&idle, &subscriber, &blocked, &partial}) {
+    CHECK(c->wait_closed());
+    CHECK(c->was_reset());
+  }
+  CHECK(active_pcbs_on(f.port) == 0);
+  CHECK_FALSE(listening_on(f.port));
+}
