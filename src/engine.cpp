@@ -7,6 +7,31 @@
 
 namespace microredis {
 
+// What a key observer needs while commands run: the values the keys had before (deep copies,
+// when old values are wanted) and the keys written, reported once each after the command.
+struct WriteCapture {
+  explicit WriteCapture(Memory& m) : olds(m), written(m), keys(m) {}
+  struct Old {
+    Db* db;
+    Entry* value;  // a detached copy (its key is the key), or nullptr: the key did not exist
+    std::size_t key_pos;
+    std::size_t key_len;
+  };
+  struct Written {
+    Db* db;
+    std::size_t key_pos;
+    std::size_t key_len;
+  };
+  Vec<Old> olds;
+  Vec<Written> written;
+  Buffer keys;  // the bytes of every key above, while a command runs
+  int depth = 0;  // nested calls (EXEC runs its queue through call())
+  bool old_values = false;
+
+  std::string_view key(std::size_t pos, std::size_t len) const { return {keys.data() + pos, len}; }
+  void note_written(Engine& engine, Db& db, std::string_view k);
+};
+
 MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
     : mem_(options.allocator),
 #if MICROREDIS_WITH_STD_CLOCK
@@ -46,6 +71,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  free_capture();
   mem_.destroy(tracking_);
   mem_.destroy(blocking_);
   mem_.destroy(pubsub_);
@@ -283,7 +309,17 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   s.count_command();
 
   Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
-  spec.handler(ctx);
+  if (MICROREDIS_LIKELY(capture_ == nullptr)) {
+    if (MICROREDIS_LIKELY(filter_ == nullptr) || filter_(filter_ctx_, ctx)) spec.handler(ctx);
+  } else {
+    const std::size_t old_mark = capture_->olds.size();
+    const std::size_t written_mark = capture_->written.size();
+    ++capture_->depth;
+    if (capture_->old_values && (spec.flags & kWrite)) capture_old_values(spec, ctx.db, argv, argc);
+    if (filter_ == nullptr || filter_(filter_ctx_, ctx)) spec.handler(ctx);
+    --capture_->depth;
+    report_writes(old_mark, written_mark);
+  }
   if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & kPubsub) &&
       !s.tracking().options.bcast) {
     remember_keys(s, spec, argv, argc);
@@ -381,7 +417,13 @@ MICROREDIS_INLINE std::size_t Engine::evict_some() {
 
 MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRemoval why) {
   // Statistics are kept by the keyspace; here the removal becomes a write and an event.
+  removing_key_ = true;
   key_modified(db, entry.key());
+  removing_key_ = false;
+  if (MICROREDIS_UNLIKELY(key_observer_ != nullptr)) {
+    key_observer_(key_observer_ctx_, why == KeyRemoval::expired ? KeyChange::expire : KeyChange::evict, db,
+                  entry.key(), &entry);
+  }
   if (why == KeyRemoval::expired) {
     keyspace_event(db, kNotifyExpired, "expired", entry.key());
   } else {
@@ -400,6 +442,7 @@ MICROREDIS_INLINE void Engine::remember_keys(Session& s, const CommandSpec& spec
 
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
+  if (MICROREDIS_UNLIKELY(capture_ != nullptr) && !removing_key_) capture_->note_written(*this, db, key);
   watches_ptr_->touch(db, key);
   if (MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
     tracking_->invalidate(*this, current_, key);
@@ -407,6 +450,172 @@ MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   if (MICROREDIS_UNLIKELY(!blocking_->empty(db.index())) && blocking_->find(db.index(), key) != nullptr) {
     mark_ready(db, key);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedding hooks: key observers, command filter, run-time commands, data copies
+
+MICROREDIS_INLINE void WriteCapture::note_written(Engine& engine, Db& db, std::string_view k) {
+  if (depth == 0) {
+    // A write outside any command (none today): report it at once, without an old value.
+    engine.report_key_written_now(db, k);
+    return;
+  }
+  for (const Written& w : written) {
+    if (w.db == &db && key(w.key_pos, w.key_len) == k) return;
+  }
+  const std::size_t pos = keys.size();
+  if (keys.append(k)) (void)written.push_back(Written{&db, pos, k.size()});
+}
+
+MICROREDIS_INLINE void Engine::report_key_written_now(Db& db, std::string_view key) {
+  key_observer_(key_observer_ctx_, KeyChange::write, db, key, nullptr);
+}
+
+MICROREDIS_INLINE void Engine::set_key_observer(KeyObserver fn, void* ctx, bool old_values) {
+  key_observer_ = fn;
+  key_observer_ctx_ = ctx;
+  if (fn == nullptr) {
+    // A command running now (the observer removed by a handler or filter) keeps the capture.
+    if (capture_ != nullptr && capture_->depth == 0) free_capture();
+    if (capture_ != nullptr) capture_->old_values = false;
+    return;
+  }
+  if (capture_ == nullptr) capture_ = mem_.create<WriteCapture>(mem_);
+  if (capture_ != nullptr) capture_->old_values = old_values;
+}
+
+MICROREDIS_INLINE void Engine::free_capture() {
+  if (capture_ == nullptr) return;
+  for (auto& o : capture_->olds) {
+    if (o.value != nullptr) o.db->free_entry(o.value);
+  }
+  mem_.destroy(capture_);
+  capture_ = nullptr;
+}
+
+MICROREDIS_INLINE void Engine::capture_old_values(const CommandSpec& spec, Db& db, const std::string_view* argv,
+                                                 std::size_t argc) {
+  std::size_t positions[64];
+  const std::size_t n = command_key_positions(spec, argv, argc, positions, 64);
+  const std::size_t frame = capture_->olds.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string_view key = argv[positions[i]];
+    bool seen = false;
+    for (std::size_t j = frame; j < capture_->olds.size() && !seen; ++j) {
+      const WriteCapture::Old& o = capture_->olds[j];
+      seen = capture_->key(o.key_pos, o.key_len) == key;
+    }
+    if (seen) continue;
+    // find_raw, not lookup: capturing must not expire keys or touch their LRU data.
+    const Entry* e = db.find_raw(key);
+    if (e != nullptr && db.is_expired(e)) e = nullptr;
+    Entry* copy = nullptr;
+    Entry::Layout value;
+    if (e != nullptr && copy_value(mem_, *e, value)) {
+      copy = Entry::create(mem_, key, e->has_expire() ? e->expire_ms() : -1, value, e->lru());
+      if (copy == nullptr && value.encoding != Encoding::int_ && value.encoding != Encoding::embstr) {
+        free_value(mem_, value.type, value.encoding, value.pointer);
+      }
+    }
+    const std::size_t pos = capture_->keys.size();
+    if (!capture_->keys.append(key) || !capture_->olds.push_back(WriteCapture::Old{&db, copy, pos, key.size()})) {
+      if (copy != nullptr) db.free_entry(copy);
+    }
+  }
+}
+
+MICROREDIS_INLINE void Engine::report_writes(std::size_t old_mark, std::size_t written_mark) {
+  WriteCapture& cap = *capture_;
+  for (std::size_t i = written_mark; i < cap.written.size(); ++i) {
+    const WriteCapture::Written w = cap.written[i];
+    const std::string_view key = cap.key(w.key_pos, w.key_len);
+    const Entry* old = nullptr;
+    for (std::size_t j = old_mark; j < cap.olds.size(); ++j) {
+      const WriteCapture::Old& o = cap.olds[j];
+      if (o.db == w.db && cap.key(o.key_pos, o.key_len) == key) {
+        old = o.value;
+        break;
+      }
+    }
+    if (key_observer_ != nullptr) key_observer_(key_observer_ctx_, KeyChange::write, *w.db, key, old);
+  }
+  for (std::size_t j = old_mark; j < cap.olds.size(); ++j) {
+    if (cap.olds[j].value != nullptr) cap.olds[j].db->free_entry(cap.olds[j].value);
+  }
+  (void)cap.olds.resize(old_mark);
+  (void)cap.written.resize(written_mark);
+  if (cap.depth == 0) {
+    cap.keys.clear();
+    if (key_observer_ == nullptr) free_capture();  // removed while the command ran
+  }
+}
+
+MICROREDIS_INLINE bool Engine::add_commands(const CommandSpec* specs, std::size_t count) {
+  if (!commands_.add(specs, count)) return false;
+  const std::size_t had = cmd_stats_.size();
+  if (!cmd_stats_.resize(commands_.id_count())) return false;
+  for (std::size_t i = had; i < cmd_stats_.size(); ++i) cmd_stats_[i] = CommandStats{};
+  return true;
+}
+
+MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {
+  if (&other == this) return true;
+  // The run-time settings, through the CONFIG table: what CONFIG SET can change is what a fixture
+  // may have changed. Start-up-only ones (databases, port, bind) stay this engine's.
+  std::size_t count = 0;
+  const ConfigSpec* specs = config_specs(count);
+  Buffer value(mem_);
+  ConfigError err;
+  for (std::size_t i = 0; i < count; ++i) {
+    const ConfigSpec& spec = specs[i];
+    if (spec.flag == ConfigFlag::immutable || spec.flag == ConfigFlag::runtime_fixed) continue;
+    if (spec.name == "maxmemory") continue;  // last: a lower limit must not evict the copy as it arrives
+    value.clear();
+    spec.get(other, value);
+    (void)spec.set(*this, value.view(), err);
+  }
+  // CONFIG GET shows "A" without "n" even when both are set (as Redis does): copy the bits.
+  settings_.notify_keyspace_events = other.settings_.notify_keyspace_events;
+  settings_.active_expire_enabled = other.settings_.active_expire_enabled;
+  settings_.list_packed_threshold = other.settings_.list_packed_threshold;
+  shared_.rng = other.shared_.rng;
+  shared_.lazy_expire_enabled = other.shared_.lazy_expire_enabled;
+
+  // The data: the copy makes no keyspace events ("new") and no observer calls.
+  bool ok = true;
+  KeyspaceObserver* observer = shared_.observer;
+  shared_.observer = nullptr;
+  const int n = db_count_ < other.db_count_ ? db_count_ : other.db_count_;
+  for (int i = 0; i < db_count_; ++i) {
+    Db& dst = *dbs_[i];
+    flushing(dst);
+    dst.clear();
+    if (i >= n) continue;
+    const Db& src = *other.dbs_[i];
+    dst.reserve(src.size());
+    src.for_each([&](const Entry& e) {
+      if (!ok) return;
+      Entry::Layout layout;
+      if (!copy_value(mem_, e, layout)) {
+        ok = false;
+        return;
+      }
+      Entry* copy = dst.put(e.key(), layout, e.has_expire() ? e.expire_ms() : -1);
+      if (copy == nullptr) {
+        ok = false;
+        return;
+      }
+      copy->set_lru(e.lru());
+    });
+  }
+  shared_.observer = observer;
+  if (const ConfigSpec* maxmemory = find_config("maxmemory")) {
+    value.clear();
+    maxmemory->get(other, value);
+    (void)maxmemory->set(*this, value.view(), err);
+  }
+  return ok;
 }
 
 MICROREDIS_INLINE void Engine::flushing(Db& db) {
@@ -559,6 +768,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   const std::int64_t idle_ms = settings_.timeout * 1000;
   for (Session* s = sessions_; s != nullptr;) {
     Session* following = s->next;
+    if (MICROREDIS_UNLIKELY(s->output_held()) && s->tick_output_hold(now, next)) notify_output(*s);
     if (s->blocked()) {
       const std::int64_t deadline = s->block_deadline_us();
       if (deadline != 0 && deadline <= now) {

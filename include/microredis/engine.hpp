@@ -50,6 +50,11 @@ struct EngineStats {
   std::uint64_t instantaneous_ops = 0;
 };
 
+// What happened to a key, for a KeyObserver.
+enum class KeyChange : std::uint8_t { write, expire, evict };
+
+struct WriteCapture;  // engine.cpp: old values of the keys a running command may write
+
 // Count per error code ("ERR", "WRONGTYPE", ...) for INFO errorstats.
 struct ErrorStat {
   char code[32];
@@ -194,6 +199,31 @@ class Engine final : private KeyspaceObserver {
   std::uint64_t dirty() const { return dirty_; }
   void add_dirty(std::uint64_t n) { dirty_ += n; }
 
+  // --- embedding hooks (adapters/inproc builds on them; unset, each costs one pointer test) ---
+  // Called once per key a command wrote (after the command), and for every key expiry or eviction
+  // deletes. `old` is the value before the change, valid only during the call; nullptr when the key
+  // did not exist or, for writes, when old values were not asked for (or the key was written in
+  // another database than the session's: COPY/MOVE targets). With old_values, every write command
+  // deep-copies the current values of its key arguments first: O(size of those values).
+  using KeyObserver = void (*)(void* ctx, KeyChange what, Db& db, std::string_view key, const Entry* old);
+  void set_key_observer(KeyObserver fn, void* ctx, bool old_values);
+  // Runs before every command handler (also inside EXEC and for a served blocked command). false:
+  // do not run the handler; the filter has written the reply, or closed the session.
+  using CommandFilter = bool (*)(void* ctx, Context& c);
+  void set_command_filter(CommandFilter fn, void* ctx) {
+    filter_ = fn;
+    filter_ctx_ = ctx;
+  }
+  // Adds commands at run time (the application's own): they dispatch, show in COMMAND, COMMAND
+  // INFO/DOCS and work over every adapter. The specs must outlive the engine. false when a name is
+  // taken or memory ran out.
+  bool add_commands(const CommandSpec* specs, std::size_t count);
+  // Replaces this engine's data with a deep copy of other's: every database (values, TTLs),
+  // the run-time settings CONFIG SET can change, and the random generator's state. Not copied:
+  // sessions, subscriptions, blocked clients, watched keys, statistics, commands added at run
+  // time. Watchers of this engine's keys see them as written. false when memory ran out.
+  bool copy_data_from(const Engine& other);
+
   // --- dispatch (called by Session) ---
   // Checks and runs (or queues, inside MULTI) one command.
   void dispatch(Session& s, const std::string_view* argv, std::size_t argc);
@@ -219,6 +249,11 @@ class Engine final : private KeyspaceObserver {
   void reject(Session& s, CommandRef ref, std::size_t out_start);
   void refresh_time();
   std::size_t evict_some();
+  void capture_old_values(const CommandSpec& spec, Db& db, const std::string_view* argv, std::size_t argc);
+  void report_writes(std::size_t old_mark, std::size_t written_mark);
+  void free_capture();
+  friend struct WriteCapture;
+  void report_key_written_now(Db& db, std::string_view key);
   void check_output_limits(Session& s);
 
   Memory mem_;
@@ -257,6 +292,12 @@ class Engine final : private KeyspaceObserver {
   std::uint64_t dirty_ = 0;
   std::int64_t next_deadline_us_ = 0;
   std::size_t startup_memory_ = 0;
+  KeyObserver key_observer_ = nullptr;
+  void* key_observer_ctx_ = nullptr;
+  WriteCapture* capture_ = nullptr;  // while a key observer wants old values
+  bool removing_key_ = false;        // on_key_removed is running: its key_modified is no write
+  CommandFilter filter_ = nullptr;
+  void* filter_ctx_ = nullptr;
 };
 
 // Registers every built-in command family into a table (the engine does this on construction).
