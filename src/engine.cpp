@@ -301,7 +301,6 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
 MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
   const CommandSpec& spec = *ref.spec;
   Writer& w = s.writer();
-  CommandStats& st = cmd_stats_[ref.id];
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
   std::uint64_t errors_before = w.errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
@@ -326,6 +325,8 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   }
 
   std::int64_t end_us = clock_->now_us();
+  // Looked up after the handler: a handler may add commands, which can move the stats array.
+  CommandStats& st = cmd_stats_[ref.id];
   ++st.calls;
   st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
   ++stats_.commands_processed;
