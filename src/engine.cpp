@@ -269,9 +269,13 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   spec.handler(ctx);
 
   std::int64_t end_us = clock_->now_us();
-  ++st.calls;
+  // A blocked command served after a write was counted when it blocked (as Redis counts it once);
+  // its time and a failure still count.
+  if (!s.blocked_command().rerun) {
+    ++st.calls;
+    ++stats_.commands_processed;
+  }
   st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
-  ++stats_.commands_processed;
   if (w.errors() != errors_before) {
     ++st.failed_calls;
     count_error_reply(w.last_error_code());
@@ -381,7 +385,11 @@ MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   }
 }
 
-MICROREDIS_INLINE void Engine::flushing(Db& db) { watches_ptr_->touch_all(db, nullptr); }
+MICROREDIS_INLINE void Engine::flushing(Db& db) {
+  watches_ptr_->touch_all(db, nullptr);
+  // Waiters that want to hear of their key going away (XREADGROUP) learn it after the command.
+  blocking_->for_each(db.index(), [&](BlockingKeys::Node& n) { mark_ready(db, n.key()); });
+}
 
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
   watches_ptr_->touch_all(a, &b);

@@ -28,28 +28,13 @@ namespace streams_cmds {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-// stream-node-max-bytes / stream-node-max-entries, once Settings has them (Redis's defaults until
-// then: 4096 bytes, 100 entries).
-template <class S>
-inline StreamLimits stream_limits_of(const S& s) {
+// stream-node-max-bytes / stream-node-max-entries: when a block is full.
+inline StreamLimits limits_of(const Context& c) {
+  const Settings& s = c.engine.settings();
   StreamLimits l;
-  if constexpr (requires {
-                  s.stream_node_max_bytes;
-                  s.stream_node_max_entries;
-                }) {
-    l.node_max_bytes = static_cast<std::uint64_t>(s.stream_node_max_bytes);
-    l.node_max_entries = static_cast<std::int64_t>(s.stream_node_max_entries);
-  }
+  l.node_max_bytes = s.stream_node_max_bytes;
+  l.node_max_entries = s.stream_node_max_entries;
   return l;
-}
-
-inline StreamLimits limits_of(const Context& c) { return stream_limits_of(c.engine.settings()); }
-
-// A blocked XREADGROUP also wakes when its key is deleted or stops being a stream (it then fails
-// with -UNBLOCKED), once the engine supports it (BlockedCommand::wake_on_delete).
-template <class B>
-inline void request_wake_on_delete(B& blocked) {
-  if constexpr (requires { blocked.wake_on_delete; }) blocked.wake_on_delete = true;
 }
 
 inline Stream* stream_of(const Entry* e) { return e->object<Stream>(); }
@@ -703,7 +688,7 @@ inline void xread_generic(Context& c, bool group_mode) {
   }
   const Context rewritten{c.engine, c.session, c.db, c.out, args.data(), args.size(), c.cmd};
   rewritten.block_on_keys(keys, nstreams, deadline_us, TimeoutReply::null_array, ValueType::stream);
-  if (group_mode && c.session.blocked()) request_wake_on_delete(c.session.blocked_command());
+  if (group_mode && c.session.blocked()) c.session.blocked_command().wake_on_delete = true;
 }
 
 inline void xread(Context& c) { xread_generic(c, false); }
