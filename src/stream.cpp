@@ -308,7 +308,7 @@ MICROREDIS_INLINE std::size_t StreamGroup::memory_usage() const {
 // Iterator
 
 MICROREDIS_INLINE StreamIterator::StreamIterator(Stream& s, const StreamID* start, const StreamID* end, bool reverse)
-    : s_(s), start_(start != nullptr ? *start : StreamID::min()), end_(end != nullptr ? *end : StreamID::max()),
+    : start_(start != nullptr ? *start : StreamID::min()), end_(end != nullptr ? *end : StreamID::max()),
       rev_(reverse) {
   // Redis seeks the block that may hold the first ID of the walk.
   if (!rev_) {

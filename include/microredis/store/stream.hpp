@@ -411,7 +411,6 @@ class StreamIterator {
  private:
   bool enter_block();
 
-  Stream& s_;
   StreamID start_;
   StreamID end_;
   bool rev_;
