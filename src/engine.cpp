@@ -327,9 +327,13 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   std::int64_t end_us = clock_->now_us();
   // Looked up after the handler: a handler may add commands, which can move the stats array.
   CommandStats& st = cmd_stats_[ref.id];
-  ++st.calls;
+  // A blocked command served after a write was counted when it blocked (as Redis counts it once);
+  // its time and a failure still count.
+  if (!s.blocked_command().rerun) {
+    ++st.calls;
+    ++stats_.commands_processed;
+  }
   st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
-  ++stats_.commands_processed;
   if (w.errors() != errors_before) {
     ++st.failed_calls;
     count_error_reply(w.last_error_code());
@@ -622,6 +626,8 @@ MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {
 MICROREDIS_INLINE void Engine::flushing(Db& db) {
   watches_ptr_->touch_all(db, nullptr);
   if (tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+  // Waiters that want to hear of their key going away (XREADGROUP) learn it after the command.
+  blocking_->for_each(db.index(), [&](BlockingKeys::Node& n) { mark_ready(db, n.key()); });
 }
 
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {

@@ -3,6 +3,7 @@
 #include "microredis/store/hash.hpp"
 #include "microredis/store/quicklist.hpp"
 #include "microredis/store/set.hpp"
+#include "microredis/store/stream.hpp"
 #include "microredis/store/zset.hpp"
 
 #include <utility>
@@ -19,6 +20,7 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
     case ValueType::set: SetObject(enc, pointer).destroy(mem); break;
     case ValueType::zset: ZsetObject(enc, pointer).destroy(mem); break;
     case ValueType::list: Quicklist::destroy(mem, static_cast<Quicklist*>(pointer)); break;
+    case ValueType::stream: Stream::destroy(mem, static_cast<Stream*>(pointer)); break;
     default:
       break;
   }
@@ -62,6 +64,12 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
       out.pointer = copy;
       return true;
     }
+    case ValueType::stream: {
+      Stream* copy = e.object<Stream>()->clone(mem);
+      if (copy == nullptr) return false;
+      out.pointer = copy;
+      return true;
+    }
     default:
       return false;
   }
@@ -76,6 +84,7 @@ MICROREDIS_INLINE std::size_t value_memory(const Entry& e) {
     case ValueType::set: return SetObject::of(e).memory_usage();
     case ValueType::zset: return ZsetObject::of(e).memory_usage();
     case ValueType::list: return e.object<Quicklist>()->memory_usage();
+    case ValueType::stream: return e.object<Stream>()->memory_usage();
     default: return 0;
   }
 }

@@ -15,6 +15,7 @@
 #include "microredis/store/hash.hpp"
 #include "microredis/store/quicklist.hpp"
 #include "microredis/store/set.hpp"
+#include "microredis/store/stream.hpp"
 #include "microredis/store/zset.hpp"
 #include "microredis/store/string.hpp"
 
@@ -151,6 +152,26 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
       xor_digest(d, pair, 20);
     });
+  } else if (e.type() == ValueType::stream) {
+    // Ordered: each entry's "<ms>.<seq>", then its fields and values (groups are not digested).
+    StreamIterator it(*e.object<Stream>(), nullptr, nullptr, false);
+    StreamID id;
+    std::size_t numfields = 0;
+    while (it.next(id, numfields)) {
+      char buf[kStreamIDChars];
+      std::size_t n = id.format(buf);
+      buf[format_uint64(buf, id.ms)] = '.';
+      mix_digest(d, buf, n);
+      for (std::size_t i = 0; i < numfields; ++i) {
+        Element field;
+        Element value;
+        it.next_field(field, value);
+        ElementText fb, vb;
+        std::string_view fs = field.text(fb), vs = value.text(vb);
+        mix_digest(d, fs.data(), fs.size());
+        mix_digest(d, vs.data(), vs.size());
+      }
+    }
   } else if (e.type() == ValueType::hash) {
     HashObject::of(e).for_each([&](const Element& f, const Element& v) {
       Digest pair{};
