@@ -1,6 +1,6 @@
 // In-process throughput: what one core does with the engine when no socket is in the way.
 //
-//   inproc [--keys N] [--ops N] [--depth N] [--reps N]
+//   inproc [--keys N] [--ops N] [--depth N] [--reps N] [--tests GET,SET,...]
 //
 // Loads N string keys (key:%07d -> 16-byte value), then for GET (hits), SET, INCR, LPUSH, ZADD and
 // HSET over N keys picked at random (fixed seed):
@@ -32,6 +32,7 @@ struct Options {
   std::size_t ops = 1000000;
   int depth = 32;
   int reps = 3;
+  std::string tests;  // comma-separated names; empty: all
 };
 
 const char kValue[] = "0123456789abcdef";  // 16 bytes
@@ -152,8 +153,9 @@ int main(int argc, char** argv) {
     else if (a == "--ops") o.ops = v;
     else if (a == "--depth") o.depth = static_cast<int>(v);
     else if (a == "--reps") o.reps = static_cast<int>(v);
+    else if (a == "--tests") o.tests = "," + std::string(argv[i + 1]) + ",";
     else {
-      std::fprintf(stderr, "usage: inproc [--keys N] [--ops N] [--depth N] [--reps N]\n");
+      std::fprintf(stderr, "usage: inproc [--keys N] [--ops N] [--depth N] [--reps N] [--tests GET,SET,...]\n");
       return 2;
     }
   }
@@ -231,6 +233,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 100;
   bool ok = true;
   for (const Test& t : tests()) {
+    if (!o.tests.empty() && o.tests.find("," + std::string(t.name) + ",") == std::string::npos) continue;
     RandomOps ops = t.name == std::string_view("GET") ? get_ops : random_ops(o, ++seed);
     std::string_view a[8];
 
