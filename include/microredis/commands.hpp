@@ -30,5 +30,6 @@ bool register_set_commands(CommandTable& table);         // SADD SREM SMEMBERS S
 bool register_zset_commands(CommandTable& table);        // ZADD ZREM ZRANGE ZPOPMIN ZUNIONSTORE ZSCAN ...
 bool register_list_commands(CommandTable& table);        // LPUSH LPOP LRANGE LINSERT LMOVE LMPOP ...
 bool register_sort_commands(CommandTable& table);        // SORT SORT_RO
+bool register_dump_commands(CommandTable& table);        // DUMP RESTORE RESTORE-ASKING
 
 }  // namespace microredis
