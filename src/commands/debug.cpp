@@ -7,7 +7,7 @@
 // the time has passed. Redis stops the whole server instead.
 //
 // DIGEST and OBJECT know each value type's layout (Redis's xorObjectDigest, rdbSavedObjectLen):
-// a family that adds a value type extends value_digest() and serialized_length() below.
+// a family that adds a value type extends value_digest() here and the RDB codec (store/rdb.hpp).
 #include <cstdio>
 #include <cstdlib>
 
@@ -210,33 +210,12 @@ inline void debug_digest_value(Context& c) {
 
 // --- DEBUG OBJECT ----------------------------------------------------------------------------
 
-// Bytes of an RDB length prefix (rdbSaveLen).
-inline std::size_t rdb_len_size(std::uint64_t len) {
-  if (len < (1u << 6)) return 1;
-  if (len < (1u << 14)) return 2;
-  if (len <= UINT32_MAX) return 5;
-  return 9;
-}
-
-// Bytes of an integer in RDB's compact form, or 0 when it does not fit in 32 bits.
-inline std::size_t rdb_int_size(std::int64_t v) {
-  if (v >= INT8_MIN && v <= INT8_MAX) return 2;
-  if (v >= INT16_MIN && v <= INT16_MAX) return 3;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 0;
-}
-
-// What the value would take in an RDB file (rdbSavedObjectLen), without LZF compression:
-// microredis writes no RDB files, so there is no rdbcompression setting to follow.
-inline std::size_t serialized_length(const Entry& e) {
-  if (e.type() != ValueType::string) return 0;
-  IntText buf;
-  std::string_view s = string_of(e, buf);
-  std::int64_t v = 0;
-  if (s.size() <= 11 && string_is_int(s, v)) {
-    if (std::size_t n = rdb_int_size(v)) return n;
-  }
-  return rdb_len_size(s.size()) + s.size();
+// What the value takes in an RDB file (rdbSavedObjectLen): its serialization without the type
+// byte, compressed as Redis's default rdbcompression does. 0 when out of memory.
+inline std::size_t serialized_length(Memory& mem, const Entry& e) {
+  Buffer out(mem);
+  rdb::Saver saver(mem, out);
+  return saver.body(e) ? out.size() : 0;
 }
 
 // What OBJECT REFCOUNT reports: Redis shares the integers 0..9999 (refcount INT_MAX) unless an
@@ -265,7 +244,7 @@ inline void debug_object(Context& c) {
   int n = std::snprintf(line, sizeof line,
                         "Value at:%p refcount:%ld encoding:%.*s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
                         static_cast<const void*>(e), refcount(c.engine, *e), static_cast<int>(enc.size()), enc.data(),
-                        serialized_length(*e),
+                        serialized_length(c.mem(), *e),
                         static_cast<unsigned>(lru), static_cast<unsigned long long>(idle));
   c.out.simple({line, n > 0 ? static_cast<std::size_t>(n) : 0});
 }
