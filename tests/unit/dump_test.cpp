@@ -206,9 +206,9 @@ TEST_SUITE("dump") {
     std::vector<std::pair<std::string, std::string>> dumps;
     for (const Vector& v : kRedisVectors) dumps.emplace_back(v.key, dump_of(h, v.key));
     h.run({"FLUSHALL"});
-    for (auto& [key, p] : dumps) {
-      CAPTURE(key);
-      CHECK(h.run({"RESTORE", key, "0", p}) == ok());
+    for (const auto& kp : dumps) {
+      CAPTURE(kp.first);
+      CHECK(h.run({"RESTORE", kp.first, "0", kp.second}) == ok());
     }
     for (const Vector& v : kRedisVectors) {
       CAPTURE(std::string(v.key));
