@@ -366,6 +366,9 @@ class HashBuilder {
     bool updated = false;
     if (obj_.set(mem_, f, v, updated) != Status::ok) return LoadResult::oom;
     if (updated) return LoadResult::bad_format;
+    // Past the limit, a table: a listpack's duplicate check is linear, so building a big one
+    // would be quadratic.
+    if (obj_.over_entries(limits_.hash)) return convert();
     return LoadResult::ok;
   }
   LoadResult finish(Entry::Layout& out) {
@@ -462,13 +465,17 @@ class ZsetBuilder {
     for (int attempt = 0; attempt < 2; ++attempt) {
       unsigned out = 0;
       double ns = 0;
-      // A listpack keeps any member the loader gives it (limits are applied at the end): an
-      // infinite limit here, as Redis appends to the listpack it loads.
+      // A listpack takes members of any length here: the value limit applies at the end, and for
+      // ZSET_2 only (as Redis's loader); the entry limit converts as soon as it is passed.
       ZsetLimits unlimited;
       unlimited.max_listpack_entries = static_cast<std::size_t>(-1);
       unlimited.max_listpack_value = static_cast<std::size_t>(-1);
       switch (obj_.add(mem_, unlimited, score, member, 0, out, ns)) {
-        case ZaddResult::ok: return (out & kZaddOutAdded) ? LoadResult::ok : LoadResult::bad_format;
+        case ZaddResult::ok:
+          if (!(out & kZaddOutAdded)) return LoadResult::bad_format;
+          // Past the limit, the tree: listpack inserts are linear.
+          if (obj_.is_listpack() && obj_.length() > limits_.zset.max_listpack_entries) return convert();
+          return LoadResult::ok;
         case ZaddResult::nan: return LoadResult::bad_format;
         case ZaddResult::oom: return LoadResult::oom;
         case ZaddResult::needs_big:

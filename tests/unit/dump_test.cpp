@@ -295,6 +295,39 @@ TEST_SUITE("dump") {
     CHECK(dump_of(h, "long").size() < 200);
   }
 
+  TEST_CASE("compact blobs over the current limits load in the big encodings") {
+    Harness h;
+    h.run({"CONFIG", "SET", "hash-max-listpack-entries", "5000"});
+    h.run({"CONFIG", "SET", "zset-max-listpack-entries", "5000"});
+    h.run({"CONFIG", "SET", "set-max-intset-entries", "5000"});
+    std::vector<std::string> hset = {"HSET", "h"}, zadd = {"ZADD", "z"}, sadd = {"SADD", "s"};
+    for (int i = 0; i < 3000; ++i) {
+      hset.push_back("f" + std::to_string(i));
+      hset.push_back(std::to_string(i));
+      zadd.push_back(std::to_string(i % 100));
+      zadd.push_back("m" + std::to_string(i));
+      sadd.push_back(std::to_string(i * 7));
+    }
+    h.run(hset);
+    h.run(zadd);
+    h.run(sadd);
+    CHECK(h.run({"OBJECT", "ENCODING", "h"}) == bulk("listpack"));
+    CHECK(h.run({"OBJECT", "ENCODING", "z"}) == bulk("listpack"));
+    CHECK(h.run({"OBJECT", "ENCODING", "s"}) == bulk("intset"));
+    const std::string ph = dump_of(h, "h"), pz = dump_of(h, "z"), ps = dump_of(h, "s");
+    h.run({"CONFIG", "SET", "hash-max-listpack-entries", "128"});
+    h.run({"CONFIG", "SET", "zset-max-listpack-entries", "128"});
+    h.run({"CONFIG", "SET", "set-max-intset-entries", "512"});
+    CHECK(h.run({"RESTORE", "h2", "0", ph}) == ok());
+    CHECK(h.run({"RESTORE", "z2", "0", pz}) == ok());
+    CHECK(h.run({"RESTORE", "s2", "0", ps}) == ok());
+    CHECK(h.run({"OBJECT", "ENCODING", "h2"}) == bulk("hashtable"));
+    CHECK(h.run({"OBJECT", "ENCODING", "z2"}) == bulk("skiplist"));
+    CHECK(h.run({"OBJECT", "ENCODING", "s2"}) == bulk("hashtable"));
+    CHECK(h.run({"DEBUG", "DIGEST-VALUE", "h", "z", "s"}) == h.run({"DEBUG", "DIGEST-VALUE", "h2", "z2", "s2"}));
+    CHECK(h.run({"ZRANGE", "z2", "0", "2"}) == bulks({"m0", "m100", "m1000"}));
+  }
+
   TEST_CASE("RESTORE options and errors") {
     Harness h;
     h.run({"SET", "k", "v"});
