@@ -49,6 +49,9 @@ enum CommandFlag : std::uint32_t {
   // microredis-internal: allowed in a RESP2 session's subscribed context ((P|S)SUBSCRIBE,
   // (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
   kSubscribedContext = 1u << 20,
+  // Redis's "asking" (RESTORE-ASKING): accepted from a client in ASKING state during a slot
+  // migration; without cluster mode, a flag COMMAND INFO shows.
+  kAsking = 1u << 21,
 };
 
 // ACL categories beyond those implied by flags (write -> @write, fast -> @fast, ...).

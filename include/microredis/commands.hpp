@@ -31,5 +31,6 @@ bool register_zset_commands(CommandTable& table);        // ZADD ZREM ZRANGE ZPO
 bool register_list_commands(CommandTable& table);        // LPUSH LPOP LRANGE LINSERT LMOVE LMPOP ...
 bool register_sort_commands(CommandTable& table);        // SORT SORT_RO
 bool register_stream_commands(CommandTable& table);      // XADD XRANGE XREAD XREADGROUP XGROUP XACK XINFO ...
+bool register_dump_commands(CommandTable& table);        // DUMP RESTORE RESTORE-ASKING
 
 }  // namespace microredis

@@ -71,6 +71,11 @@ namespace microredis {
     "switching between policies at runtime LRU and LFU data will take some time to adjust.")        \
   X(invalid_first_db_index, "ERR invalid first DB index")                                          \
   X(invalid_second_db_index, "ERR invalid second DB index")                                        \
+  X(restore_invalid_ttl, "ERR Invalid TTL value, must be >= 0")                                   \
+  X(restore_invalid_idletime, "ERR Invalid IDLETIME value, must be >= 0")                          \
+  X(restore_invalid_freq, "ERR Invalid FREQ value, must be >= 0 and <= 255")                       \
+  X(dump_payload_wrong, "ERR DUMP payload version or checksum are wrong")                          \
+  X(bad_data_format, "ERR Bad data format")                                                        \
   /* strings */                                                                                    \
   X(decrement_overflow, "ERR decrement would overflow")                                            \
   X(lcs_too_long, "ERR String too long for LCS")                                                   \
@@ -112,6 +117,7 @@ namespace microredis {
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "      \
     "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP " \
     "protocol version at the same time")                                                           \
+  X(debug_reload_failed, "ERR Error trying to load the RDB dump")                                 \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \
