@@ -12,32 +12,6 @@ namespace {
 // this way than built from Reply values.
 std::string text(const Reply& r) { return r.to_string(); }
 
-// Every reply waiting in a session's output, parsed and consumed.
-std::vector<Reply> drain(Session& s) {
-  std::vector<Reply> out;
-  std::string_view bytes = s.pending_output();
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    Reply r;
-    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
-    REQUIRE(n > 0);
-    used += n;
-    out.push_back(std::move(r));
-  }
-  s.consume_output(used);
-  return out;
-}
-
-std::string command(std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  return req;
-}
-
 // The value of a field in a flat field/value array reply (XINFO STREAM in RESP2).
 const Reply& field(const Reply& r, std::string_view name) {
   for (std::size_t i = 0; i + 1 < r.size(); i += 2) {
@@ -231,9 +205,9 @@ TEST_SUITE("streams") {
     Session* reader = h.engine.open_session();
     Session* other = h.engine.open_session();
     (void)h.run({"XADD", "s", "1", "f", "old"});
-    reader->feed(command({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}));
+    reader->feed(multibulk({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}));
     CHECK(reader->blocked());
-    other->feed(command({"XADD", "s", "2", "f", "new"}));
+    other->feed(multibulk({"XADD", "s", "2", "f", "new"}));
     CHECK(drain(*other) == std::vector<Reply>{bulk("2-0")});
     CHECK(!reader->blocked());
     auto got = drain(*reader);
@@ -241,7 +215,7 @@ TEST_SUITE("streams") {
     CHECK(text(got[0]) == R"([["s", [["2-0", ["f", "new"]]]]])");
 
     // A timeout in milliseconds.
-    reader->feed(command({"XREAD", "BLOCK", "100", "STREAMS", "s", "$"}));
+    reader->feed(multibulk({"XREAD", "BLOCK", "100", "STREAMS", "s", "$"}));
     CHECK(reader->blocked());
     h.clock.advance_ms(99);
     h.engine.tick();
@@ -252,14 +226,14 @@ TEST_SUITE("streams") {
     CHECK(drain(*reader) == std::vector<Reply>{nil()});
 
     // Deleting the key or writing another type does not wake XREAD; data already there serves at once.
-    reader->feed(command({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}));
+    reader->feed(multibulk({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}));
     CHECK(h.run({"DEL", "s"}) == integer(1));
     CHECK(h.run({"LPUSH", "s", "x"}) == integer(1));
     CHECK(reader->blocked());
     CHECK(h.run({"DEL", "s"}) == integer(1));
     CHECK(h.run({"XADD", "s", "5", "f", "v"}) == bulk("5-0"));
     CHECK(text(drain(*reader).at(0)) == R"([["s", [["5-0", ["f", "v"]]]]])");
-    reader->feed(command({"XREAD", "BLOCK", "0", "STREAMS", "s", "0"}));
+    reader->feed(multibulk({"XREAD", "BLOCK", "0", "STREAMS", "s", "0"}));
     CHECK(!reader->blocked());
     CHECK(text(drain(*reader).at(0)) == R"([["s", [["5-0", ["f", "v"]]]]])");
 
@@ -418,29 +392,29 @@ TEST_SUITE("streams") {
     Session* reader = h.engine.open_session();
     Session* other = h.engine.open_session();
     CHECK(h.run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}) == ok());
-    reader->feed(command({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
+    reader->feed(multibulk({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
     CHECK(reader->blocked());
-    other->feed(command({"XADD", "s", "1", "f", "v"}));
+    other->feed(multibulk({"XADD", "s", "1", "f", "v"}));
     (void)drain(*other);
     CHECK(text(drain(*reader).at(0)) == R"([["s", [["1-0", ["f", "v"]]]]])");
     CHECK(h.run({"XPENDING", "s", "g"}).elements.at(0) == integer(1));
 
     // Timeout.
-    reader->feed(command({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "20", "STREAMS", "s", ">"}));
+    reader->feed(multibulk({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "20", "STREAMS", "s", ">"}));
     h.clock.advance_ms(21);
     h.engine.tick();
     CHECK(drain(*reader) == std::vector<Reply>{nil()});
 
     // The group destroyed, the key deleted, the key turned into another type.
-    reader->feed(command({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
+    reader->feed(multibulk({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
     CHECK(h.run({"XGROUP", "DESTROY", "s", "g"}) == integer(1));
     CHECK(drain(*reader) == std::vector<Reply>{error(Status::xreadgroup_group_gone)});
     CHECK(h.run({"XGROUP", "CREATE", "s", "g", "$"}) == ok());
-    reader->feed(command({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
+    reader->feed(multibulk({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
     CHECK(h.run({"DEL", "s"}) == integer(1));
     CHECK(drain(*reader) == std::vector<Reply>{error(Status::xreadgroup_key_gone)});
     CHECK(h.run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}) == ok());
-    reader->feed(command({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
+    reader->feed(multibulk({"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}));
     CHECK(h.run({"FLUSHALL"}) == ok());
     CHECK(drain(*reader) == std::vector<Reply>{error(Status::xreadgroup_key_gone)});
     // The served call was counted once, when it blocked.
@@ -484,7 +458,7 @@ TEST_SUITE("streams") {
     Harness h;
     Session* sub = h.engine.open_session();
     CHECK(h.run({"CONFIG", "SET", "notify-keyspace-events", "Kt"}) == ok());
-    sub->feed(command({"PSUBSCRIBE", "*"}));
+    sub->feed(multibulk({"PSUBSCRIBE", "*"}));
     (void)drain(*sub);
     (void)h.run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"});
     (void)h.run({"XGROUP", "CREATECONSUMER", "s", "g", "Bob"});
