@@ -772,6 +772,14 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
     }
     s = following;
   }
+  // The tracking table shrinks to a lowered tracking-table-max-keys without waiting for a command
+  // (Redis's serverCron); invalidations of keys expired or evicted here, BCAST batches included,
+  // go out now rather than with the next command (Redis sends them from beforeSleep).
+  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) && settings_.tracking_table_max_keys != 0 &&
+      tracking_->total_keys() > settings_.tracking_table_max_keys) {
+    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
+  }
+  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
   if (resume_pending_) resume_paused();
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.

@@ -363,6 +363,37 @@ TEST_SUITE("sessions") {
     CHECK(h.run({"CLIENT", "UNPAUSE"}) == ok());
   }
 
+  TEST_CASE("keys that active expiry removes reach BCAST trackers at tick(), not with the next command") {
+    Harness h;
+    Client redirect(h), tracker(h);
+    CHECK(redirect.run({"SUBSCRIBE", "__redis__:invalidate"}) == array({bulk("subscribe"), bulk("__redis__:invalidate"), integer(1)}));
+    CHECK(tracker.run({"CLIENT", "TRACKING", "ON", "BCAST", "REDIRECT", std::to_string(redirect.s->id()),
+                       "NOLOOP"}) == ok());
+    CHECK(tracker.run({"SET", "mykey", "v", "PX", "1"}) == ok());
+    CHECK(redirect.replies().empty());  // NOLOOP: its own write
+    h.clock.advance_ms(10);
+    h.engine.tick();
+    CHECK(redirect.replies() ==
+          std::vector<Reply>{array({bulk("message"), bulk("__redis__:invalidate"), bulks({"mykey"})})});
+  }
+
+  TEST_CASE("a lowered tracking-table-max-keys applies at tick(), without another command") {
+    Harness h;
+    Client redirect(h), tracker(h);
+    redirect.run({"SUBSCRIBE", "__redis__:invalidate"});
+    CHECK(tracker.run({"CLIENT", "TRACKING", "ON", "REDIRECT", std::to_string(redirect.s->id())}) == ok());
+    CHECK(tracker.run({"MSET", "k1", "1", "k2", "2"}) == ok());
+    CHECK(tracker.run({"MGET", "k1", "k2"}) == bulks({"1", "2"}));
+    CHECK(tracker.run({"CONFIG", "SET", "tracking-table-max-keys", "1"}) == ok());
+    CHECK(redirect.replies().empty());
+    h.engine.tick();
+    std::vector<Reply> got = redirect.replies();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].elements.size() == 3);
+    CHECK(got[0].elements[2].elements.size() == 1);
+    CHECK(h.run({"CONFIG", "SET", "tracking-table-max-keys", "0"}) == ok());
+  }
+
   TEST_CASE("RESET puts the connection back to a new one's state") {
     Harness h;
     Client c(h);
