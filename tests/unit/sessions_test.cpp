@@ -10,38 +10,6 @@ using microredis::Session;
 
 namespace {
 
-std::string resp(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    out += "$" + std::to_string(a.size()) + "\r\n";
-    out.append(a.data(), a.size());
-    out += "\r\n";
-  }
-  return out;
-}
-
-// Every reply waiting in a session's output, parsed and consumed.
-std::vector<Reply> drain(Session& s) {
-  std::vector<Reply> out;
-  std::string_view bytes = s.pending_output();
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    Reply r;
-    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
-    REQUIRE(n > 0);
-    used += n;
-    out.push_back(std::move(r));
-  }
-  s.consume_output(used);
-  return out;
-}
-
-std::string take_output(Session& s) {
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
 // One connection: a session fed RESP, as an adapter feeds it.
 struct Client {
   Harness& h;
@@ -53,7 +21,7 @@ struct Client {
   ~Client() { h.engine.close_session(s); }
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
-  void send(std::initializer_list<std::string_view> args) { s->feed(resp(args)); }
+  void send(std::initializer_list<std::string_view> args) { s->feed(multibulk(args)); }
   std::vector<Reply> replies() { return drain(*s); }
   // Sends one command and returns its single reply.
   Reply run(std::initializer_list<std::string_view> args) {
@@ -95,7 +63,7 @@ TEST_SUITE("sessions") {
     CHECK(admin.run({"CLIENT", "PAUSE", "100000", "WRITE"}) == ok());
 
     // A write and what was pipelined behind it wait; nothing of it has run.
-    writer.s->feed(resp({"SET", "k", "new"}) + resp({"GET", "k"}) + resp({"INCR", "n"}));
+    writer.s->feed(multibulk({"SET", "k", "new"}) + multibulk({"GET", "k"}) + multibulk({"INCR", "n"}));
     CHECK(writer.s->blocked());
     CHECK(!writer.s->want_read());
     CHECK(writer.replies().empty());
@@ -243,7 +211,7 @@ TEST_SUITE("sessions") {
     Client admin(h);
     Session* gone = h.engine.open_session();
     CHECK(admin.run({"CLIENT", "PAUSE", "100000", "WRITE"}) == ok());
-    gone->feed(resp({"SET", "k", "v"}));
+    gone->feed(multibulk({"SET", "k", "v"}));
     CHECK(h.engine.paused_count() == 1);
     h.engine.close_session(gone);
     CHECK(h.engine.paused_count() == 0);
@@ -255,7 +223,7 @@ TEST_SUITE("sessions") {
     Harness h;
     Client admin(h), c(h), d(h);
     CHECK(admin.run({"CLIENT", "PAUSE", "100000", "ALL"}) == ok());
-    c.s->feed(resp({"CLIENT", "PAUSE", "100000", "WRITE"}) + resp({"SET", "x", "1"}));
+    c.s->feed(multibulk({"CLIENT", "PAUSE", "100000", "WRITE"}) + multibulk({"SET", "x", "1"}));
     d.send({"GET", "x"});
     h.run({"CLIENT", "UNPAUSE"});
     CHECK(c.replies() == std::vector<Reply>{ok()});
@@ -336,7 +304,7 @@ TEST_SUITE("sessions") {
       CHECK(c.run({"SET", "foo", "bar"}) == ok());
       CHECK(take_output(*mon.s).empty());
       Session* other = h.engine.open_session();
-      other->feed(resp({"MONITOR"}));
+      other->feed(multibulk({"MONITOR"}));
       CHECK(h.engine.monitor_count() == 1);
       h.engine.close_session(other);
       CHECK(h.engine.monitor_count() == 0);
