@@ -45,7 +45,9 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
       commands_(mem_),
       ready_keys_(mem_),
       cmd_stats_(mem_),
-      error_stats_(mem_) {
+      error_stats_(mem_),
+      paused_(mem_),
+      monitors_(mem_) {
   start_us_ = now_us_ = clock_->now_us();
   shared_.now_ms = now_us_ / 1000;
   if (seed_ == 0) seed_ = static_cast<std::uint64_t>(now_us_) ^ reinterpret_cast<std::uintptr_t>(this) ^ 0x5eedull;
@@ -124,6 +126,15 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
   if (s->block_reason() == BlockReason::keys) release_block(*s);
+  if (s->block_reason() == BlockReason::pause) {
+    for (std::size_t i = 0; i < paused_.size(); ++i) {
+      if (paused_[i] != s) continue;
+      for (std::size_t j = i + 1; j < paused_.size(); ++j) paused_[j - 1] = paused_[j];
+      paused_.pop_back();
+      break;
+    }
+  }
+  if (s->monitoring()) remove_monitor(*s);
   tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
@@ -274,6 +285,15 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.error(Status::subscribed_context, spec.name);
     return reject(s, ref, out_start);
   }
+  // A MONITOR session is a replica to Redis: it may not touch the keyspace.
+  if (MICROREDIS_UNLIKELY(s.monitoring()) &&
+      ((spec.flags & (kWrite | kReadonly | kMayReplicate)) ||
+       (spec.handler == &exec_command_handler && (s.transaction().flags() & (kWrite | kReadonly | kMayReplicate))))) {
+    w.error(Status::replica_keyspace);
+    return reject(s, ref, out_start);
+  }
+  // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec)) return;
   if (in_multi && !tx_control) {
     if (!s.transaction().queue(ref, argv, argc)) {
       w.error(Status::oom);
@@ -296,6 +316,161 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
   if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
   current_ = nullptr;
+  // A pause that this command ended (CLIENT UNPAUSE) lets the held commands run, after it.
+  if (MICROREDIS_UNLIKELY(resume_pending_)) resume_paused();
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLIENT PAUSE: held commands stay in their session's input, the session blocked; when the pause
+// ends they are parsed and dispatched again, in the order the sessions were held (Redis's
+// BLOCKED_POSTPONE clients and unblockPostponedClients).
+
+MICROREDIS_INLINE void Engine::pause_clients(std::int64_t end_ms, PauseMode mode) {
+  if (pause_mode() == PauseMode::off) {
+    pause_mode_ = mode;
+    pause_end_ms_ = end_ms;
+  } else {
+    if (mode > pause_mode_) pause_mode_ = mode;
+    if (end_ms > pause_end_ms_) pause_end_ms_ = end_ms;
+  }
+  (void)pause_mode();  // a pause that ends before now is no pause
+  if (pause_mode_ != PauseMode::off) note_deadline((pause_end_ms_ + 1) * 1000);
+}
+
+MICROREDIS_INLINE void Engine::unpause_clients() {
+  if (pause_mode_ == PauseMode::off) return;
+  pause_mode_ = PauseMode::off;
+  pause_end_ms_ = 0;
+  resume_pending_ = true;
+}
+
+MICROREDIS_INLINE Engine::PauseMode Engine::pause_mode() {
+  // Redis ends a pause once the time is past its end (end < mstime).
+  if (pause_mode_ != PauseMode::off && pause_end_ms_ < clock_->now_ms()) unpause_clients();
+  return pause_mode_;
+}
+
+MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec) {
+  const PauseMode mode = pause_mode();
+  if (mode == PauseMode::off) return false;
+  // The engine's own session and direct calls have no input to wait in; monitors are replicas
+  // to Redis, and replicas are never paused.
+  if (&s == default_session_ || s.executing_directly() || s.monitoring()) return false;
+  if (mode == PauseMode::write) {
+    constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
+    const bool may_write = (spec.flags & kMayWrite) ||
+                           (spec.handler == &exec_command_handler && (s.transaction().flags() & kMayWrite));
+    if (!may_write) return false;
+  }
+  if (!paused_.push_back(&s)) return false;  // out of memory: the command runs
+  s.block_until(BlockReason::pause, 0);
+  return true;
+}
+
+MICROREDIS_INLINE void Engine::resume_paused() {
+  if (resuming_) return;  // a resumed command ended a pause again: the loop below takes it
+  resuming_ = true;
+  while (resume_pending_) {
+    resume_pending_ = false;
+    Vec<Session*> batch(std::move(paused_));
+    for (Session* p : batch) {
+      if (p->block_reason() != BlockReason::pause) continue;
+      p->unblock();
+      p->process_input();  // may be held again by a pause that a command before it started
+      notify_output(*p);
+    }
+  }
+  resuming_ = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MONITOR
+
+MICROREDIS_INLINE bool Engine::add_monitor(Session& s) {
+  if (s.monitoring()) return true;
+  if (!monitors_.push_back(&s)) return false;
+  s.set_monitoring(true);
+  return true;
+}
+
+MICROREDIS_INLINE void Engine::remove_monitor(Session& s) {
+  for (std::size_t i = 0; i < monitors_.size(); ++i) {
+    if (monitors_[i] != &s) continue;
+    for (std::size_t j = i + 1; j < monitors_.size(); ++j) monitors_[j - 1] = monitors_[j];
+    monitors_.pop_back();
+    break;
+  }
+  s.set_monitoring(false);
+}
+
+namespace detail {
+// Redis's sdscatrepr: a quoted string with \\ \" \n \r \t \a \b escapes and \xNN for other
+// bytes outside the printable ASCII range.
+inline bool append_repr(Buffer& b, std::string_view v) {
+  bool ok = b.append("\"");
+  for (char ch : v) {
+    const auto u = static_cast<unsigned char>(ch);
+    char esc[4] = {'\\', 0, 0, 0};
+    std::size_t n = 2;
+    switch (ch) {
+      case '\\': esc[1] = '\\'; break;
+      case '"': esc[1] = '"'; break;
+      case '\n': esc[1] = 'n'; break;
+      case '\r': esc[1] = 'r'; break;
+      case '\t': esc[1] = 't'; break;
+      case '\a': esc[1] = 'a'; break;
+      case '\b': esc[1] = 'b'; break;
+      default:
+        if (u >= 0x20 && u < 0x7f) {
+          esc[0] = ch;
+          n = 1;
+        } else {
+          static constexpr char kHex[] = "0123456789abcdef";
+          esc[1] = 'x';
+          esc[2] = kHex[u >> 4];
+          esc[3] = kHex[u & 15];
+          n = 4;
+        }
+    }
+    ok = b.append(esc, n) && ok;
+  }
+  return b.append("\"") && ok;
+}
+}  // namespace detail
+
+MICROREDIS_INLINE void Engine::feed_monitors(Session& s, const std::string_view* argv, std::size_t argc,
+                                             std::uint64_t redacted) {
+  // "<seconds>.<microseconds> [<db> <client address>] "arg" "arg" ..."
+  Buffer line(mem_);
+  const std::int64_t us = clock_->now_us();
+  char num[kLongLongChars];
+  bool ok = line.append(num, format_int64(num, us / 1'000'000)) && line.append(".");
+  char frac[6];
+  std::int64_t rest = us % 1'000'000;
+  for (int i = 5; i >= 0; --i, rest /= 10) frac[i] = static_cast<char>('0' + rest % 10);
+  ok = ok && line.append(frac, 6) && line.append(" [") && line.append(num, format_int64(num, s.db_index())) &&
+       line.append(" ");
+  if (s.unix_socket()) {
+    std::string_view path = s.local_addr();
+    if (path.size() >= 2 && path.substr(path.size() - 2) == ":0") path.remove_suffix(2);
+    ok = ok && line.append("unix:") && line.append(path);
+  } else {
+    ok = ok && line.append(s.peer());
+  }
+  ok = ok && line.append("]");
+  for (std::size_t i = 0; i < argc; ++i) {
+    ok = ok && line.append(" ");
+    const bool hidden = i < 64 && ((redacted >> i) & 1) != 0;
+    ok = ok && detail::append_repr(line, hidden ? std::string_view("(redacted)") : argv[i]);
+  }
+  if (!ok) return;  // out of memory: the monitors miss this line
+  for (Session* m : monitors_) {
+    if (m->closing()) continue;
+    m->writer().simple(line.view());
+    if (!m->writer().ok_state()) m->close_now();
+    check_output_limits(*m);
+    if (m != &s) notify_output(*m);
+  }
 }
 
 MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
@@ -307,7 +482,11 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   s.set_last_command(spec.name);
   s.count_command();
 
-  Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
+  // While clients are paused the dataset stays as it is: reads see expired keys as gone but do
+  // not delete them (a write still does, as it replaces the key anyway).
+  shared_.keep_expired = MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !(spec.flags & kWrite) &&
+                         pause_mode() != PauseMode::off;
+  Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref, 0};
   if (MICROREDIS_LIKELY(capture_ == nullptr)) {
     if (MICROREDIS_LIKELY(filter_ == nullptr) || filter_(filter_ctx_, ctx)) spec.handler(ctx);
   } else {
@@ -318,6 +497,12 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
     if (filter_ == nullptr || filter_(filter_ctx_, ctx)) spec.handler(ctx);
     --capture_->depth;
     report_writes(old_mark, written_mark);
+  }
+  shared_.keep_expired = false;
+  // Administrative commands are too dangerous to show, as in Redis; MONITOR sees the command
+  // after it ran (the db it ended in, EXEC after the commands it ran).
+  if (MICROREDIS_UNLIKELY(!monitors_.empty()) && !(spec.flags & (kSkipMonitor | kAdmin))) {
+    feed_monitors(s, argv, argc, ctx.redacted);
   }
   if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & kPubsub) &&
       !s.tracking().options.bcast) {
@@ -369,6 +554,9 @@ MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
 
 MICROREDIS_INLINE bool Engine::over_memory_limit() {
   if (settings_.maxmemory == 0) return false;
+  // CLIENT PAUSE keeps the dataset constant: no eviction, and so no OOM refusal either (Redis's
+  // isSafeToPerformEvictions).
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_mode() != PauseMode::off) return false;
   while (mem_.used() > settings_.maxmemory) {
     if (evict_some() == 0) return true;
   }
@@ -755,9 +943,14 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   const std::int64_t hz = settings_.hz > 0 ? settings_.hz : 10;
   std::int64_t next = now + 1'000'000 / hz;
 
+  // A pause whose time is over ends here; its held commands run below, after the timeouts.
+  const bool paused = pause_mode() != PauseMode::off;
+  if (paused && (pause_end_ms_ + 1) * 1000 < next) next = (pause_end_ms_ + 1) * 1000;
+
   // Active expiry: a bounded number of hash-space steps per database, round robin, more with a
   // higher active-expire-effort. Lazy expiry on access covers whatever this has not reached yet.
-  if (settings_.active_expire_enabled) {
+  // None while clients are paused, which keeps the dataset constant.
+  if (settings_.active_expire_enabled && !paused) {
     ++stats_.active_expire_cycles;
     const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
     for (int i = 0; i < db_count_; ++i) {
@@ -796,6 +989,15 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
     }
     s = following;
   }
+  // The tracking table shrinks to a lowered tracking-table-max-keys without waiting for a command
+  // (Redis's serverCron); invalidations of keys expired or evicted here, BCAST batches included,
+  // go out now rather than with the next command (Redis sends them from beforeSleep).
+  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) && settings_.tracking_table_max_keys != 0 &&
+      tracking_->total_keys() > settings_.tracking_table_max_keys) {
+    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
+  }
+  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
+  if (resume_pending_) resume_paused();
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.
   std::int64_t dt = now - stats_.ops_sample_time_us;

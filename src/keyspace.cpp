@@ -159,7 +159,7 @@ MICROREDIS_INLINE Entry* Db::lookup_no_touch(std::string_view key) {
   std::uint64_t h = table_.hash(key);
   auto* e = static_cast<Entry*>(table_.find(key, h));
   if (e != nullptr && MICROREDIS_UNLIKELY(is_expired(e))) {
-    expire_now(key, h);
+    if (!shared_->keep_expired) expire_now(key, h);
     return nullptr;
   }
   return e;
@@ -287,9 +287,14 @@ MICROREDIS_INLINE void Db::swap_contents(Db& other) {
 
 MICROREDIS_INLINE Entry* Db::random_entry() {
   // Every expired key drawn is deleted, so the loop ends: with a live key, or with an empty table.
-  for (;;) {
+  for (int draws = 0;; ++draws) {
     auto* e = static_cast<Entry*>(table_.random(shared_->rng));
     if (e == nullptr || !is_expired(e)) return e;
+    // Paused clients: expired keys stay, so a table of only expired keys must not loop forever.
+    if (shared_->keep_expired) {
+      if (draws == 100) return nullptr;
+      continue;
+    }
     std::string_view key = e->key();
     expire_now(key, table_.hash(key));
   }

@@ -94,6 +94,9 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
       return len;  // the rest of the input is dropped with the connection
     }
     if (parser_.argc() > 0) engine_->dispatch(*this, parser_.args(), parser_.argc());
+    // A command CLIENT PAUSE holds stays unconsumed: it is parsed and dispatched again once the
+    // pause ends, with everything pipelined behind it.
+    if (block_ == BlockReason::pause) break;
     pos += parser_.consumed();
   }
   return pos;
@@ -219,7 +222,10 @@ MICROREDIS_INLINE void Session::unblock() {
 
 MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size_t argc) {
   std::size_t start = out_.size();
+  const bool was_direct = direct_;
+  direct_ = true;
   if (argc > 0) engine_->dispatch(*this, argv, argc);
+  direct_ = was_direct;
   Reply reply;
   std::string_view produced(out_.data() + start, out_.size() - start);
   if (!writer_.ok_state()) {

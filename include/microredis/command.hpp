@@ -189,8 +189,13 @@ struct Context {
   const std::string_view* argv;
   std::size_t argc;
   CommandRef cmd;
+  // Arguments MONITOR shows as "(redacted)" (bit i: argument i), as Redis hides passwords.
+  std::uint64_t redacted = 0;
 
   std::string_view arg(std::size_t i) const { return argv[i]; }
+  void redact(std::size_t i) {
+    if (i < 64) redacted |= std::uint64_t{1} << i;
+  }
   std::int64_t now_ms() const;
   std::int64_t now_us() const;
   Memory& mem() const;

@@ -180,6 +180,26 @@ class Engine final : private KeyspaceObserver {
   void unblock_with_error(Session& s);
   std::size_t blocked_on_keys_count() const { return blocked_on_keys_; }
 
+  // --- CLIENT PAUSE ---
+  // What a pause holds: every command, or only those that may write or replicate (WRITE mode:
+  // commands flagged write or may-replicate, and EXEC of a transaction holding one).
+  enum class PauseMode : std::uint8_t { off, write, all };
+  // Pauses clients until end_ms (engine clock); an earlier pause is extended and made stricter,
+  // never shortened, as Redis's pauseClients. While paused, expiry and eviction delete nothing.
+  void pause_clients(std::int64_t end_ms, PauseMode mode);
+  // Ends the pause: held commands run again (and may be held again by a new pause).
+  void unpause_clients();
+  // The current pause, ended first if its time has passed.
+  PauseMode pause_mode();
+  std::int64_t pause_end_ms() const { return pause_end_ms_; }
+  std::size_t paused_count() const { return paused_.size(); }
+
+  // --- MONITOR ---
+  // Makes s a monitor: it receives every command run afterwards (false when out of memory).
+  [[nodiscard]] bool add_monitor(Session& s);
+  void remove_monitor(Session& s);
+  std::size_t monitor_count() const { return monitors_.size(); }
+
   // --- client-side caching ---
   Tracking& tracking() { return *tracking_; }
   const Tracking& tracking() const { return *tracking_; }
@@ -255,6 +275,12 @@ class Engine final : private KeyspaceObserver {
   friend struct WriteCapture;
   void report_key_written_now(Db& db, std::string_view key);
   void check_output_limits(Session& s);
+  // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
+  bool pause_holds(Session& s, const CommandSpec& spec);
+  void resume_paused();
+  // Sends the command to every monitor in Redis's MONITOR line format; arguments whose bit is set
+  // in redacted show as "(redacted)".
+  void feed_monitors(Session& s, const std::string_view* argv, std::size_t argc, std::uint64_t redacted);
 
   Memory mem_;
 #if MICROREDIS_WITH_STD_CLOCK
@@ -291,6 +317,12 @@ class Engine final : private KeyspaceObserver {
   std::size_t expire_db_cursor_ = 0;
   std::uint64_t dirty_ = 0;
   std::int64_t next_deadline_us_ = 0;
+  PauseMode pause_mode_ = PauseMode::off;
+  std::int64_t pause_end_ms_ = 0;
+  Vec<Session*> paused_;    // sessions whose command a pause holds, in the order they came
+  bool resume_pending_ = false;
+  bool resuming_ = false;
+  Vec<Session*> monitors_;  // MONITOR sessions, in the order they started
   std::size_t startup_memory_ = 0;
   KeyObserver key_observer_ = nullptr;
   void* key_observer_ctx_ = nullptr;

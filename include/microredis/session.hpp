@@ -32,6 +32,7 @@ enum class BlockReason : std::uint8_t {
   none,
   sleep,  // DEBUG SLEEP: until the deadline
   keys,   // a blocking command: until a key gets data, or the deadline (0: none) passes
+  pause,  // CLIENT PAUSE holds its command: until the pause ends (the command stays in the input)
 };
 
 class Session {
@@ -108,6 +109,12 @@ class Session {
   ReplyMode reply_mode() const { return reply_mode_; }
   bool no_evict() const { return no_evict_; }
   void set_no_evict(bool v) { no_evict_ = v; }
+  // MONITOR mode: the session receives every command the engine runs (Engine::monitor).
+  bool monitoring() const { return monitoring_; }
+  void set_monitoring(bool v) { monitoring_ = v; }
+  // True while a command runs through execute(): it has no input buffer to wait in, so
+  // CLIENT PAUSE never holds it (as Redis never pauses its own fake clients).
+  bool executing_directly() const { return direct_; }
 
   // Blocks the session until deadline_us (0: no deadline); the engine's tick() ends a block whose
   // deadline passed. Blocks on keys go through Context::block_on_keys.
@@ -219,6 +226,8 @@ class Session {
   bool close_now_ = false;
   bool unix_socket_ = false;
   bool no_evict_ = false;
+  bool monitoring_ = false;
+  bool direct_ = false;
   bool in_feed_ = false;
   bool in_exec_ = false;
   bool watch_dirty_ = false;

@@ -118,6 +118,10 @@ namespace microredis {
     "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP " \
     "protocol version at the same time")                                                           \
   X(debug_reload_failed, "ERR Error trying to load the RDB dump")                                 \
+  X(timeout_not_integer, "ERR timeout is not an integer or out of range")                          \
+  X(client_pause_mode, "ERR CLIENT PAUSE mode must be WRITE or ALL")                               \
+  X(monitor_deny_blocking, "ERR MONITOR isn't allowed for DENY BLOCKING client")                   \
+  X(replica_keyspace, "ERR Replica can't interact with the keyspace")                              \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \
