@@ -204,7 +204,20 @@ namespace microredis {
   X(lpos_maxlen_negative, "ERR MAXLEN can't be negative")                                          \
   X(count_not_positive, "ERR count should be greater than 0")                                     \
   /* sort */                                                                                      \
-  X(sort_score_not_double, "ERR One or more scores can't be converted into double")
+  X(sort_score_not_double, "ERR One or more scores can't be converted into double")              \
+  /* geo */                                                                                       \
+  X(geo_unit, "ERR unsupported unit provided. please use M, KM, FT, MI")                          \
+  X(geo_radius_not_numeric, "ERR need numeric radius")                                            \
+  X(geo_radius_negative, "ERR radius cannot be negative")                                         \
+  X(geo_width_not_numeric, "ERR need numeric width")                                              \
+  X(geo_height_not_numeric, "ERR need numeric height")                                            \
+  X(geo_box_negative, "ERR height or width cannot be negative")                                   \
+  X(geo_count_not_positive, "ERR COUNT must be > 0")                                              \
+  X(geo_member_not_decodable, "ERR could not decode requested zset member")                       \
+  X(geo_store_with_options, "ERR {} is not compatible with WITHDIST, WITHHASH and WITHCOORD options") \
+  X(geo_need_from, "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}")         \
+  X(geo_need_by, "ERR exactly one of BYRADIUS and BYBOX can be specified for {}")                 \
+  X(geo_any_needs_count, "ERR the ANY argument requires COUNT argument")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

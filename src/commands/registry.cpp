@@ -12,7 +12,8 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
          register_bitmap_commands(table) && register_hyperloglog_commands(table) &&
          register_hash_commands(table) && register_set_commands(table) && register_memory_commands(table) &&
          register_pubsub_commands(table) && register_zset_commands(table) &&
-         register_list_commands(table) && register_sort_commands(table);
+         register_list_commands(table) && register_sort_commands(table) &&
+         register_geo_commands(table);
 }
 
 }  // namespace microredis
