@@ -112,6 +112,12 @@ namespace microredis {
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "      \
     "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP " \
     "protocol version at the same time")                                                           \
+  X(no_persistence, "ERR {} is not supported: microredis has no persistence")                      \
+  X(shutdown_not_in_progress, "ERR No shutdown in progress.")                                      \
+  X(shutdown_failed, "ERR Errors trying to SHUTDOWN. Check logs.")                                 \
+  X(slowlog_count, "ERR count should be greater than or equal to -1")                              \
+  X(wait_timeout_not_integer, "ERR timeout is not an integer or out of range")                     \
+  X(lolwut_art, "ERR LOLWUT VERSION {} artwork is not built into microredis")                      \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \
