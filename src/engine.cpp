@@ -42,6 +42,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   histograms_ = mem_.create<LatencyHistograms>(mem_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
+  (void)histograms_->init(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
   apply_settings();
   startup_memory_ = mem_.used();

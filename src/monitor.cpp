@@ -165,32 +165,26 @@ MICROREDIS_INLINE std::size_t LatencyMonitor::reset_all() {
   return n;
 }
 
+MICROREDIS_INLINE bool LatencyHistograms::init(std::size_t count) {
+  if (!by_id_.resize(count)) return false;
+  reset();
+  return true;
+}
+
 MICROREDIS_INLINE void LatencyHistograms::record(std::uint32_t id, std::int64_t duration_us) {
-  if (id >= by_id_.size()) {
-    const std::size_t old = by_id_.size();
-    if (!by_id_.resize(id + 1)) return;
-    for (std::size_t i = old; i < by_id_.size(); ++i) by_id_[i] = nullptr;
-  }
-  Histogram*& h = by_id_[id];
-  if (h == nullptr) {
-    h = static_cast<Histogram*>(mem_.allocate(sizeof(Histogram), alignof(Histogram)));
-    if (h == nullptr) return;
-    std::memset(h, 0, sizeof(Histogram));
-  }
+  if (id >= by_id_.size()) return;
+  Histogram& h = by_id_[id];
   // Redis records nanoseconds clamped into [1, 1e9].
   std::uint64_t ns = duration_us <= 0 ? 1 : static_cast<std::uint64_t>(duration_us) * 1000;
   if (ns > 1'000'000'000ULL) ns = 1'000'000'000ULL;
   int k = 0;
   while (k < kBuckets - 1 && ns >= (1032ULL << k)) ++k;
-  ++h->calls;
-  ++h->counts[k];
+  ++h.calls;
+  ++h.counts[k];
 }
 
 MICROREDIS_INLINE void LatencyHistograms::reset() {
-  for (Histogram*& h : by_id_) {
-    if (h != nullptr) mem_.deallocate(h, sizeof(Histogram), alignof(Histogram));
-    h = nullptr;
-  }
+  if (by_id_.size() != 0) std::memset(by_id_.data(), 0, by_id_.size() * sizeof(Histogram));
 }
 
 }  // namespace microredis

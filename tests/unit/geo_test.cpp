@@ -58,7 +58,7 @@ TEST_SUITE("geo") {
       CHECK(h.run({"GEOADD", "k", "NX", "XX", "1", "2", "a"}) == error(Status::syntax));
       CHECK(h.run({"GEOADD", "k", "1", "2", "a", "3"}) == error(Status::syntax));
       CHECK(h.run({"GEOADD", "k", "CH", "CH", "CH"}) == error(Status::syntax));
-      CHECK(h.run({"GEOADD", "k", "GT", "1", "2", "a"}) == error(Status::not_float));
+      CHECK(h.run({"GEOADD", "k", "GT", "1", "2", "a", "b", "c"}) == error(Status::not_float));
       CHECK(h.run({"GEOADD", "k", "200", "1", "a"}) == error("ERR invalid longitude,latitude pair 200.000000,1.000000"));
       CHECK(h.run({"GEOADD", "k", "1", "2", "a", "1", "86", "b"}) ==
             error("ERR invalid longitude,latitude pair 1.000000,86.000000"));
@@ -86,7 +86,7 @@ TEST_SUITE("geo") {
     CHECK(h.run({"GEOHASH", "nokey", "a"}) == array({nil()}));
 
     CHECK(raw_reply(h, 2, {"GEOPOS", "Sicily", "Palermo", "nope"}) ==
-          "*2\r\n*2\r\n$19\r\n13.36138933897018433\r\n$19\r\n38.11555639549629859\r\n*-1\r\n");
+          "*2\r\n*2\r\n$20\r\n13.36138933897018433\r\n$20\r\n38.11555639549629859\r\n*-1\r\n");
     // RESP3: coordinates are doubles, a missing member is a null.
     CHECK(raw_reply(h, 3, {"GEOPOS", "Sicily", "Palermo", "nope"}) ==
           "*2\r\n*2\r\n,13.36138933897018433\r\n,38.11555639549629859\r\n_\r\n");
@@ -151,7 +151,7 @@ TEST_SUITE("geo") {
     CHECK(h.run({"GEORADIUS_RO", "Sicily", "15", "37", "1", "km", "STORE", "d"}) == error(Status::syntax));
     CHECK(h.run({"GEORADIUSBYMEMBER", "Sicily", "nope", "1", "km"}) ==
           error("ERR could not decode requested zset member"));
-    CHECK(h.run({"geoSearch", "Sicily", "BYRADIUS", "1", "km"}) ==
+    CHECK(h.run({"geoSearch", "Sicily", "BYRADIUS", "1", "km", "ASC", "WITHDIST"}) ==
           error("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geoSearch"));
     CHECK(h.run({"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "COUNT", "1"}) ==
           error("ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"));
