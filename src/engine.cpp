@@ -299,6 +299,11 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.error(Status::replica_keyspace);
     return reject(s, ref, out_start);
   }
+  // A long script runs (serve_while_busy): only allow-busy commands get through.
+  if (MICROREDIS_UNLIKELY(busy_session_ != nullptr) && !(spec.flags & kAllowBusy)) {
+    w.error(busy_status_);
+    return reject(s, ref, out_start);
+  }
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec)) return;
   if (in_multi && !tx_control) {
@@ -511,7 +516,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (MICROREDIS_UNLIKELY(!monitors_.empty()) && !(spec.flags & (kSkipMonitor | kAdmin))) {
     feed_monitors(s, argv, argc, ctx.redacted);
   }
-  if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & kPubsub) &&
+  if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & (kPubsub | kScriptKeys)) &&
       !s.tracking().options.bcast) {
     remember_keys(s, spec, argv, argc);
   }
@@ -541,6 +546,26 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (MICROREDIS_UNLIKELY(s.reply_mode() == Session::ReplyMode::skip)) s.set_reply_mode(Session::ReplyMode::on);
   if (!w.ok_state()) s.close_now();
   if (!s.in_exec()) check_output_limits(s);
+}
+
+MICROREDIS_INLINE void Engine::serve_while_busy(Session& s, Status refusal) {
+  busy_session_ = &s;
+  busy_status_ = refusal;
+  if (busy_handler_ == nullptr || in_busy_handler_) return;
+  // The commands the handler runs must leave the long command's state as it was: its session,
+  // its time snapshot, and the blocked clients its writes made ready (served after it, atomically).
+  Session* const current = current_;
+  const std::int64_t now_us = now_us_;
+  const std::int64_t now_ms = shared_.now_ms;
+  const bool serving = serving_ready_;
+  serving_ready_ = true;
+  in_busy_handler_ = true;
+  busy_handler_(busy_ctx_, s);
+  in_busy_handler_ = false;
+  serving_ready_ = serving;
+  current_ = current;
+  now_us_ = now_us;
+  shared_.now_ms = now_ms;
 }
 
 // Redis's slowlogPushCurrentCommand and latencyAddSampleIfNeeded. Arguments that carry secrets

@@ -334,6 +334,7 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_INT("maxmemory-samples", {}, maxmemory_samples, 1, 64),
       MR_CFG_INT("lfu-log-factor", {}, lfu_log_factor, 0, INT32_MAX),
       MR_CFG_INT("lfu-decay-time", {}, lfu_decay_time, 0, INT32_MAX),
+      MR_CFG_INT("busy-reply-threshold", "lua-time-limit", busy_reply_threshold, 0, INT64_MAX),
       MR_CFG_MEMORY("proto-max-bulk-len", proto_max_bulk_len, 1024 * 1024, INT64_MAX),
       MR_CFG_MEMORY("proto-max-multibulk-len", proto_max_multibulk_len, 1, 2147483647),
       MR_CFG_MEMORY("client-query-buffer-limit", client_query_buffer_limit, 1024 * 1024, INT64_MAX),

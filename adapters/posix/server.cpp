@@ -144,6 +144,25 @@ struct Server::Impl {
     self->dirty.push_back(c);
   }
 
+  // --- busy scripts (Engine::serve_while_busy): one non-waiting pass over the events, every
+  // connection but the busy one (its command is still running: its buffers must stay put) ---
+  static void on_busy(void* ctx, Session& busy) { static_cast<Impl*>(ctx)->serve_busy(busy); }
+
+  void serve_busy(Session& busy) {
+    epoll_event events[kMaxEvents];
+    const int n = epoll_wait(epfd, events, kMaxEvents, 0);
+    for (int i = 0; i < n; ++i) {
+      auto* w = static_cast<Watched*>(events[i].data.ptr);
+      if (w->kind == Kind::listener) {
+        accept_from(*static_cast<Listener*>(w));
+      } else if (w->kind == Kind::connection) {
+        auto* c = static_cast<Connection*>(w);
+        if (c->session != &busy) on_event(c, events[i].events);
+      }  // the wake pipe: stop() is seen once the script ends
+    }
+    flush_dirty(&busy);
+  }
+
   void set_interest(Connection* c, std::uint32_t events) {
     if (events == c->events) return;
     epoll_event ev{};
@@ -336,15 +355,21 @@ struct Server::Impl {
     }
   }
 
-  void flush_dirty() {
+  void flush_dirty(const Session* skip = nullptr) {
+    Connection* kept = nullptr;  // the busy session's connection stays queued for later
     while (!dirty.empty()) {
       std::vector<Connection*> batch;
       batch.swap(dirty);
       for (Connection* c : batch) {
+        if (skip != nullptr && c->session == skip) {
+          kept = c;
+          continue;
+        }
         c->dirty = false;
         flush(c);
       }
     }
+    if (kept != nullptr) dirty.push_back(kept);
   }
 
   // tick() when due, lingering deadlines, paused listeners.
@@ -518,6 +543,7 @@ Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<I
   engine.set_output_listener(&Impl::on_output, impl_.get());
   // SHUTDOWN: run() returns once the command's event has been handled.
   engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
+  engine.set_busy_handler(&Impl::on_busy, impl_.get());
   install_host_info(engine);
 }
 
@@ -525,6 +551,7 @@ Server::~Server() {
   close();
   impl_->engine.set_output_listener(nullptr, nullptr);
   impl_->engine.set_shutdown_listener(nullptr, nullptr);
+  impl_->engine.set_busy_handler(nullptr, nullptr);
 }
 
 bool Server::listen(std::string& error) {

@@ -15,6 +15,9 @@
 #include "microredis/microredis.hpp"
 #include "microredis/posix/server.hpp"
 #include "server_setup.hpp"
+#if MICROREDIS_EXAMPLE_WITH_LUA
+#include "microredis/scripting.hpp"
+#endif
 
 namespace {
 
@@ -36,6 +39,17 @@ int main(int argc, char** argv) {
 
   microredis::posix::ServerOptions options = microredis::posix::ServerOptions::from_settings(engine.settings());
   if (setup.tcp_unbound) options.bind.clear();
+#if MICROREDIS_EXAMPLE_WITH_LUA
+  // EVAL and SCRIPT; redis.log() lines go to the server log. Declared before the server, so that
+  // it outlives every command the server runs.
+  microredis::lua::Scripting scripting(engine);
+  scripting.set_log_sink(
+      [](void*, microredis::lua::LogLevel level, std::string_view message) {
+        static constexpr char kLevels[] = {'.', '-', '*', '#'};
+        ex::log_line(kLevels[static_cast<int>(level)], "%.*s", static_cast<int>(message.size()), message.data());
+      },
+      nullptr, microredis::lua::LogLevel::notice);
+#endif
   auto server = std::make_unique<microredis::posix::Server>(engine, options);
   std::string error;
   if (!server->listen(error)) {

@@ -52,6 +52,9 @@ enum CommandFlag : std::uint32_t {
   // Redis's "asking" (RESTORE-ASKING): accepted from a client in ASKING state during a slot
   // migration; without cluster mode, a flag COMMAND INFO shows.
   kAsking = 1u << 21,
+  // microredis-internal: the key arguments are a script's declared keys (EVAL_RO, EVALSHA_RO):
+  // client-side caching remembers them when the script reads, not for the command itself.
+  kScriptKeys = 1u << 22,
 };
 
 // ACL categories beyond those implied by flags (write -> @write, fast -> @fast, ...).

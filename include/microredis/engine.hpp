@@ -270,6 +270,25 @@ class Engine final : private KeyspaceObserver {
   // time. Watchers of this engine's keys see them as written. false when memory ran out.
   bool copy_data_from(const Engine& other);
 
+  // --- long-running commands (Lua scripts: adapters/lua; docs/adapters.md "Busy scripts") ---
+  // A command that runs long calls serve_while_busy(s, refusal) now and then (a script: every
+  // 100,000 Lua instructions once busy-reply-threshold has passed). The first call enters busy
+  // mode: until end_busy(), every command not flagged allow-busy is refused with refusal's error
+  // (SCRIPT KILL, SHUTDOWN, MULTI/EXEC/DISCARD, AUTH, HELLO, QUIT still run). Each call then lets
+  // the adapter's busy handler service its connections once without waiting: read and run their
+  // commands, write their output, accept, close; but neither read nor write s, whose command is
+  // still running, and no tick(). Without a handler, other clients wait until the command ends.
+  using BusyHandler = void (*)(void* ctx, Session& busy);
+  void set_busy_handler(BusyHandler fn, void* ctx) {
+    busy_handler_ = fn;
+    busy_ctx_ = ctx;
+  }
+  void serve_while_busy(Session& s, Status refusal);
+  void end_busy() { busy_session_ = nullptr; }
+  Session* busy_session() const { return busy_session_; }
+  // Sends a command to the MONITOR sessions now (a script's EVAL before the commands it runs).
+  void feed_monitors(Session& s, const std::string_view* argv, std::size_t argc, std::uint64_t redacted);
+
   // --- dispatch (called by Session) ---
   // Checks and runs (or queues, inside MULTI) one command.
   void dispatch(Session& s, const std::string_view* argv, std::size_t argc);
@@ -307,9 +326,6 @@ class Engine final : private KeyspaceObserver {
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
   bool pause_holds(Session& s, const CommandSpec& spec);
   void resume_paused();
-  // Sends the command to every monitor in Redis's MONITOR line format; arguments whose bit is set
-  // in redacted show as "(redacted)".
-  void feed_monitors(Session& s, const std::string_view* argv, std::size_t argc, std::uint64_t redacted);
 
   Memory mem_;
 #if MICROREDIS_WITH_STD_CLOCK
@@ -365,6 +381,11 @@ class Engine final : private KeyspaceObserver {
   bool removing_key_ = false;        // on_key_removed is running: its key_modified is no write
   CommandFilter filter_ = nullptr;
   void* filter_ctx_ = nullptr;
+  Session* busy_session_ = nullptr;  // busy mode: a long command of this session is running
+  Status busy_status_ = Status::ok;
+  BusyHandler busy_handler_ = nullptr;
+  void* busy_ctx_ = nullptr;
+  bool in_busy_handler_ = false;
 };
 
 // Registers every built-in command family into a table (the engine does this on construction).

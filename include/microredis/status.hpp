@@ -135,6 +135,7 @@ namespace microredis {
   X(function_no_engine, "ERR Engine '{}' not found")                                               \
   X(function_no_library, "ERR Library not found")                                                  \
   X(function_not_busy, "NOTBUSY No scripts in execution right now.")                               \
+  X(busy_script, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.") \
   /* transactions */                                                                               \
   X(not_in_multi, "ERR Command not allowed inside a transaction")                                  \
   X(multi_nested, "ERR MULTI calls can not be nested")                                             \

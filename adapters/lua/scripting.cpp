@@ -1,0 +1,1387 @@
+// Lua scripting (Redis 7.0's EVAL family) over the engine's public hooks: run-time commands
+// (Engine::add_commands), Engine::call() on a session of our own for redis.call, and
+// Engine::serve_while_busy() from the Lua count hook for busy scripts.
+//
+// Lua 5.1 raises errors with longjmp: every function Lua calls back (lua_CFunction, the hook)
+// keeps no object with a destructor alive where it may raise; the C++ work is done in helpers
+// that return before the error is raised.
+#include "microredis/scripting.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "microredis/version.hpp"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+int luaopen_cjson(lua_State* L);
+int luaopen_bit(lua_State* L);
+}
+
+namespace microredis::lua {
+
+namespace {
+
+// --- SHA-1 (FIPS 180-1): script names ---------------------------------------------------------
+
+void sha1_hex(const char* data, std::size_t len, char out[41]) {
+  std::uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+  auto rol = [](std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
+  auto block = [&](const unsigned char* p) {
+    std::uint32_t w[80];
+    for (int i = 0; i < 16; ++i) {
+      w[i] = (std::uint32_t{p[i * 4]} << 24) | (std::uint32_t{p[i * 4 + 1]} << 16) | (std::uint32_t{p[i * 4 + 2]} << 8) |
+             p[i * 4 + 3];
+    }
+    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 80; ++i) {
+      std::uint32_t f, k;
+      if (i < 20) {
+        f = (b & c) | (~b & d);
+        k = 0x5a827999;
+      } else if (i < 40) {
+        f = b ^ c ^ d;
+        k = 0x6ed9eba1;
+      } else if (i < 60) {
+        f = (b & c) | (b & d) | (c & d);
+        k = 0x8f1bbcdc;
+      } else {
+        f = b ^ c ^ d;
+        k = 0xca62c1d6;
+      }
+      const std::uint32_t t = rol(a, 5) + f + e + k + w[i];
+      e = d;
+      d = c;
+      c = rol(b, 30);
+      b = a;
+      a = t;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  std::size_t full = len / 64 * 64;
+  for (std::size_t i = 0; i < full; i += 64) block(p + i);
+  unsigned char tail[128] = {};
+  const std::size_t rest = len - full;
+  if (rest) std::memcpy(tail, p + full, rest);
+  tail[rest] = 0x80;
+  const std::size_t tail_len = rest < 56 ? 64 : 128;
+  const std::uint64_t bits = static_cast<std::uint64_t>(len) * 8;
+  for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
+  block(tail);
+  if (tail_len == 128) block(tail + 64);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 20; ++i) {
+    const auto byte = static_cast<unsigned char>(h[i / 4] >> (24 - 8 * (i % 4)));
+    out[i * 2] = kHex[byte >> 4];
+    out[i * 2 + 1] = kHex[byte & 15];
+  }
+  out[40] = '\0';
+}
+
+// Script flags (the shebang's flags=...).
+enum ScriptFlag : std::uint32_t {
+  kNoWrites = 1u << 0,
+  kAllowOom = 1u << 1,
+  kAllowStale = 1u << 2,
+  kNoCluster = 1u << 3,
+  kAllowCrossSlot = 1u << 4,
+  kCompatMode = 1u << 5,  // no shebang: Redis's pre-7.0 EVAL rules
+};
+
+// Redis's evalExtractShebangFlags. false with err set (the error text without its code).
+bool parse_shebang(std::string_view body, std::uint32_t& flags, std::size_t& shebang_len, std::string& err) {
+  flags = kCompatMode;
+  shebang_len = 0;
+  if (body.substr(0, 2) != "#!") return true;
+  const std::size_t end = body.find('\n');
+  if (end == std::string_view::npos) {
+    err = "Invalid script shebang";
+    return false;
+  }
+  shebang_len = end;
+  std::vector<std::string_view> parts;
+  std::string_view line = body.substr(0, end);
+  for (std::size_t i = 0; i < line.size();) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    std::size_t j = i;
+    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) parts.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  if (parts.empty()) {
+    err = "Invalid engine in script shebang";
+    return false;
+  }
+  if (parts[0] != "#!lua") {
+    err = "Unexpected engine in script shebang: " + std::string(parts[0]);
+    return false;
+  }
+  flags = 0;
+  static constexpr struct {
+    std::string_view name;
+    std::uint32_t flag;
+  } kFlags[] = {{"no-writes", kNoWrites},
+                {"allow-oom", kAllowOom},
+                {"allow-stale", kAllowStale},
+                {"no-cluster", kNoCluster},
+                {"allow-cross-slot-keys", kAllowCrossSlot}};
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].substr(0, 6) != "flags=") {
+      err = "Unknown lua shebang option: " + std::string(parts[i]);
+      return false;
+    }
+    std::string_view list = parts[i].substr(6);
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string_view name = list.substr(0, comma);
+      bool found = false;
+      for (const auto& f : kFlags) {
+        if (f.name == name) {
+          flags |= f.flag;
+          found = true;
+        }
+      }
+      if (!found) {
+        err = "Unexpected flag in script shebang: " + std::string(name);
+        return false;
+      }
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  return true;
+}
+
+constexpr char kImplKey[] = "__microredis_scripting";
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct Scripting::Impl {
+  explicit Impl(Engine& e) : engine(e) {}
+  ~Impl();
+
+  struct Script {
+    std::string body;
+    std::uint32_t flags;
+  };
+  struct Run {
+    Session* caller = nullptr;
+    const std::string_view* keys = nullptr;  // the declared keys (client-side caching)
+    std::size_t nkeys = 0;
+    std::int64_t start_us = 0;
+    bool read_only = false;
+    bool allow_oom = false;
+    bool oom_at_start = false;
+    bool wrote = false;
+    bool timed_out = false;
+    bool killed = false;
+    char sha[41] = {};
+  };
+
+  Engine& engine;
+  lua_State* L = nullptr;
+  Session* client = nullptr;  // runs the scripts' commands; "lua" in MONITOR
+  std::unordered_map<std::string, Script> scripts;
+  Run run;
+  bool running = false;
+  bool registered = false;
+  std::vector<std::string_view> call_argv;
+  std::uint64_t rand48 = 0x1234abcd330eull;
+  long gc_count = 0;
+  LogSink log_sink = nullptr;
+  void* log_ctx = nullptr;
+  LogLevel log_min = LogLevel::notice;
+
+  // The command specs the engine holds: each array is the first member of a struct that also
+  // points back here, so a handler finds its Impl from the spec the engine hands it.
+  struct TopSpecs {
+    CommandSpec specs[5];
+    Impl* owner;
+  } top{};
+  struct ScriptSpecs {
+    CommandSpec specs[5];
+    Impl* owner;
+  } script_subs{};
+
+  bool start();
+  void reset_lua();
+  bool create_function(Writer& out, std::string_view body, char sha[41]);
+  void eval(Context& c, bool by_sha, bool read_only);
+  void reply_from_lua(Writer& w, int script_resp, int depth);
+  // redis.call/pcall: true when the error table on the stack is to be raised.
+  bool call_command(bool raise);
+  void push_reply(std::string_view& in);
+};
+
+namespace {
+
+Scripting::Impl* impl_of(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kImplKey);
+  auto* impl = static_cast<Scripting::Impl*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return impl;
+}
+
+// Pushes Redis's error table {err="CODE message"} for "-CODE message" or "message" (code ERR).
+void push_error_table(lua_State* L, const char* text, std::size_t len) {
+  const char* msg = text;
+  std::size_t msg_len = len;
+  const char* code = "ERR";
+  std::size_t code_len = 3;
+  if (len > 0 && text[0] == '-') {
+    const char* space = static_cast<const char*>(std::memchr(text, ' ', len));
+    if (space == nullptr) {
+      msg = text + 1;
+      msg_len = len - 1;
+    } else {
+      code = text + 1;
+      code_len = static_cast<std::size_t>(space - text - 1);
+      msg = space + 1;
+      msg_len = len - static_cast<std::size_t>(space + 1 - text);
+    }
+  }
+  while (msg_len > 0 && (msg[msg_len - 1] == '\r' || msg[msg_len - 1] == '\n')) --msg_len;
+  while (msg_len > 0 && (msg[0] == '\r' || msg[0] == '\n')) {
+    ++msg;
+    --msg_len;
+  }
+  lua_newtable(L);
+  lua_pushstring(L, "err");
+  lua_pushlstring(L, code, code_len);
+  lua_pushlstring(L, " ", 1);
+  lua_pushlstring(L, msg, msg_len);
+  lua_concat(L, 3);
+  lua_settable(L, -3);
+}
+
+void push_error(lua_State* L, const char* text) { push_error_table(L, text, std::strlen(text)); }
+
+void mark_ignore_stats(lua_State* L) {
+  lua_pushstring(L, "ignore_error_stats_update");
+  lua_pushboolean(L, 1);
+  lua_settable(L, -3);
+}
+
+// --- the redis.* API -------------------------------------------------------------------------
+
+int redis_call(lua_State* L) {
+  if (impl_of(L)->call_command(true)) return lua_error(L);
+  return 1;
+}
+
+int redis_pcall(lua_State* L) {
+  (void)impl_of(L)->call_command(false);
+  return 1;
+}
+
+int redis_sha1hex(lua_State* L) {
+  if (lua_gettop(L) != 1) {
+    push_error(L, "wrong number of arguments");
+    return lua_error(L);
+  }
+  std::size_t len = 0;
+  const char* s = lua_tolstring(L, 1, &len);
+  char digest[41];
+  sha1_hex(s ? s : "", s ? len : 0, digest);
+  lua_pushstring(L, digest);
+  return 1;
+}
+
+int redis_error_reply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+    push_error(L, "wrong number or type of arguments");
+    return 1;
+  }
+  std::size_t len = 0;
+  const char* err = lua_tolstring(L, -1, &len);
+  if (len > 0 && err[0] == '-') {
+    push_error_table(L, err, len);
+  } else {
+    lua_pushstring(L, "-");
+    lua_pushvalue(L, -2);
+    lua_concat(L, 2);
+    std::size_t n = 0;
+    const char* dashed = lua_tolstring(L, -1, &n);
+    push_error_table(L, dashed, n);
+  }
+  return 1;
+}
+
+int redis_status_reply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+    push_error(L, "wrong number or type of arguments");
+    return 1;
+  }
+  lua_newtable(L);
+  lua_pushstring(L, "ok");
+  lua_pushvalue(L, -3);
+  lua_settable(L, -3);
+  return 1;
+}
+
+int redis_set_repl(lua_State* L) {
+  // Propagation is not wired yet (see docs/adapters.md): the flags are checked, as Redis does.
+  if (lua_gettop(L) != 1) {
+    push_error(L, "redis.set_repl() requires two arguments.");
+    return lua_error(L);
+  }
+  const int flags = static_cast<int>(lua_tonumber(L, -1));
+  if ((flags & ~3) != 0) {
+    push_error(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    return lua_error(L);
+  }
+  return 0;
+}
+
+int redis_replicate_commands(lua_State* L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int redis_breakpoint(lua_State* L) {
+  lua_pushboolean(L, 0);  // no debugger session
+  return 1;
+}
+
+int redis_debug(lua_State*) { return 0; }
+
+int redis_setresp(lua_State* L) {
+  const int argc = lua_gettop(L);
+  if (argc != 1) {
+    push_error(L, "redis.setresp() requires one argument.");
+    return lua_error(L);
+  }
+  const int resp = static_cast<int>(lua_tonumber(L, -argc));
+  if (resp != 2 && resp != 3) {
+    push_error(L, "RESP version must be 2 or 3.");
+    return lua_error(L);
+  }
+  Scripting::Impl* impl = impl_of(L);
+  impl->client->set_protocol(resp);
+  return 0;
+}
+
+void emit_log(Scripting::Impl* impl, int level, const char* text, std::size_t len) {
+  if (impl->log_sink != nullptr && level >= static_cast<int>(impl->log_min)) {
+    impl->log_sink(impl->log_ctx, static_cast<LogLevel>(level), std::string_view(text, len));
+  }
+}
+
+int redis_log(lua_State* L) {
+  const int argc = lua_gettop(L);
+  if (argc < 2) {
+    push_error(L, "redis.log() requires two arguments or more.");
+    return lua_error(L);
+  }
+  if (!lua_isnumber(L, -argc)) {
+    push_error(L, "First argument must be a number (log level).");
+    return lua_error(L);
+  }
+  const int level = static_cast<int>(lua_tonumber(L, -argc));
+  if (level < 0 || level > 3) {
+    push_error(L, "Invalid debug level.");
+    return lua_error(L);
+  }
+  // Glue the arguments together with spaces, as Redis (non-strings are skipped).
+  int parts = 0;
+  for (int j = 2; j <= argc; ++j) {
+    if (!lua_isstring(L, j)) continue;
+    if (parts > 0) {
+      lua_pushliteral(L, " ");
+      ++parts;
+    }
+    lua_pushvalue(L, j);
+    ++parts;
+  }
+  if (parts == 0) lua_pushliteral(L, "");
+  else lua_concat(L, parts);
+  std::size_t len = 0;
+  const char* text = lua_tolstring(L, -1, &len);
+  emit_log(impl_of(L), level, text, len);
+  return 0;
+}
+
+// Redis's pcall: a Redis error table caught becomes its message string (Redis 6 compatibility).
+int lua_redis_pcall(lua_State* L) {
+  const int argc = lua_gettop(L);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
+// math.random / math.randomseed on a 48-bit linear congruential generator (as Redis's
+// redisLrand48), so that a seed gives the same sequence everywhere.
+std::int32_t next_rand48(Scripting::Impl* impl) {
+  impl->rand48 = (impl->rand48 * 0x5deece66dull + 0xb) & ((1ull << 48) - 1);
+  return static_cast<std::int32_t>(impl->rand48 >> 17);
+}
+
+int math_random(lua_State* L) {
+  constexpr std::int32_t kMax = 2147483647;
+  const lua_Number r = static_cast<lua_Number>(next_rand48(impl_of(L)) % kMax) / static_cast<lua_Number>(kMax);
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      const int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, std::floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      const int l = luaL_checkint(L, 1);
+      const int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+int math_randomseed(lua_State* L) {
+  const int seed = luaL_checkint(L, 1);
+  impl_of(L)->rand48 = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(seed)) << 16) | 0x330e;
+  return 0;
+}
+
+// --- the sandbox -------------------------------------------------------------------------------
+// Stock Lua 5.1 has no read-only tables (Redis patches its Lua for them). Each protected table
+// (the globals, redis, string, math, table, cjson, bit, coroutine) is replaced with an empty
+// proxy whose metatable reads from the real table and refuses writes; setmetatable, rawset and
+// getmetatable are wrapped so that a proxy and its metatable cannot be changed either.
+
+constexpr char kProxiesKey[] = "__microredis_proxies";  // weak-keyed set of protected tables
+
+bool is_protected(lua_State* L, int index) {
+  if (!lua_istable(L, index)) return false;
+  index = index < 0 && index > LUA_REGISTRYINDEX ? lua_gettop(L) + index + 1 : index;
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, index);
+  lua_rawget(L, -2);
+  const bool yes = lua_toboolean(L, -1) != 0;
+  lua_pop(L, 2);
+  return yes;
+}
+
+int readonly_error(lua_State* L) {
+  luaL_where(L, 1);
+  lua_pushliteral(L, "Attempt to modify a readonly table");
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+int readonly_newindex(lua_State* L) { return readonly_error(L); }
+
+int missing_global(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", name ? name : "?");
+}
+
+int safe_setmetatable(lua_State* L) {
+  if (is_protected(L, 1)) return readonly_error(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+int safe_rawset(lua_State* L) {
+  if (is_protected(L, 1)) return readonly_error(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+// Replaces the table at the top of the stack with a read-only proxy of it. global_misses: reading
+// a missing key raises Redis's "nonexistent global variable" error.
+void make_proxy(lua_State* L, bool global_misses) {
+  const int real = lua_gettop(L);
+  if (global_misses) {
+    lua_newtable(L);  // the real table's own metatable: misses raise
+    lua_pushcfunction(L, missing_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, real);
+  }
+  lua_newtable(L);  // proxy
+  const int proxy = lua_gettop(L);
+  lua_newtable(L);  // its metatable
+  const int meta = lua_gettop(L);
+  lua_pushvalue(L, real);
+  lua_setfield(L, meta, "__index");
+  lua_pushcfunction(L, readonly_newindex);
+  lua_setfield(L, meta, "__newindex");
+  // getmetatable(proxy) returns a read-only view of the metatable.
+  lua_newtable(L);
+  const int meta_view = lua_gettop(L);
+  lua_newtable(L);
+  lua_pushvalue(L, meta);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, meta_view);
+  lua_pushvalue(L, meta_view);
+  lua_setfield(L, meta, "__metatable");
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, proxy);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pushvalue(L, meta_view);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  lua_pushvalue(L, meta);
+  lua_setmetatable(L, proxy);
+  lua_settop(L, proxy);
+  lua_replace(L, real);
+}
+
+// The EVAL error handler (Redis's __redis__err__handler, in C so that no Lua line runs while a
+// killed script unwinds): turns any error into {err=..., source=..., line=...}.
+int error_handler(lua_State* L) {
+  lua_Debug ar;
+  int level = 1;
+  bool found = lua_getstack(L, level, &ar) != 0 && lua_getinfo(L, "Sl", &ar) != 0;
+  if (found && std::strcmp(ar.what, "C") == 0) {
+    found = lua_getstack(L, ++level, &ar) != 0 && lua_getinfo(L, "Sl", &ar) != 0;
+  }
+  if (!lua_istable(L, 1)) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "__microredis_tostring");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_newtable(L);
+    lua_pushliteral(L, "ERR ");
+    lua_pushvalue(L, -3);
+    lua_concat(L, 2);
+    lua_setfield(L, -2, "err");
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  if (found) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+void count_hook(lua_State* L, lua_Debug*) {
+  Scripting::Impl* impl = impl_of(L);
+  if (impl == nullptr || !impl->running) return;
+  Scripting::Impl::Run& run = impl->run;
+  Engine& engine = impl->engine;
+  if (!run.timed_out) {
+    const std::int64_t elapsed_ms = (engine.clock().now_us() - run.start_us) / 1000;
+    if (elapsed_ms >= engine.settings().busy_reply_threshold) run.timed_out = true;
+  }
+  if (run.timed_out) engine.serve_while_busy(*run.caller, Status::busy_script);
+  if (run.killed || engine.shutdown_requested()) {
+    // Every line raises from now on, so that a pcall in the script cannot keep it running.
+    lua_sethook(L, count_hook, LUA_MASKLINE, 0);
+    push_error(L, "Script killed by user with SCRIPT KILL...");
+    lua_error(L);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Interpreter set-up
+
+bool Scripting::Impl::start() {
+  L = luaL_newstate();
+  if (L == nullptr) return false;
+  lua_pushlightuserdata(L, this);
+  lua_setfield(L, LUA_REGISTRYINDEX, kImplKey);
+  lua_newtable(L);  // the set of protected tables, weak keys
+  lua_newtable(L);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+
+  const struct {
+    const char* name;
+    lua_CFunction open;
+  } libs[] = {{"", luaopen_base},           {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
+              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit}};
+  for (const auto& lib : libs) {
+    lua_pushcfunction(L, lib.open);
+    lua_pushstring(L, lib.name);
+    lua_call(L, 1, 1);
+    // Some modules (Debian's cjson) return their table without setting the global.
+    if (lib.name[0] != '\0' && lua_istable(L, -1)) {
+      lua_setglobal(L, lib.name);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  // Not available to scripts, as in Redis.
+  for (const char* name : {"dofile", "loadfile", "print"}) {
+    lua_pushnil(L);
+    lua_setglobal(L, name);
+  }
+  lua_getglobal(L, "tostring");
+  lua_setfield(L, LUA_REGISTRYINDEX, "__microredis_tostring");
+  lua_pushcfunction(L, lua_redis_pcall);
+  lua_setglobal(L, "pcall");
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, safe_setmetatable, 1);
+  lua_setglobal(L, "setmetatable");
+  lua_getglobal(L, "rawset");
+  lua_pushcclosure(L, safe_rawset, 1);
+  lua_setglobal(L, "rawset");
+
+  lua_newtable(L);  // redis
+  const struct {
+    const char* name;
+    lua_CFunction fn;
+  } api[] = {{"call", redis_call},
+             {"pcall", redis_pcall},
+             {"log", redis_log},
+             {"setresp", redis_setresp},
+             {"sha1hex", redis_sha1hex},
+             {"error_reply", redis_error_reply},
+             {"status_reply", redis_status_reply},
+             {"set_repl", redis_set_repl},
+             {"replicate_commands", redis_replicate_commands},
+             {"breakpoint", redis_breakpoint},
+             {"debug", redis_debug}};
+  for (const auto& f : api) {
+    lua_pushcfunction(L, f.fn);
+    lua_setfield(L, -2, f.name);
+  }
+  const struct {
+    const char* name;
+    int value;
+  } constants[] = {{"LOG_DEBUG", 0},  {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2},   {"LOG_WARNING", 3},
+                   {"REPL_NONE", 0},  {"REPL_AOF", 1},    {"REPL_SLAVE", 2},   {"REPL_REPLICA", 2},
+                   {"REPL_ALL", 3}};
+  for (const auto& k : constants) {
+    lua_pushnumber(L, k.value);
+    lua_setfield(L, -2, k.name);
+  }
+  lua_pushstring(L, MICROREDIS_REDIS_COMPAT_VERSION);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  lua_pushnumber(L, 0x07000f);  // 7.0.15, as Redis's REDIS_VERSION_NUM
+  lua_setfield(L, -2, "REDIS_VERSION_NUM");
+  lua_setglobal(L, "redis");
+
+  lua_getglobal(L, "math");
+  lua_pushcfunction(L, math_random);
+  lua_setfield(L, -2, "random");
+  lua_pushcfunction(L, math_randomseed);
+  lua_setfield(L, -2, "randomseed");
+  lua_pop(L, 1);
+
+  // Lock the libraries, then the globals themselves (the thread's globals become the proxy, so
+  // chunks loaded later, scripts included, see only it).
+  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "coroutine"}) {
+    lua_getglobal(L, name);
+    if (!lua_istable(L, -1)) {
+      lua_pop(L, 1);
+      continue;
+    }
+    make_proxy(L, false);
+    lua_setglobal(L, name);
+  }
+  lua_settop(L, 0);
+  lua_pushvalue(L, LUA_GLOBALSINDEX);  // 1: the real globals (KEYS and ARGV are set there)
+  lua_pushvalue(L, 1);
+  make_proxy(L, true);                 // 2: the proxy
+  lua_pushvalue(L, 2);
+  lua_setfield(L, 1, "_G");
+  lua_pushvalue(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "__microredis_globals");
+  lua_pushvalue(L, 2);
+  lua_replace(L, LUA_GLOBALSINDEX);
+  lua_settop(L, 0);
+  return true;
+}
+
+Scripting::Impl::~Impl() {
+  if (L != nullptr) lua_close(L);
+  if (client != nullptr) engine.memory().destroy(client);
+}
+
+void Scripting::Impl::reset_lua() {
+  scripts.clear();
+  if (L != nullptr) lua_close(L);
+  L = nullptr;
+  (void)start();
+}
+
+// Redis's luaCreateFunction: compiles body as f_<sha> (once), replying the error on failure.
+bool Scripting::Impl::create_function(Writer& out, std::string_view body, char sha[41]) {
+  sha1_hex(body.data(), body.size(), sha);
+  if (scripts.count(std::string(sha, 40)) != 0) return true;
+  std::uint32_t flags = 0;
+  std::size_t shebang_len = 0;
+  std::string err;
+  if (!parse_shebang(body, flags, shebang_len, err)) {
+    out.error_text("ERR " + err);
+    return false;
+  }
+  // The shebang line is skipped but its line feed kept, so that line numbers stay the user's.
+  if (luaL_loadbuffer(L, body.data() + shebang_len, body.size() - shebang_len, "@user_script") != 0) {
+    std::size_t len = 0;
+    const char* msg = lua_tolstring(L, -1, &len);
+    out.error_text("ERR Error compiling script (new function): " + std::string(msg ? msg : "", msg ? len : 0));
+    lua_pop(L, 1);
+    return false;
+  }
+  char name[43] = {'f', '_'};
+  std::memcpy(name + 2, sha, 41);
+  lua_setfield(L, LUA_REGISTRYINDEX, name);
+  scripts.emplace(std::string(sha, 40), Script{std::string(body), flags});
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+// A Redis reply (RESP2 or RESP3, as the script client's protocol made it) to a Lua value.
+void Scripting::Impl::push_reply(std::string_view& in) {
+  if (!lua_checkstack(L, 5)) return;
+  const char type = in.empty() ? '_' : in[0];
+  const std::size_t eol = in.find("\r\n");
+  const std::string_view line = in.substr(1, eol == std::string_view::npos ? 0 : eol - 1);
+  in.remove_prefix(eol == std::string_view::npos ? in.size() : eol + 2);
+  auto length = [&]() {
+    std::int64_t n = 0;
+    (void)parse_int64(line, n);
+    return n;
+  };
+  switch (type) {
+    case '+':
+      lua_newtable(L);
+      lua_pushlstring(L, line.data(), line.size());
+      lua_setfield(L, -2, "ok");
+      return;
+    case '-': {
+      std::string dashed = "-";
+      dashed.append(line);
+      push_error_table(L, dashed.data(), dashed.size());
+      mark_ignore_stats(L);
+      return;
+    }
+    case ':':
+      lua_pushnumber(L, static_cast<lua_Number>(length()));
+      return;
+    case '$':
+    case '=': {
+      const std::int64_t n = length();
+      if (n < 0) {
+        lua_pushboolean(L, 0);
+        return;
+      }
+      const std::string_view body = in.substr(0, static_cast<std::size_t>(n));
+      in.remove_prefix(body.size() + 2 <= in.size() ? body.size() + 2 : in.size());
+      if (type == '$') {
+        lua_pushlstring(L, body.data(), body.size());
+      } else {
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_pushlstring(L, body.data(), body.size() < 3 ? body.size() : 3);
+        lua_setfield(L, -2, "format");
+        const std::string_view text = body.size() > 4 ? body.substr(4) : std::string_view();
+        lua_pushlstring(L, text.data(), text.size());
+        lua_setfield(L, -2, "string");
+        lua_setfield(L, -2, "verbatim_string");
+      }
+      return;
+    }
+    case '*':
+    case '>': {
+      const std::int64_t n = length();
+      if (n < 0) {
+        lua_pushboolean(L, 0);
+        return;
+      }
+      lua_newtable(L);
+      for (std::int64_t j = 0; j < n; ++j) {
+        lua_pushnumber(L, static_cast<lua_Number>(j + 1));
+        push_reply(in);
+        lua_settable(L, -3);
+      }
+      return;
+    }
+    case '%': {
+      const std::int64_t n = length();
+      lua_newtable(L);
+      lua_newtable(L);
+      for (std::int64_t j = 0; j < n; ++j) {
+        push_reply(in);
+        push_reply(in);
+        lua_settable(L, -3);
+      }
+      lua_setfield(L, -2, "map");
+      return;
+    }
+    case '~': {
+      const std::int64_t n = length();
+      lua_newtable(L);
+      lua_newtable(L);
+      for (std::int64_t j = 0; j < n; ++j) {
+        push_reply(in);
+        lua_pushboolean(L, 1);
+        lua_settable(L, -3);
+      }
+      lua_setfield(L, -2, "set");
+      return;
+    }
+    case '|': {  // attributes are not shown to scripts
+      const std::int64_t n = length();
+      for (std::int64_t j = 0; j < 2 * n; ++j) {
+        push_reply(in);
+        lua_pop(L, 1);
+      }
+      push_reply(in);
+      return;
+    }
+    case '_':
+      lua_pushnil(L);
+      return;
+    case '#':
+      lua_pushboolean(L, line == "t");
+      return;
+    case ',': {
+      double d = 0;
+      if (line == "inf") d = HUGE_VAL;
+      else if (line == "-inf") d = -HUGE_VAL;
+      else if (line == "nan") d = NAN;
+      else (void)parse_double(line, d);
+      lua_newtable(L);
+      lua_pushnumber(L, d);
+      lua_setfield(L, -2, "double");
+      return;
+    }
+    case '(':
+      lua_newtable(L);
+      lua_pushlstring(L, line.data(), line.size());
+      lua_setfield(L, -2, "big_number");
+      return;
+    default:
+      lua_pushnil(L);
+      return;
+  }
+}
+
+namespace {
+std::string one_line(const char* s, std::size_t n) {
+  std::string out(s, n);
+  for (char& ch : out) {
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  }
+  return out;
+}
+}  // namespace
+
+// Redis's luaReplyToRedisReply: the value at the top of the stack (consumed) as a reply.
+void Scripting::Impl::reply_from_lua(Writer& w, int script_resp, int depth) {
+  if (!lua_checkstack(L, 4) || depth > 1000) {
+    w.error_text("ERR reached lua stack limit");
+    lua_pop(L, 1);
+    return;
+  }
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+      std::size_t len = 0;
+      const char* s = lua_tolstring(L, -1, &len);
+      w.bulk({s, len});
+      break;
+    }
+    case LUA_TBOOLEAN:
+      if (script_resp == 2) {
+        if (lua_toboolean(L, -1)) w.integer(1);
+        else w.null();
+      } else {
+        w.boolean(lua_toboolean(L, -1) != 0);
+      }
+      break;
+    case LUA_TNUMBER:
+      w.integer(static_cast<std::int64_t>(lua_tonumber(L, -1)));
+      break;
+    case LUA_TTABLE: {
+      lua_pushstring(L, "err");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        std::size_t len = 0;
+        const char* s = lua_tolstring(L, -1, &len);
+        w.error_text(one_line(s, len));
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, "ok");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        std::size_t len = 0;
+        const char* s = lua_tolstring(L, -1, &len);
+        w.simple(one_line(s, len));
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, "double");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TNUMBER) {
+        w.dbl(lua_tonumber(L, -1));
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, "big_number");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        std::size_t len = 0;
+        const char* s = lua_tolstring(L, -1, &len);
+        w.big_number(one_line(s, len));
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, "verbatim_string");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TTABLE) {
+        lua_pushstring(L, "format");
+        lua_rawget(L, -2);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+          lua_pushstring(L, "string");
+          lua_rawget(L, -3);
+          if (lua_type(L, -1) == LUA_TSTRING) {
+            std::size_t flen = 0, len = 0;
+            const char* format = lua_tolstring(L, -2, &flen);
+            const char* s = lua_tolstring(L, -1, &len);
+            w.verbatim({s, len}, {format, flen});
+            lua_pop(L, 4);
+            return;
+          }
+          lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, "map");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TTABLE) {
+        const Writer::Deferred d = w.defer();
+        std::size_t pairs = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pushvalue(L, -2);
+          reply_from_lua(w, script_resp, depth + 1);  // key
+          reply_from_lua(w, script_resp, depth + 1);  // value
+          ++pairs;
+        }
+        w.end_map(d, pairs);
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, "set");
+      lua_rawget(L, -2);
+      if (lua_type(L, -1) == LUA_TTABLE) {
+        const Writer::Deferred d = w.defer();
+        std::size_t n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pop(L, 1);
+          lua_pushvalue(L, -1);
+          reply_from_lua(w, script_resp, depth + 1);
+          ++n;
+        }
+        w.end_set(d, n);
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      const Writer::Deferred d = w.defer();
+      std::size_t n = 0;
+      for (int j = 1;; ++j) {
+        lua_pushnumber(L, j);
+        lua_rawget(L, -2);
+        if (lua_type(L, -1) == LUA_TNIL) {
+          lua_pop(L, 1);
+          break;
+        }
+        reply_from_lua(w, script_resp, depth + 1);
+        ++n;
+      }
+      w.end_array(d, n);
+      break;
+    }
+    default:
+      w.null();
+  }
+  lua_pop(L, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// redis.call / redis.pcall (Redis's luaRedisGenericCommand and scriptCall)
+
+bool Scripting::Impl::call_command(bool raise) {
+  const int argc = lua_gettop(L);
+  if (argc == 0) {
+    push_error(L, "Please specify at least one argument for this redis lib call");
+    return raise;
+  }
+  call_argv.clear();
+  for (int j = 1; j <= argc; ++j) {
+    if (lua_type(L, j) == LUA_TNUMBER) {
+      // %.17g, not Lua's own conversion, which loses precision.
+      char buf[64];
+      const int n = std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(lua_tonumber(L, j)));
+      lua_pushlstring(L, buf, static_cast<std::size_t>(n));
+      lua_replace(L, j);
+    }
+    std::size_t len = 0;
+    const char* s = lua_type(L, j) == LUA_TSTRING ? lua_tolstring(L, j, &len) : nullptr;
+    if (s == nullptr) {
+      lua_settop(L, 0);
+      push_error(L, "Lua redis lib command arguments must be strings or integers");
+      return raise;
+    }
+    call_argv.emplace_back(s, len);
+  }
+  // The arguments stay on the stack (their strings back call_argv) until the reply is pushed.
+  const char* err = nullptr;
+  std::string err_text;
+  CommandRef ref = engine.commands().find(call_argv[0]);
+  if (ref && ref.spec->subcommand_count > 0 && call_argv.size() >= 2) {
+    ref = engine.commands().find_subcommand(ref, call_argv[1]);
+  }
+  const auto n = static_cast<int>(call_argv.size());
+  if (!ref) {
+    err = "Unknown Redis command called from script";
+  } else if ((ref.spec->arity > 0 && ref.spec->arity != n) || n < -ref.spec->arity) {
+    err = "Wrong number of args calling Redis command from script";
+  } else if (ref.spec->flags & kNoscript) {
+    err = "This Redis command is not allowed from script";
+  } else if (run.read_only && (ref.spec->flags & (kWrite | kMayReplicate))) {
+    err = "Write commands are not allowed from read-only scripts.";
+  } else if (!run.allow_oom && !run.wrote && run.oom_at_start && engine.settings().maxmemory != 0 &&
+             (ref.spec->flags & kDenyOom)) {
+    err_text = "-";
+    err_text.append(status_text(Status::oom));
+    err = err_text.c_str();
+  }
+  if (err != nullptr) {
+    lua_settop(L, 0);
+    push_error(L, err);
+    mark_ignore_stats(L);
+    return raise;
+  }
+  if (ref.spec->flags & kWrite) run.wrote = true;
+  Buffer& out = client->writer().buffer();
+  out.clear();
+  engine.call(*client, ref, call_argv.data(), call_argv.size());
+  // Client-side caching: a script that reads makes its caller track the keys it declared.
+  if ((ref.spec->flags & kReadonly) && run.caller->tracking().enabled && !run.caller->tracking().options.bcast &&
+      run.nkeys > 0) {
+    engine.tracking().remember(*run.caller, run.keys, run.nkeys);
+  }
+  std::string_view reply = out.view();
+  const bool is_error = !reply.empty() && reply[0] == '-';
+  lua_settop(L, 0);
+  push_reply(reply);
+  out.clear();
+  return raise && is_error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EVAL and friends
+
+void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
+  Writer& w = c.out;
+  if (running) return w.error(Status::busy_script);  // (not reachable: EVAL is not allow-busy)
+  // MONITOR shows the script before the commands it runs (EVAL is skip-monitor for call()).
+  if (engine.monitor_count() > 0) engine.feed_monitors(c.session, c.argv, c.argc, 0);
+  std::int64_t numkeys = 0;
+  if (!parse_int64(c.arg(2), numkeys)) return w.error(Status::not_integer);
+  if (numkeys > static_cast<std::int64_t>(c.argc) - 3) {
+    return w.error_text("ERR Number of keys can't be greater than number of args");
+  }
+  if (numkeys < 0) return w.error_text("ERR Number of keys can't be negative");
+  char sha[41];
+  if (by_sha) {
+    if (c.arg(1).size() != 40) return w.error_text("NOSCRIPT No matching script. Please use EVAL.");
+    for (int i = 0; i < 40; ++i) sha[i] = ascii_lower(c.arg(1)[static_cast<std::size_t>(i)]);
+    sha[40] = '\0';
+    if (scripts.count(std::string(sha, 40)) == 0) {
+      return w.error_text("NOSCRIPT No matching script. Please use EVAL.");
+    }
+  } else if (!create_function(w, c.arg(1), sha)) {
+    return;
+  }
+  const Script& script = scripts.find(std::string(sha, 40))->second;
+  const std::uint32_t flags = script.flags;
+
+  // Redis's scriptPrepareForRun.
+  const bool oom = engine.settings().maxmemory != 0 && engine.over_memory_limit();
+  if (!(flags & kCompatMode)) {
+    if (!(flags & kNoWrites) && read_only) {
+      return w.error_text("ERR Can not execute a script with write flag using *_ro command.");
+    }
+    if (oom && !(flags & (kAllowOom | kNoWrites))) {
+      return w.error_text("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+    }
+  }
+  if (client == nullptr) {
+    client = engine.memory().create<Session>(engine, 0);
+    if (client == nullptr) return w.error(Status::oom);
+    client->set_peer("lua", "");
+    client->set_authenticated(true);
+    client->set_in_exec(true);  // blocking commands answer at once, as inside MULTI
+  }
+  client->select_db(c.session.db_index());
+  client->set_protocol(2);
+  run = Run{};
+  run.caller = &c.session;
+  run.keys = c.argv + 3;
+  run.nkeys = static_cast<std::size_t>(numkeys);
+  run.start_us = engine.clock().now_us();
+  run.read_only = read_only || (!(flags & kCompatMode) && (flags & kNoWrites));
+  run.allow_oom = !(flags & kCompatMode) && (flags & kAllowOom);
+  run.oom_at_start = oom;
+  std::memcpy(run.sha, sha, 41);
+
+  lua_settop(L, 0);
+  lua_pushcfunction(L, error_handler);
+  char name[43] = {'f', '_'};
+  std::memcpy(name + 2, sha, 41);
+  lua_getfield(L, LUA_REGISTRYINDEX, name);
+  // KEYS and ARGV go into the real globals table, behind the read-only proxy.
+  lua_getfield(L, LUA_REGISTRYINDEX, "__microredis_globals");
+  for (const char* table : {"KEYS", "ARGV"}) {
+    const bool keys = table[0] == 'K';
+    const std::size_t from = keys ? 3 : 3 + static_cast<std::size_t>(numkeys);
+    const std::size_t to = keys ? 3 + static_cast<std::size_t>(numkeys) : c.argc;
+    lua_pushstring(L, table);
+    lua_createtable(L, static_cast<int>(to - from), 0);
+    for (std::size_t j = from; j < to; ++j) {
+      lua_pushlstring(L, c.argv[j].data(), c.argv[j].size());
+      lua_rawseti(L, -2, static_cast<int>(j - from + 1));
+    }
+    lua_rawset(L, -3);
+  }
+  lua_pop(L, 1);
+
+  const bool hook = engine.settings().busy_reply_threshold > 0;
+  if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+  running = true;
+  const int rc = lua_pcall(L, 0, 1, 1);
+  running = false;
+  if (hook) lua_sethook(L, nullptr, 0, 0);
+  if (run.timed_out) engine.end_busy();
+  if (++gc_count == 50) {
+    lua_gc(L, LUA_GCSTEP, 50);
+    gc_count = 0;
+  }
+  if (rc != 0) {
+    if (!lua_istable(L, -1)) {
+      const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+      std::string text = "ERR Error running script ";
+      text.append(sha).append(", ").append(std::string(msg).substr(0, 100)).append(" ");
+      w.error_text(text);
+    } else {
+      std::string text;
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) text = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "source");
+      std::string source = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+      const bool has_source = lua_isstring(L, -1) != 0;
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "line");
+      std::string line = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+      const bool has_line = lua_isstring(L, -1) != 0;
+      lua_pop(L, 1);
+      if (has_line && has_source) text.append(" script: ").append(sha).append(", on ").append(source + ":" + line + ".");
+      w.error_text(text);
+    }
+    lua_settop(L, 0);
+  } else {
+    reply_from_lua(w, client->protocol(), 0);
+    lua_settop(L, 0);
+  }
+  run.caller = nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command handlers
+
+namespace {
+
+template <int I>
+Scripting::Impl& top_owner(Context& c) {
+  return *reinterpret_cast<const Scripting::Impl::TopSpecs*>(c.cmd.spec - I)->owner;
+}
+template <int I>
+Scripting::Impl& sub_owner(Context& c) {
+  return *reinterpret_cast<const Scripting::Impl::ScriptSpecs*>(c.cmd.spec - I)->owner;
+}
+
+void eval_cmd(Context& c) { top_owner<0>(c).eval(c, false, false); }
+void evalsha_cmd(Context& c) { top_owner<1>(c).eval(c, true, false); }
+void eval_ro_cmd(Context& c) { top_owner<2>(c).eval(c, false, true); }
+void evalsha_ro_cmd(Context& c) { top_owner<3>(c).eval(c, true, true); }
+
+void script_load(Context& c) {
+  Scripting::Impl& impl = sub_owner<0>(c);
+  char sha[41];
+  if (impl.create_function(c.out, c.arg(2), sha)) c.out.bulk({sha, 40});
+}
+
+void script_exists(Context& c) {
+  Scripting::Impl& impl = sub_owner<1>(c);
+  c.out.array(c.argc - 2);
+  for (std::size_t j = 2; j < c.argc; ++j) {
+    std::string sha(c.arg(j));
+    for (char& ch : sha) ch = ascii_lower(ch);
+    c.out.integer(impl.scripts.count(sha) != 0 ? 1 : 0);
+  }
+}
+
+void script_flush(Context& c) {
+  Scripting::Impl& impl = sub_owner<2>(c);
+  if (c.argc == 3 && !iequals(c.arg(2), "sync") && !iequals(c.arg(2), "async")) {
+    return c.out.error_text("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+  }
+  if (c.argc > 3) return c.out.error_text("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+  impl.reset_lua();  // ASYNC frees at once too: nothing here is slow enough to defer
+  c.out.ok();
+}
+
+void script_kill(Context& c) {
+  Scripting::Impl& impl = sub_owner<3>(c);
+  if (!impl.running) return c.out.error(Status::function_not_busy);
+  if (impl.run.wrote) {
+    return c.out.error_text(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
+        "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+  }
+  impl.run.killed = true;
+  c.out.ok();
+}
+
+void script_help(Context& c) {
+  c.reply_help({"EXISTS <sha1> [<sha1> ...]",
+                "    Return information about the existence of the scripts in the script cache.",
+                "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+                "    When called without the optional mode argument, the behavior is determined by the",
+                "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+                "    * ASYNC: Asynchronously flush the scripts cache.",
+                "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+                "    Kill the currently executing Lua script.", "LOAD <script>",
+                "    Load a script into the scripts cache without executing it."});
+}
+
+// EVAL script numkeys [key ...] [arg ...]: the keys are the numkeys arguments after numkeys.
+std::size_t eval_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
+  std::int64_t n = 0;
+  if (argc < 3 || !parse_int64(argv[2], n) || n <= 0 || static_cast<std::size_t>(n) > argc - 3) return 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n) && count < cap; ++i) out[count++] = 3 + i;
+  return count;
+}
+
+constexpr std::uint32_t kEvalFlags = kNoscript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale |
+                                     kMovableKeys | kScriptKeys;
+constexpr std::uint32_t kEvalRoFlags = kNoscript | kSkipMonitor | kNoMandatoryKeys | kStale | kReadonly |
+                                       kMovableKeys | kScriptKeys;
+constexpr char kEvalSyntax[] = "script numkeys [key [key ...]] [arg [arg ...]]";
+constexpr char kEvalShaSyntax[] = "sha1 numkeys [key [key ...]] [arg [arg ...]]";
+constexpr char kDepends[] = "Depends on the script that is executed.";
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+Scripting::Scripting(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {
+  Impl& m = *impl_;
+  if (!m.start()) return;
+  m.script_subs.owner = &m;
+  m.script_subs.specs[0] = {"script|load", 3, kNoscript | kStale, 0, 0, 0, script_load, "scripting",
+                            "Loads a server-side Lua script to the script cache.", "2.6.0",
+                            "O(N) with N being the length in bytes of the script body.", "script", kAclScripting};
+  m.script_subs.specs[1] = {"script|exists", -3, kNoscript, 0, 0, 0, script_exists, "scripting",
+                            "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0",
+                            "O(N) with N being the number of scripts to check.", "sha1 [sha1 ...]", kAclScripting};
+  m.script_subs.specs[2] = {"script|flush", -2, kNoscript, 0, 0, 0, script_flush, "scripting",
+                            "Removes all server-side Lua scripts from the script cache.", "2.6.0",
+                            "O(N) with N being the number of scripts in cache", "[ASYNC | SYNC]", kAclScripting};
+  m.script_subs.specs[3] = {"script|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, script_kill, "scripting",
+                            "Terminates a server-side Lua script during execution.", "2.6.0", "O(1)", "",
+                            kAclScripting};
+  m.script_subs.specs[4] = {"script|help", 2, kLoading | kStale, 0, 0, 0, script_help, "scripting",
+                            "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "",
+                            kAclScripting};
+  m.top.owner = &m;
+  m.top.specs[0] = {"eval", -3, kEvalFlags, 0, 0, 0, eval_cmd, "scripting", "Executes a server-side Lua script.",
+                    "2.6.0", kDepends, kEvalSyntax, kAclScripting, nullptr, 0, eval_keys};
+  m.top.specs[1] = {"evalsha", -3, kEvalFlags, 0, 0, 0, evalsha_cmd, "scripting",
+                    "Executes a server-side Lua script by SHA1 digest.", "2.6.0", kDepends, kEvalShaSyntax,
+                    kAclScripting, nullptr, 0, eval_keys};
+  m.top.specs[2] = {"eval_ro", -3, kEvalRoFlags, 0, 0, 0, eval_ro_cmd, "scripting",
+                    "Executes a read-only server-side Lua script.", "7.0.0", kDepends, kEvalSyntax, kAclScripting,
+                    nullptr, 0, eval_keys};
+  m.top.specs[3] = {"evalsha_ro", -3, kEvalRoFlags, 0, 0, 0, evalsha_ro_cmd, "scripting",
+                    "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", kDepends, kEvalShaSyntax,
+                    kAclScripting, nullptr, 0, eval_keys};
+  m.top.specs[4] = {"script", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for Lua scripts management commands.",
+                    "2.6.0", "Depends on subcommand.", "", 0, m.script_subs.specs, 5};
+  m.registered = engine.add_commands(m.top.specs, 5);
+}
+
+Scripting::~Scripting() = default;
+
+bool Scripting::ok() const { return impl_->registered; }
+
+void Scripting::set_log_sink(LogSink fn, void* ctx, LogLevel min_level) {
+  impl_->log_sink = fn;
+  impl_->log_ctx = ctx;
+  impl_->log_min = min_level;
+}
+
+std::size_t Scripting::script_count() const { return impl_->scripts.size(); }
+
+bool Scripting::running() const { return impl_->running; }
+
+}  // namespace microredis::lua
