@@ -1,0 +1,293 @@
+// Lua scripting (adapters/lua): built only when Lua 5.1 is found (MICROREDIS_TEST_WITH_LUA).
+#if MICROREDIS_TEST_WITH_LUA
+#include "harness.hpp"
+#include "microredis/inproc.hpp"
+#include "microredis/scripting.hpp"
+
+using namespace mrtest;
+using microredis::Session;
+
+namespace {
+
+struct LuaHarness : Harness {
+  microredis::lua::Scripting scripting{engine};
+};
+
+// The error text a failing script replies: "<message> script: <sha>, on @user_script:<line>."
+bool error_starts(const Reply& r, std::string_view prefix) {
+  return r.is_error() && std::string_view(r.str).substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+TEST_SUITE("scripting") {
+  TEST_CASE("scripting: Lua values to replies (RESP2)") {
+    LuaHarness h;
+    REQUIRE(h.scripting.ok());
+    CHECK(h.run({"EVAL", "return 'hello'", "0"}) == bulk("hello"));
+    CHECK(h.run({"EVAL", "return 100.5", "0"}) == integer(100));
+    CHECK(h.run({"EVAL", "return true", "0"}) == integer(1));
+    CHECK(h.run({"EVAL", "return false", "0"}) == nil());
+    CHECK(h.run({"EVAL", "return nil", "0"}) == nil());
+    CHECK(h.run({"EVAL", "return {ok='fine'}", "0"}) == simple("fine"));
+    CHECK(h.run({"EVAL", "return {err='ERR this is an error'}", "0"}) == error("ERR this is an error"));
+    CHECK(h.run({"EVAL", "return redis.error_reply('My Error')", "0"}) == error("My Error"));
+    CHECK(h.run({"EVAL", "return redis.error_reply('-MYCODE x y')", "0"}) == error("MYCODE x y"));
+    CHECK(h.run({"EVAL", "return redis.status_reply('done')", "0"}) == simple("done"));
+    CHECK(h.run({"EVAL", "return {1,2,3,'ciao',{1,2}}", "0"}) ==
+          array({integer(1), integer(2), integer(3), bulk("ciao"), array({integer(1), integer(2)})}));
+    // An array stops at the first nil.
+    CHECK(h.run({"EVAL", "return {1,2,nil,4}", "0"}) == array({integer(1), integer(2)}));
+    CHECK(h.run({"EVAL", "return {KEYS[1],KEYS[2],ARGV[1],ARGV[2]}", "2", "a", "b", "c", "d"}) ==
+          bulks({"a", "b", "c", "d"}));
+    // Doubles, maps and sets fall back to RESP2 shapes for a RESP2 caller.
+    CHECK(h.run({"EVAL", "return {double=3.5}", "0"}) == bulk("3.5"));
+    CHECK(h.run({"EVAL", "return {map={a=1}}", "0"}) == array({bulk("a"), integer(1)}));
+    CHECK(h.run({"EVAL", "return {set={x=true}}", "0"}) == bulks({"x"}));
+    CHECK(h.run({"EVAL", "return {big_number='123'}", "0"}) == bulk("123"));
+  }
+
+  TEST_CASE("scripting: Lua values to replies (RESP3)") {
+    LuaHarness h;
+    h.run({"HELLO", "3"});
+    Reply r = h.run({"EVAL", "redis.setresp(3); return {map={a=1}}", "0"});
+    CHECK(r.type == Reply::Type::map);
+    CHECK(h.run({"EVAL", "return {double=3.5}", "0"}) == dbl(3.5));
+    CHECK(h.run({"EVAL", "return {set={x=true}}", "0"}).type == Reply::Type::set);
+    CHECK(h.run({"EVAL", "return {big_number='123'}", "0"}).type == Reply::Type::big_number);
+    // Booleans: RESP2 rules unless the script switched to RESP3.
+    CHECK(h.run({"EVAL", "return true", "0"}) == integer(1));
+    CHECK(h.run({"EVAL", "return false", "0"}).is_null());
+    CHECK(h.run({"EVAL", "redis.setresp(3); return true", "0"}).type == Reply::Type::boolean);
+    CHECK(h.run({"EVAL", "redis.setresp(3); return {verbatim_string={format='txt',string='hi'}}", "0"}).type ==
+          Reply::Type::verbatim);
+  }
+
+  TEST_CASE("scripting: replies to Lua values") {
+    LuaHarness h;
+    h.run({"SET", "s", "hello"});
+    h.run({"RPUSH", "l", "a", "b"});
+    CHECK(h.run({"EVAL", "return type(redis.call('incr','n'))", "0"}) == bulk("number"));
+    CHECK(h.run({"EVAL", "return redis.call('get','s')", "0"}) == bulk("hello"));
+    CHECK(h.run({"EVAL", "return redis.call('get','missing') == false", "0"}) == integer(1));
+    CHECK(h.run({"EVAL", "return redis.call('lrange','l',0,-1)", "0"}) == bulks({"a", "b"}));
+    CHECK(h.run({"EVAL", "return redis.call('set','k','v').ok", "0"}) == bulk("OK"));
+    CHECK(h.run({"EVAL", "return redis.pcall('incr','s').err", "0"}) ==
+          bulk("ERR value is not an integer or out of range"));
+    // RESP3 replies inside the script.
+    h.run({"HSET", "h", "f", "v"});
+    CHECK(h.run({"EVAL", "redis.setresp(3); return redis.call('hgetall','h').map.f", "0"}) == bulk("v"));
+    CHECK(h.run({"EVAL", "redis.setresp(3); return redis.call('get','missing') == nil", "0"}) == integer(1));
+    CHECK(h.run({"EVAL", "redis.setresp(3); return tostring(redis.call('zscore','nz','m'))", "0"}) == bulk("nil"));
+    h.run({"ZADD", "z", "1.5", "m"});
+    CHECK(h.run({"EVAL", "redis.setresp(3); return redis.call('zscore','z','m').double", "0"}) == integer(1));
+    // Numbers become arguments with %.17g.
+    CHECK(h.run({"EVAL", "redis.call('set','f',0.1); return redis.call('get','f')", "0"}) ==
+          bulk("0.10000000000000001"));
+  }
+
+  TEST_CASE("scripting: errors word for word") {
+    LuaHarness h;
+    CHECK(error_starts(h.run({"EVAL", "return redis.call('nosuch')", "0"}),
+                       "ERR Unknown Redis command called from script script: "));
+    CHECK(error_starts(h.run({"EVAL", "return redis.call('get')", "0"}),
+                       "ERR Wrong number of args calling Redis command from script script: "));
+    CHECK(error_starts(h.run({"EVAL", "return redis.call()", "0"}),
+                       "ERR Please specify at least one argument for this redis lib call script: "));
+    CHECK(error_starts(h.run({"EVAL", "return redis.call('get', {})", "0"}),
+                       "ERR Lua redis lib command arguments must be strings or integers script: "));
+    CHECK(h.run({"EVAL", "return redis.pcall('multi')", "0"}) == error("ERR This Redis command is not allowed from script"));
+    CHECK(error_starts(h.run({"EVAL", "return a", "0"}),
+                       "ERR user_script:1: Script attempted to access nonexistent global variable 'a' script: "));
+    CHECK(error_starts(h.run({"EVAL", "a = 1", "0"}), "ERR user_script:1: Attempt to modify a readonly table"));
+    CHECK(error_starts(h.run({"EVAL", "setmetatable(_G, {})", "0"}), "ERR"));
+    CHECK(error_starts(h.run({"EVAL", "redis.call = 1", "0"}), "ERR user_script:1: Attempt to modify a readonly table"));
+    CHECK(error_starts(h.run({"EVAL", "cjson.encode = 1", "0"}), "ERR user_script:1: Attempt to modify a readonly table"));
+    CHECK(error_starts(h.run({"EVAL", "print('x')", "0"}),
+                       "ERR user_script:1: Script attempted to access nonexistent global variable 'print'"));
+    CHECK(h.run({"EVAL", "syntax error", "0"}) ==
+          error("ERR Error compiling script (new function): user_script:1: '=' expected near 'error'"));
+    CHECK(h.run({"EVAL", "return 1", "-1"}) == error("ERR Number of keys can't be negative"));
+    CHECK(h.run({"EVAL", "return 1", "2", "a"}) == error("ERR Number of keys can't be greater than number of args"));
+    CHECK(h.run({"EVAL", "return 1", "x"}) == error(Status::not_integer));
+    CHECK(h.run({"EVAL", "local t = redis.pcall('nosuch'); return t.err", "0"}) ==
+          bulk("ERR Unknown Redis command called from script"));
+    // redis.pcall() and pcall() catch; error tables become their message in pcall().
+    CHECK(h.run({"EVAL", "local ok, e = pcall(function() return redis.call('nosuch') end); return e", "0"}) ==
+          bulk("ERR Unknown Redis command called from script"));
+  }
+
+  TEST_CASE("scripting: EVALSHA and SCRIPT") {
+    LuaHarness h;
+    const std::string sha = h.run({"SCRIPT", "LOAD", "return 'loaded'"}).str;
+    CHECK(sha.size() == 40);
+    CHECK(h.run({"EVALSHA", sha, "0"}) == bulk("loaded"));
+    std::string upper = sha;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(h.run({"EVALSHA", upper, "0"}) == bulk("loaded"));
+    CHECK(h.run({"EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"}) ==
+          error("NOSCRIPT No matching script. Please use EVAL."));
+    CHECK(h.run({"EVALSHA", "abc", "0"}) == error("NOSCRIPT No matching script. Please use EVAL."));
+    CHECK(h.run({"SCRIPT", "EXISTS", sha, "ffffffffffffffffffffffffffffffffffffffff"}) ==
+          array({integer(1), integer(0)}));
+    // EVAL caches what it ran.
+    h.run({"EVAL", "return 1", "0"});
+    CHECK(h.run({"SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}) == array({integer(1)}));
+    CHECK(h.run({"EVAL", "return redis.sha1hex('')", "0"}) == bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+    CHECK(h.run({"SCRIPT", "FLUSH", "bad"}) == error("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
+    CHECK(h.run({"SCRIPT", "FLUSH", "ASYNC"}) == ok());
+    CHECK(h.run({"SCRIPT", "EXISTS", sha}) == array({integer(0)}));
+    CHECK(h.run({"EVALSHA", sha, "0"}) == error("NOSCRIPT No matching script. Please use EVAL."));
+    CHECK(h.run({"SCRIPT", "KILL"}) == error("NOTBUSY No scripts in execution right now."));
+    CHECK(h.run({"SCRIPT", "HELP"}).elements.size() == 15);
+    CHECK(h.run({"SCRIPT", "LOAD", "x x"}).is_error());
+    // Keys for COMMAND GETKEYS and cluster clients.
+    CHECK(h.run({"COMMAND", "GETKEYS", "EVAL", "return 1", "2", "a", "b", "c"}) == bulks({"a", "b"}));
+    CHECK(h.run({"COMMAND", "GETKEYS", "EVALSHA_RO", sha, "1", "k"}) == bulks({"k"}));
+  }
+
+  TEST_CASE("scripting: shebang flags, EVAL_RO and OOM") {
+    LuaHarness h;
+    CHECK(h.run({"EVAL", "#!lua flags=bad\nreturn 1", "0"}) == error("ERR Unexpected flag in script shebang: bad"));
+    CHECK(h.run({"EVAL", "#!lua xx\nreturn 1", "0"}) == error("ERR Unknown lua shebang option: xx"));
+    CHECK(h.run({"EVAL", "#!luax\nreturn 1", "0"}) == error("ERR Unexpected engine in script shebang: #!luax"));
+    CHECK(h.run({"EVAL", "#!lua", "0"}) == error("ERR Invalid script shebang"));
+    CHECK(h.run({"EVAL", "#!lua flags=no-writes,allow-oom\nreturn 1", "0"}) == integer(1));
+    CHECK(error_starts(h.run({"EVAL", "#!lua flags=no-writes\nreturn redis.call('set','a','b')", "0"}),
+                       "ERR Write commands are not allowed from read-only scripts. script: "));
+    CHECK(error_starts(h.run({"EVAL_RO", "return redis.call('set','a','b')", "0"}),
+                       "ERR Write commands are not allowed from read-only scripts. script: "));
+    CHECK(h.run({"EVAL_RO", "#!lua\nreturn 1", "0"}) ==
+          error("ERR Can not execute a script with write flag using *_ro command."));
+    h.run({"SET", "a", "1"});
+    CHECK(h.run({"EVAL_RO", "return redis.call('get','a')", "0"}) == bulk("1"));
+    // deny-oom: a script without allow-oom may not start over maxmemory; one without flags may
+    // not run a deny-oom command first.
+    h.run({"CONFIG", "SET", "maxmemory", "1"});
+    CHECK(h.run({"EVAL", "#!lua\nreturn 1", "0"}) ==
+          error("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"));
+    CHECK(h.run({"EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','x','1')", "0"}) == ok());
+    CHECK(error_starts(h.run({"EVAL", "return redis.call('set','x','1')", "0"}),
+                       "OOM command not allowed when used memory > 'maxmemory'."));
+    CHECK(h.run({"EVAL", "return redis.call('get','x')", "0"}) == bulk("1"));
+    h.run({"CONFIG", "SET", "maxmemory", "0"});
+  }
+
+  TEST_CASE("scripting: the script session") {
+    LuaHarness h;
+    h.run({"SELECT", "1"});
+    h.run({"SET", "k", "in1"});
+    CHECK(h.run({"EVAL", "return redis.call('get','k')", "0"}) == bulk("in1"));
+    // SELECT inside a script affects the script only.
+    CHECK(h.run({"EVAL", "redis.call('select',0); return redis.call('set','k','in0')", "0"}) == ok());
+    CHECK(h.run({"GET", "k"}) == bulk("in1"));
+    h.run({"SELECT", "0"});
+    CHECK(h.run({"GET", "k"}) == bulk("in0"));
+    // Blocking commands do not block inside scripts (the timeout reply at once).
+    CHECK(h.run({"EVAL", "return redis.call('lpop','nolist')", "0"}) == nil());
+    CHECK(h.run({"EVAL", "return redis.pcall('blpop','nolist',0)", "0"}).is_error());
+    // The log API checks its arguments.
+    CHECK(error_starts(h.run({"EVAL", "redis.log(redis.LOG_WARNING)", "0"}),
+                       "ERR redis.log() requires two arguments or more."));
+    CHECK(h.run({"EVAL", "redis.log(redis.LOG_NOTICE, 'hello', 1); return redis.REDIS_VERSION", "0"}) ==
+          bulk("7.0.15"));
+    CHECK(h.run({"EVAL", "return redis.replicate_commands()", "0"}) == integer(1));
+    CHECK(h.run({"EVAL", "redis.set_repl(redis.REPL_ALL); return 1", "0"}) == integer(1));
+    CHECK(error_starts(h.run({"EVAL", "redis.set_repl(12)", "0"}),
+                       "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."));
+    CHECK(h.run({"EVAL", "return cjson.decode('[1,2]')[2]", "0"}) == integer(2));
+    CHECK(h.run({"EVAL", "return bit.band(7,3)", "0"}) == integer(3));
+    // A script is one command: WATCH sees its writes.
+    Session* other = h.engine.open_session();
+    other->execute({"WATCH", "w"});
+    other->execute({"MULTI"});
+    h.run({"EVAL", "redis.call('set','w','1')", "0"});
+    CHECK(other->execute({"EXEC"}).type == Reply::Type::null);
+    h.engine.close_session(other);
+  }
+
+  TEST_CASE("scripting: busy scripts and SCRIPT KILL") {
+    LuaHarness h;
+    // The script advances the manual clock through a custom command, so it times out at once.
+    microredis::inproc::CommandRegistry registry(h.engine);
+    registry.add({"advance", 2}, [&h](microredis::Context& c) {
+      std::int64_t ms = 0;
+      (void)microredis::parse_int64(c.arg(1), ms);
+      h.clock.advance_ms(ms);
+      c.out.ok();
+    });
+    Session* other = h.engine.open_session();
+    struct Probe {
+      Session* other;
+      int calls = 0;
+      std::vector<Reply> replies;
+      const char* kill_at = "5";
+    } probe{other};
+    h.engine.set_busy_handler(
+        [](void* ctx, Session&) {
+          auto* p = static_cast<Probe*>(ctx);
+          ++p->calls;
+          if (p->calls == 1) p->replies.push_back(p->other->execute({"GET", "x"}));
+          if (p->calls == 2) p->replies.push_back(p->other->execute({"PING"}));
+          if (p->calls == 3) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
+        },
+        &probe);
+    h.run({"CONFIG", "SET", "busy-reply-threshold", "100"});
+    Reply r = h.run({"EVAL", "redis.call('advance', 200) while true do end", "0"});
+    CHECK(error_starts(r, "ERR Script killed by user with SCRIPT KILL... script: "));
+    REQUIRE(probe.replies.size() == 3);
+    const Reply busy = error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    CHECK(probe.replies[0] == busy);
+    CHECK(probe.replies[1] == busy);
+    CHECK(probe.replies[2] == ok());
+    CHECK(other->execute({"PING"}) == simple("PONG"));
+    // A script that wrote cannot be killed.
+    probe.calls = 0;
+    probe.replies.clear();
+    h.engine.set_busy_handler(
+        [](void* ctx, Session&) {
+          auto* p = static_cast<Probe*>(ctx);
+          if (++p->calls == 1) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
+        },
+        &probe);
+    r = h.run({"EVAL", "redis.call('advance', 200) redis.call('set','x','1') for i=1,1000000 do end return 'done'", "0"});
+    CHECK(r == bulk("done"));
+    REQUIRE(probe.replies.size() == 1);
+    CHECK(error_starts(probe.replies[0], "UNKILLABLE Sorry the script already executed write commands"));
+    // pcall cannot keep a killed script alive.
+    probe.calls = 0;
+    probe.replies.clear();
+    h.engine.set_busy_handler(
+        [](void* ctx, Session&) {
+          auto* p = static_cast<Probe*>(ctx);
+          if (++p->calls == 1) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
+        },
+        &probe);
+    r = h.run({"EVAL", "redis.call('advance', 200) local f = function() while true do end end while true do pcall(f) end",
+               "0"});
+    CHECK(error_starts(r, "ERR Script killed by user with SCRIPT KILL..."));
+    CHECK(h.engine.busy_session() == nullptr);
+    h.engine.set_busy_handler(nullptr, nullptr);
+    h.engine.close_session(other);
+  }
+
+  TEST_CASE("scripting: client-side caching tracks a script's declared keys when it reads") {
+    LuaHarness h;
+    Session* c = h.engine.open_session();
+    Session* w = h.engine.open_session();
+    c->execute({"HELLO", "3"});
+    c->execute({"CLIENT", "TRACKING", "on"});
+    c->execute({"EVAL", "redis.call('set', 'k3', 'bar')", "2", "k1", "k2"});
+    w->execute({"MSET", "k1", "1", "k2", "1"});
+    CHECK(!c->has_output());
+    c->execute({"EVAL_RO", "redis.call('ping')", "2", "k1", "k2"});
+    w->execute({"MSET", "k1", "2", "k2", "2"});
+    CHECK(!c->has_output());
+    c->execute({"EVAL_RO", "redis.call('get', 'k3')", "1", "k1"});
+    w->execute({"SET", "k1", "3"});
+    CHECK(c->has_output());
+    h.engine.close_session(c);
+    h.engine.close_session(w);
+  }
+}
+#endif  // MICROREDIS_TEST_WITH_LUA
