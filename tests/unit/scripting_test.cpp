@@ -210,7 +210,10 @@ TEST_SUITE("scripting") {
     LuaHarness h;
     // The script advances the manual clock through a custom command, so it times out at once.
     microredis::inproc::CommandRegistry registry(h.engine);
-    registry.add({"advance", 2}, [&h](microredis::Context& c) {
+    microredis::inproc::CommandDef advance;
+    advance.name = "advance";
+    advance.arity = 2;
+    registry.add(advance, [&h](microredis::Context& c) {
       std::int64_t ms = 0;
       (void)microredis::parse_int64(c.arg(1), ms);
       h.clock.advance_ms(ms);
@@ -221,8 +224,8 @@ TEST_SUITE("scripting") {
       Session* other;
       int calls = 0;
       std::vector<Reply> replies;
-      const char* kill_at = "5";
-    } probe{other};
+    } probe;
+    probe.other = other;
     h.engine.set_busy_handler(
         [](void* ctx, Session&) {
           auto* p = static_cast<Probe*>(ctx);
