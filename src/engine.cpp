@@ -281,7 +281,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
     // may grow memory; EXEC only matters if it runs denyoom ones.
     const bool out_of_memory = over_memory_limit();
-    bool denyoom = (spec.flags & kDenyOom) || (in_multi && !tx_control) ||
+    bool denyoom = (command_flags(spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
                    (spec.handler == &exec_command_handler && (s.transaction().flags() & kDenyOom));
     if (denyoom && out_of_memory) {
       w.error(Status::oom);
@@ -305,7 +305,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     return reject(s, ref, out_start);
   }
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
-  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec)) return;
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec, argv, argc)) return;
   if (in_multi && !tx_control) {
     if (!s.transaction().queue(ref, argv, argc)) {
       w.error(Status::oom);
@@ -362,7 +362,8 @@ MICROREDIS_INLINE Engine::PauseMode Engine::pause_mode() {
   return pause_mode_;
 }
 
-MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec) {
+MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv,
+                                         std::size_t argc) {
   const PauseMode mode = pause_mode();
   if (mode == PauseMode::off) return false;
   // The engine's own session and direct calls have no input to wait in; monitors are replicas
@@ -370,7 +371,7 @@ MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec) 
   if (&s == default_session_ || s.executing_directly() || s.monitoring()) return false;
   if (mode == PauseMode::write) {
     constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
-    const bool may_write = (spec.flags & kMayWrite) ||
+    const bool may_write = (command_flags(spec, argv, argc) & kMayWrite) ||
                            (spec.handler == &exec_command_handler && (s.transaction().flags() & kMayWrite));
     if (!may_write) return false;
   }

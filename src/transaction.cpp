@@ -11,7 +11,7 @@ MICROREDIS_INLINE bool Transaction::queue(CommandRef cmd, const std::string_view
   const std::size_t offset = args_.append(argv, argc);
   if (offset == ArgvStore::npos) return false;
   if (!commands_.push_back({cmd, offset, static_cast<std::uint32_t>(argc)})) return false;
-  flags_ |= cmd.spec->flags;
+  flags_ |= command_flags(*cmd.spec, argv, argc);
   return true;
 }
 

@@ -525,6 +525,47 @@ int safe_rawset(lua_State* L) {
   return lua_gettop(L);
 }
 
+// loadstring() and load() refuse precompiled chunks (Redis's Lua does too): crafted bytecode can
+// break out of the sandbox. The refusal is a nil result, as for a chunk that does not compile.
+int safe_loadstring(lua_State* L) {
+  std::size_t len = 0;
+  const char* code = luaL_checklstring(L, 1, &len);
+  if (len > 0 && code[0] == '\033') {
+    lua_pushnil(L);
+    lua_pushliteral(L, "binary chunks are not allowed");
+    return 2;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+int safe_load(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  int pieces = 0;
+  for (;;) {
+    lua_pushvalue(L, 1);
+    lua_call(L, 0, 1);
+    if (lua_isnil(L, -1) || (lua_isstring(L, -1) && lua_objlen(L, -1) == 0)) {
+      lua_pop(L, 1);
+      break;
+    }
+    if (!lua_isstring(L, -1)) return luaL_error(L, "reader function must return a string");
+    if (++pieces == 32) {
+      lua_concat(L, pieces);
+      pieces = 1;
+    }
+  }
+  lua_concat(L, pieces);  // the whole chunk (an empty string for none)
+  lua_pushvalue(L, lua_upvalueindex(1));  // the loadstring wrapper
+  lua_insert(L, 1);
+  lua_replace(L, 2);  // stack: wrapper, chunk, chunkname
+  lua_call(L, 2, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 // Replaces the table at the top of the stack with a read-only proxy of it. global_misses: reading
 // a missing key raises Redis's "nonexistent global variable" error.
 void make_proxy(lua_State* L, bool global_misses) {
@@ -667,6 +708,12 @@ bool Scripting::Impl::start() {
   lua_getglobal(L, "rawset");
   lua_pushcclosure(L, safe_rawset, 1);
   lua_setglobal(L, "rawset");
+  lua_getglobal(L, "loadstring");
+  lua_pushcclosure(L, safe_loadstring, 1);
+  lua_pushvalue(L, -1);
+  lua_setglobal(L, "loadstring");
+  lua_pushcclosure(L, safe_load, 1);
+  lua_setglobal(L, "load");
 
   lua_newtable(L);  // redis
   const struct {
@@ -1313,6 +1360,39 @@ void script_help(Context& c) {
                 "    Load a script into the scripts cache without executing it."});
 }
 
+// Redis's evalGetCommandFlags: a script with a shebang replaces EVAL's write, deny-oom, stale and
+// may-replicate flags with what its flags say (so CLIENT PAUSE WRITE lets a no-writes script run).
+template <int I, bool BySha>
+std::uint32_t eval_flags(const CommandSpec& spec, const std::string_view* argv, std::size_t argc) {
+  std::uint32_t flags = spec.flags;
+  if (argc < 2 || (BySha && argv[1].size() != 40)) return flags;
+  const Scripting::Impl& impl = *reinterpret_cast<const Scripting::Impl::TopSpecs*>(&spec - I)->owner;
+  std::uint32_t script_flags = kCompatMode;
+  std::string sha;
+  if (BySha) {
+    sha.assign(argv[1]);
+    for (char& ch : sha) ch = ascii_lower(ch);
+  } else {
+    char hex[41];
+    sha1_hex(argv[1].data(), argv[1].size(), hex);
+    sha.assign(hex, 40);
+  }
+  auto it = impl.scripts.find(sha);
+  if (it != impl.scripts.end()) {
+    script_flags = it->second.flags;
+  } else {
+    std::size_t shebang_len = 0;
+    std::string err;
+    if (BySha || !parse_shebang(argv[1], script_flags, shebang_len, err)) return flags;
+  }
+  if (script_flags & kCompatMode) return flags;
+  flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
+  if (!(script_flags & (kAllowOom | kNoWrites))) flags |= kDenyOom;
+  if (!(script_flags & kNoWrites)) flags |= kWrite;
+  if (script_flags & kAllowStale) flags |= kStale;
+  return flags;
+}
+
 // EVAL script numkeys [key ...] [arg ...]: the keys are the numkeys arguments after numkeys.
 std::size_t eval_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
   std::int64_t n = 0;
@@ -1355,16 +1435,16 @@ Scripting::Scripting(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {
                             kAclScripting};
   m.top.owner = &m;
   m.top.specs[0] = {"eval", -3, kEvalFlags, 0, 0, 0, eval_cmd, "scripting", "Executes a server-side Lua script.",
-                    "2.6.0", kDepends, kEvalSyntax, kAclScripting, nullptr, 0, eval_keys};
+                    "2.6.0", kDepends, kEvalSyntax, kAclScripting, nullptr, 0, eval_keys, eval_flags<0, false>};
   m.top.specs[1] = {"evalsha", -3, kEvalFlags, 0, 0, 0, evalsha_cmd, "scripting",
                     "Executes a server-side Lua script by SHA1 digest.", "2.6.0", kDepends, kEvalShaSyntax,
-                    kAclScripting, nullptr, 0, eval_keys};
+                    kAclScripting, nullptr, 0, eval_keys, eval_flags<1, true>};
   m.top.specs[2] = {"eval_ro", -3, kEvalRoFlags, 0, 0, 0, eval_ro_cmd, "scripting",
                     "Executes a read-only server-side Lua script.", "7.0.0", kDepends, kEvalSyntax, kAclScripting,
-                    nullptr, 0, eval_keys};
+                    nullptr, 0, eval_keys, eval_flags<2, false>};
   m.top.specs[3] = {"evalsha_ro", -3, kEvalRoFlags, 0, 0, 0, evalsha_ro_cmd, "scripting",
                     "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", kDepends, kEvalShaSyntax,
-                    kAclScripting, nullptr, 0, eval_keys};
+                    kAclScripting, nullptr, 0, eval_keys, eval_flags<3, true>};
   m.top.specs[4] = {"script", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for Lua scripts management commands.",
                     "2.6.0", "Depends on subcommand.", "", 0, m.script_subs.specs, 5};
   m.registered = engine.add_commands(m.top.specs, 5);

@@ -104,6 +104,11 @@ enum NotifyClass : std::uint32_t {
 enum class TimeoutReply : std::uint8_t;
 
 using CommandHandler = void (*)(Context&);
+struct CommandSpec;
+// For commands whose flags depend on their arguments (EVAL of a script with a shebang: Redis's
+// getCommandFlags): the flags for these arguments. The engine asks only where it decides on flags
+// beyond dispatch's hot path: CLIENT PAUSE, the OOM check, a transaction's flags.
+using GetFlagsFunction = std::uint32_t (*)(const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
 // For commands whose keys are not a fixed range (movable keys): writes key argument indexes into
 // out (at most cap) and returns how many there are.
 using GetKeysFunction = std::size_t (*)(const std::string_view* argv, std::size_t argc, std::size_t* out,
@@ -128,7 +133,13 @@ struct CommandSpec {
   const CommandSpec* subcommands = nullptr;  // a container command (CLIENT, CONFIG, OBJECT, ...)
   std::size_t subcommand_count = 0;
   GetKeysFunction get_keys = nullptr;
+  GetFlagsFunction get_flags = nullptr;
 };
+
+// The spec's flags, or what its get_flags says for these arguments.
+inline std::uint32_t command_flags(const CommandSpec& spec, const std::string_view* argv, std::size_t argc) {
+  return spec.get_flags == nullptr ? spec.flags : spec.get_flags(spec, argv, argc);
+}
 
 // The full name as errors and COMMAND show it: "get", "client|setname".
 inline std::string_view full_name(const CommandSpec& c) { return c.name; }

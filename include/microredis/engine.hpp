@@ -324,7 +324,7 @@ class Engine final : private KeyspaceObserver {
   void report_key_written_now(Db& db, std::string_view key);
   void check_output_limits(Session& s);
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
-  bool pause_holds(Session& s, const CommandSpec& spec);
+  bool pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
   void resume_paused();
 
   Memory mem_;

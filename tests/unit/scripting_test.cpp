@@ -164,8 +164,8 @@ TEST_SUITE("scripting") {
     // deny-oom: a script without allow-oom may not start over maxmemory; one without flags may
     // not run a deny-oom command first.
     h.run({"CONFIG", "SET", "maxmemory", "1"});
-    CHECK(h.run({"EVAL", "#!lua\nreturn 1", "0"}) ==
-          error("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"));
+    // (its shebang makes EVAL deny-oom: refused before it runs, as Redis's getCommandFlags)
+    CHECK(h.run({"EVAL", "#!lua\nreturn 1", "0"}) == error(Status::oom));
     CHECK(h.run({"EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','x','1')", "0"}) == ok());
     CHECK(error_starts(h.run({"EVAL", "return redis.call('set','x','1')", "0"}),
                        "OOM command not allowed when used memory > 'maxmemory'."));
@@ -272,6 +272,43 @@ TEST_SUITE("scripting") {
     CHECK(h.engine.busy_session() == nullptr);
     h.engine.set_busy_handler(nullptr, nullptr);
     h.engine.close_session(other);
+  }
+
+  TEST_CASE("scripting: shebang flags decide what CLIENT PAUSE WRITE holds") {
+    LuaHarness h;
+    Session* c = h.engine.open_session();
+    h.run({"CLIENT", "PAUSE", "100000", "WRITE"});
+    c->feed(multibulk({"EVAL", "#!lua flags=no-writes\nreturn 1", "0"}));
+    CHECK(c->pending_output() == ":1\r\n");
+    c->consume_output(c->pending_output().size());
+    // Without flags a script may write: it waits for the pause to end.
+    c->feed(multibulk({"EVAL", "#!lua\nreturn 2", "0"}));
+    CHECK(c->blocked());
+    h.run({"CLIENT", "UNPAUSE"});
+    CHECK(c->pending_output() == ":2\r\n");
+    c->consume_output(c->pending_output().size());
+    // A transaction of no-writes scripts is not held either.
+    h.run({"CLIENT", "PAUSE", "100000", "WRITE"});
+    c->feed(multibulk({"MULTI"}));
+    c->feed(multibulk({"EVAL", "#!lua flags=no-writes\nreturn 12", "0"}));
+    c->feed(multibulk({"EXEC"}));
+    CHECK(c->pending_output() == "+OK\r\n+QUEUED\r\n*1\r\n:12\r\n");
+    h.run({"CLIENT", "UNPAUSE"});
+    h.engine.close_session(c);
+    // PUBLISH may replicate: refused in read-only scripts.
+    CHECK(error_starts(h.run({"EVAL_RO", "return redis.call('publish','ch','msg')", "0"}),
+                       "ERR Write commands are not allowed from read-only scripts."));
+    CHECK(h.run({"EVAL", "return redis.call('publish','ch','msg')", "0"}) == integer(0));
+  }
+
+  TEST_CASE("scripting: precompiled chunks are refused") {
+    LuaHarness h;
+    CHECK(error_starts(h.run({"EVAL", "return loadstring(string.dump(function() return 1 end))()", "0"}),
+                       "ERR user_script:1: attempt to call a nil value"));
+    CHECK(h.run({"EVAL", "return loadstring('return 7')()", "0"}) == integer(7));
+    CHECK(h.run({"EVAL", "local done = false; return load(function() if done then return nil end done = true "
+                         "return 'return 8' end)()",
+                 "0"}) == integer(8));
   }
 
   TEST_CASE("scripting: client-side caching tracks a script's declared keys when it reads") {
