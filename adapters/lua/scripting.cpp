@@ -1139,7 +1139,7 @@ bool Scripting::Impl::call_command(bool raise) {
     err = "Unknown Redis command called from script";
   } else if ((ref.spec->arity > 0 && ref.spec->arity != n) || n < -ref.spec->arity) {
     err = "Wrong number of args calling Redis command from script";
-  } else if (ref.spec->flags & kNoscript) {
+  } else if ((ref.spec->flags & kNoscript) && !engine.settings().scripts_allow_noscript) {
     err = "This Redis command is not allowed from script";
   } else if (run.read_only && (ref.spec->flags & (kWrite | kMayReplicate))) {
     err = "Write commands are not allowed from read-only scripts.";

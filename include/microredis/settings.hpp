@@ -50,6 +50,8 @@ struct Settings {
   std::int64_t lfu_decay_time = 1;
   // Scripts: milliseconds a script runs before other clients get BUSY (lua-time-limit).
   std::int64_t busy_reply_threshold = 5000;
+  // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript (tests only).
+  bool scripts_allow_noscript = false;
   // Protocol limits.
   std::uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::uint64_t proto_max_multibulk_len = 2147483647;  // microredis: arguments per command

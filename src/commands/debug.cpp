@@ -284,9 +284,16 @@ inline double loose_double(std::string_view s) {
 inline void debug_sleep(Context& c) {
   const double seconds = loose_double(c.arg(2));
   const auto us = static_cast<std::int64_t>(seconds * 1'000'000);
-  if (us <= 0) return c.out.ok();
+  // A script's commands cannot wait (its time is frozen anyway): no sleep there.
+  if (us <= 0 || c.session.in_exec()) return c.out.ok();
   // The reply comes from tick() when the deadline passes; the session reads nothing meanwhile.
   c.session.block_until(BlockReason::sleep, c.now_us() + us);
+}
+
+// DEBUG SET-DISABLE-DENY-SCRIPTS <0|1>: lets scripts (adapters/lua) call noscript commands.
+inline void debug_set_disable_deny_scripts(Context& c) {
+  c.engine.settings().scripts_allow_noscript = static_cast<std::int64_t>(loose_double(c.arg(2))) != 0;
+  c.out.ok();
 }
 
 inline void debug_set_active_expire(Context& c) {
@@ -502,6 +509,7 @@ inline constexpr Subcommand kSubcommands[] = {
     {"help", 2, false, debug_help},
     {"sleep", 3, false, debug_sleep},
     {"set-active-expire", 3, false, debug_set_active_expire},
+    {"set-disable-deny-scripts", 3, false, debug_set_disable_deny_scripts},
     {"quicklist-packed-threshold", 3, false, debug_quicklist_packed_threshold},
     {"object", 3, false, debug_object},
     {"digest", 2, false, debug_digest},

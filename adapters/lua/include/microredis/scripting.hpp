@@ -13,6 +13,11 @@
 // services the other connections, which get BUSY except for SCRIPT KILL, SHUTDOWN and the other
 // allow-busy commands (see docs/adapters.md, "Busy scripts").
 //
+// Propagation (replication, AOF) is not wired yet: the seam is Impl::call_command(), which runs
+// each redis.call through Engine::call() on the script session. Redis 7 propagates a script's
+// effects, not the script: the write commands it ran, wrapped in MULTI/EXEC, honouring
+// redis.set_repl() (whose flags are checked but not yet kept), with EVAL itself not propagated.
+//
 // Lifetime: the engine keeps pointers to the command specs: the Scripting must outlive every
 // command the engine runs (destroy it after the adapters stop, or with the engine unused).
 #pragma once
