@@ -301,6 +301,29 @@ TEST_SUITE("scripting") {
     CHECK(h.run({"EVAL", "return redis.call('publish','ch','msg')", "0"}) == integer(0));
   }
 
+  TEST_CASE("scripting: RESP3 replies of every type reach Lua (DEBUG PROTOCOL, DEBUG SET-DISABLE-DENY-SCRIPTS)") {
+    LuaHarness h;
+    CHECK(h.run({"EVAL", "return redis.pcall('debug','protocol','bignum')", "0"}) ==
+          error("ERR This Redis command is not allowed from script"));
+    CHECK(h.run({"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"}) == ok());
+    auto lua = [&](const char* body) { return h.run({"EVAL", body, "0"}); };
+    CHECK(lua("redis.setresp(3); return redis.call('debug','protocol','bignum').big_number") ==
+          bulk("1234567999999999999999999999999999999"));
+    CHECK(lua("redis.setresp(3); return redis.call('debug','protocol','double').double") == integer(3));
+    CHECK(lua("redis.setresp(3); local m = redis.call('debug','protocol','map').map; return {m[0], m[1]}") ==
+          array({integer(0), integer(1)}));  // a RESP3 script returns booleans as such: 0/1 to RESP2
+    CHECK(lua("redis.setresp(3); return tostring(redis.call('debug','protocol','null'))") == bulk("nil"));
+    CHECK(lua("redis.setresp(3); local v = redis.call('debug','protocol','verbatim').verbatim_string; "
+              "return {v.format, v.string}") == bulks({"txt", "This is a verbatim\nstring"}));
+    CHECK(lua("redis.setresp(3); return redis.call('debug','protocol','true') == true") == integer(1));
+    CHECK(lua("redis.setresp(3); return redis.call('debug','protocol','attrib')") ==
+          bulk("Some real reply following the attribute"));
+    // RESP2 shapes of the same replies.
+    CHECK(lua("return redis.call('debug','protocol','bignum')") == bulk("1234567999999999999999999999999999999"));
+    CHECK(lua("return redis.call('debug','protocol','null') == false") == integer(1));
+    CHECK(h.run({"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0"}) == ok());
+  }
+
   TEST_CASE("scripting: precompiled chunks are refused") {
     LuaHarness h;
     CHECK(error_starts(h.run({"EVAL", "return loadstring(string.dump(function() return 1 end))()", "0"}),
