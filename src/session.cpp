@@ -82,8 +82,12 @@ MICROREDIS_INLINE void Session::protocol_error() {
 }
 
 MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_t len) {
-  const ParserLimits limits{engine_->settings().proto_max_bulk_len, engine_->settings().proto_max_multibulk_len,
-                            64 * 1024, 10, 16384};
+  // The settings are 64-bit; on a 32-bit target a limit past SIZE_MAX means "no limit".
+  constexpr std::uint64_t kMaxSize = static_cast<std::size_t>(-1);
+  const std::uint64_t bulk = engine_->settings().proto_max_bulk_len;
+  const std::uint64_t multibulk = engine_->settings().proto_max_multibulk_len;
+  const ParserLimits limits{static_cast<std::size_t>(bulk < kMaxSize ? bulk : kMaxSize),
+                            static_cast<std::size_t>(multibulk < kMaxSize ? multibulk : kMaxSize), 64 * 1024, 10, 16384};
   std::size_t pos = 0;
   while (pos < len && !closing() && block_ == BlockReason::none) {
     RequestParser::Result r = parser_.parse(data + pos, len - pos, limits, authenticated_);
