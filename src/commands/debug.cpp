@@ -12,10 +12,18 @@
 
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#if MICROREDIS_WITH_HASHES
 #include "microredis/store/hash.hpp"
+#endif
+#if MICROREDIS_WITH_LISTS
 #include "microredis/store/quicklist.hpp"
+#endif
+#if MICROREDIS_WITH_SETS
 #include "microredis/store/set.hpp"
+#endif
+#if MICROREDIS_WITH_ZSETS
 #include "microredis/store/zset.hpp"
+#endif
 #include "microredis/store/string.hpp"
 
 namespace microredis {
@@ -124,6 +132,7 @@ inline void value_digest(Digest& d, const Entry& e) {
     IntText buf;
     std::string_view s = string_of(e, buf);
     mix_digest(d, s.data(), s.size());
+#if MICROREDIS_WITH_SETS
   } else if (e.type() == ValueType::set) {
     // Unordered: members are XORed in.
     SetObject::of(e).for_each([&](const Element& m) {
@@ -131,6 +140,8 @@ inline void value_digest(Digest& d, const Entry& e) {
       std::string_view s = m.text(buf);
       xor_digest(d, s.data(), s.size());
     });
+#endif
+#if MICROREDIS_WITH_LISTS
   } else if (e.type() == ValueType::list) {
     // Ordered: each element is mixed in turn.
     Quicklist::walk(list_of(e)->first(), true, [&](const Element& el) {
@@ -139,6 +150,8 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(d, v.data(), v.size());
       return true;
     });
+#endif
+#if MICROREDIS_WITH_ZSETS
   } else if (e.type() == ValueType::zset) {
     // Unordered too: each (member, "%.17g" score) pair is digested, then XORed in.
     ZsetObject::of(e).for_each([&](const Element& m, double score) {
@@ -151,6 +164,8 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
       xor_digest(d, pair, 20);
     });
+#endif
+#if MICROREDIS_WITH_HASHES
   } else if (e.type() == ValueType::hash) {
     HashObject::of(e).for_each([&](const Element& f, const Element& v) {
       Digest pair{};
@@ -160,6 +175,7 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(pair, vs.data(), vs.size());
       xor_digest(d, pair, 20);
     });
+#endif
   }
   if (e.has_expire()) xor_digest(d, "!!expire!!", 10);
 }

@@ -661,7 +661,9 @@ inline void write_arg(Writer& w, const Syntax& syn, const Syntax::Arg& a) {
 
 // The COMMAND DOCS map of a command. syn is scratch space for the syntax parser.
 inline void write_docs(Writer& w, Syntax& syn, const CommandSpec& s) {
-  bool args = !s.syntax.empty() && syn.parse(s.syntax, has_keys(s)) && syn.top_count() > 0;
+  // Without MICROREDIS_WITH_COMMAND_DOCS the argument trees (and their parser) are left out.
+  bool args = MICROREDIS_WITH_COMMAND_DOCS && !s.syntax.empty() && syn.parse(s.syntax, has_keys(s)) &&
+              syn.top_count() > 0;
   bool container = s.subcommand_count > 0;
   w.map(4 + (args ? 1 : 0) + (container ? 1 : 0));
   w.bulk("summary");
