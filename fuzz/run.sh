@@ -3,7 +3,8 @@
 #
 #   fuzz/run.sh [seconds-per-target] [target...]     default: 60, fuzz_session fuzz_reply
 #
-# Environment: BUILD_DIR (default /tmp/microredis-fuzz-build), JOBS (build parallelism, default 2),
+# Environment: BUILD_DIR (default build-fuzz in the checkout, so that a stale build tree of another
+# checkout is never reused), JOBS (build parallelism, default 2),
 # CORPUS_DIR (where new inputs are kept; default $BUILD_DIR/corpus; the seeds in fuzz/corpus are
 # read, never written), CXX (default clang++). A crash leaves its input in
 # $BUILD_DIR/artifacts/<target>/ and makes the script fail; reproduce it with
@@ -16,7 +17,7 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_session fuzz_reply)
-build=${BUILD_DIR:-/tmp/microredis-fuzz-build}
+build=${BUILD_DIR:-$root/build-fuzz}
 corpora=${CORPUS_DIR:-$build/corpus}
 
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

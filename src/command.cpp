@@ -10,6 +10,21 @@ MICROREDIS_INLINE std::int64_t Context::now_ms() const { return engine.now_ms();
 MICROREDIS_INLINE std::int64_t Context::now_us() const { return engine.now_us(); }
 MICROREDIS_INLINE Memory& Context::mem() const { return engine.memory(); }
 
+MICROREDIS_INLINE std::size_t command_key_positions(const CommandSpec& spec, const std::string_view* argv,
+                                                    std::size_t argc, std::size_t* out, std::size_t cap) {
+  if (spec.get_keys != nullptr) return spec.get_keys(argv, argc, out, cap);
+  if (spec.first_key <= 0) return 0;
+  const auto n = static_cast<std::int64_t>(argc);
+  const std::int64_t last = spec.last_key >= 0 ? spec.last_key : n + spec.last_key;
+  const std::int64_t step = spec.key_step > 0 ? spec.key_step : 1;
+  std::size_t count = 0;
+  // Arguments past the end are skipped: the command itself reports the syntax error.
+  for (std::int64_t i = spec.first_key; i <= last && i < n && count < cap; i += step) {
+    out[count++] = static_cast<std::size_t>(i);
+  }
+  return count;
+}
+
 MICROREDIS_INLINE void Context::reply_help(std::initializer_list<std::string_view> lines) const {
   char header[96];
   std::size_t n = 0;

@@ -36,6 +36,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   watches_ptr_ = mem_.create<WatchRegistry>(mem_, mix64(seed_, 0x77617463ull), db_count_);
   pubsub_ = mem_.create<PubSub>(mem_, mix64(seed_, 0x70756273ull));
   blocking_ = mem_.create<BlockingKeys>(mem_, mix64(seed_, 0x626c6f63ull), db_count_);
+  tracking_ = mem_.create<Tracking>(mem_, mix64(seed_, 0x74726163ull));
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
@@ -45,6 +46,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  mem_.destroy(tracking_);
   mem_.destroy(blocking_);
   mem_.destroy(pubsub_);
   mem_.destroy(watches_ptr_);
@@ -57,6 +59,8 @@ MICROREDIS_INLINE void Engine::apply_settings() {
   shared_.lfu = p == EvictionPolicy::allkeys_lfu || p == EvictionPolicy::volatile_lfu;
   shared_.lfu_log_factor = static_cast<int>(settings_.lfu_log_factor);
   shared_.lfu_decay_time = static_cast<int>(settings_.lfu_decay_time);
+  // A lower maxmemory takes effect at once, as Redis's CONFIG SET maxmemory does.
+  if (settings_.maxmemory != 0) (void)over_memory_limit();
 }
 
 MICROREDIS_INLINE void Engine::refresh_time() {
@@ -94,6 +98,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
   if (s->block_reason() == BlockReason::keys) release_block(*s);
+  tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
 }
@@ -168,7 +173,7 @@ MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t ou
   Writer& w = s.writer();
   if (ref) ++cmd_stats_[ref.id].rejected_calls;
   count_error_reply(w.last_error_code());
-  if (ref && ref.spec->handler == &exec_command_handler) {
+  if (ref && ref.spec->handler == &exec_command_handler && s.output_buffer_size() > out_start) {
     // Redis aborts the transaction and wraps the reason: "-EXECABORT ... because of: <error>".
     Buffer& out = w.buffer();
     std::size_t start = out.size() - (s.output_buffer_size() - out_start);
@@ -228,10 +233,13 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   }
   const bool tx_control = spec.flags & kTransactionControl;
   if (settings_.maxmemory != 0) {
-    // Inside MULTI every queued command may grow memory; EXEC only matters if it runs denyoom ones.
+    // Eviction runs before every command, as Redis's processCommand does; only commands that may
+    // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
+    // may grow memory; EXEC only matters if it runs denyoom ones.
+    const bool out_of_memory = over_memory_limit();
     bool denyoom = (spec.flags & kDenyOom) || (in_multi && !tx_control) ||
                    (spec.handler == &exec_command_handler && (s.transaction().flags() & kDenyOom));
-    if (denyoom && over_memory_limit()) {
+    if (denyoom && out_of_memory) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
     }
@@ -248,10 +256,20 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.simple("QUEUED");
     return;
   }
+  // Client-side caching keeps its table within tracking-table-max-keys.
+  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+      tracking_->total_keys() > settings_.tracking_table_max_keys && settings_.tracking_table_max_keys != 0) {
+    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
+  }
+  current_ = &s;
   call(s, ref, argv, argc);
+  // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
+  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.tracking().caching = false;
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
-  // write inside MULTI, once EXEC is).
+  // write inside MULTI, once EXEC is); tracking messages for the running session follow its reply.
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
+  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
+  current_ = nullptr;
 }
 
 MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
@@ -259,7 +277,6 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   Writer& w = s.writer();
   CommandStats& st = cmd_stats_[ref.id];
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
-  std::size_t out_start = s.output_buffer_size();
   std::uint64_t errors_before = w.errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
   s.set_last_command(spec.name);
@@ -267,6 +284,10 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
 
   Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
   spec.handler(ctx);
+  if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & kPubsub) &&
+      !s.tracking().options.bcast) {
+    remember_keys(s, spec, argv, argc);
+  }
 
   std::int64_t end_us = clock_->now_us();
   ++st.calls;
@@ -276,12 +297,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
     ++st.failed_calls;
     count_error_reply(w.last_error_code());
   }
-  Session::ReplyMode mode = s.reply_mode();
-  if (MICROREDIS_UNLIKELY(mode == Session::ReplyMode::off || mode == Session::ReplyMode::skip)) {
-    Buffer& out = w.buffer();
-    (void)out.resize(out.size() - (s.output_buffer_size() - out_start));
-    if (mode == Session::ReplyMode::skip) s.set_reply_mode(Session::ReplyMode::on);
-  }
+  if (MICROREDIS_UNLIKELY(s.reply_mode() == Session::ReplyMode::skip)) s.set_reply_mode(Session::ReplyMode::on);
   if (!w.ok_state()) s.close_now();
   if (!s.in_exec()) check_output_limits(s);
 }
@@ -373,15 +389,30 @@ MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRem
   }
 }
 
+MICROREDIS_INLINE void Engine::remember_keys(Session& s, const CommandSpec& spec, const std::string_view* argv,
+                                             std::size_t argc) {
+  std::size_t positions[64];
+  const std::size_t n = command_key_positions(spec, argv, argc, positions, 64);
+  std::string_view keys[64];
+  for (std::size_t i = 0; i < n; ++i) keys[i] = argv[positions[i]];
+  tracking_->remember(s, keys, n);
+}
+
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
   watches_ptr_->touch(db, key);
+  if (MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
+    tracking_->invalidate(*this, current_, key);
+  }
   if (MICROREDIS_UNLIKELY(!blocking_->empty(db.index())) && blocking_->find(db.index(), key) != nullptr) {
     mark_ready(db, key);
   }
 }
 
-MICROREDIS_INLINE void Engine::flushing(Db& db) { watches_ptr_->touch_all(db, nullptr); }
+MICROREDIS_INLINE void Engine::flushing(Db& db) {
+  watches_ptr_->touch_all(db, nullptr);
+  if (tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+}
 
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
   watches_ptr_->touch_all(a, &b);
@@ -420,6 +451,7 @@ MICROREDIS_INLINE void Engine::deliver(Session& to, std::string_view kind, const
                                       std::string_view channel, std::string_view message) {
   if (to.closing()) return;
   Writer& w = to.writer();
+  const Writer::Unmuted pushes_go_through(w);  // delivered even under CLIENT REPLY OFF, as Redis
   w.push(pattern ? 4 : 3);
   w.bulk(kind);
   if (pattern) w.bulk(*pattern);
@@ -456,6 +488,7 @@ MICROREDIS_INLINE std::size_t Engine::publish(SubscriptionKind kind, std::string
 MICROREDIS_INLINE void Engine::reply_subscription(Session& s, std::string_view verb, const std::string_view* name,
                                                  std::size_t count) {
   Writer& w = s.writer();
+  const Writer::Unmuted pushes_go_through(w);
   w.push(3);
   w.bulk(verb);
   if (name) {

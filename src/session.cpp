@@ -22,6 +22,7 @@ MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
       subs_{Vec<PubSub::Node*>(engine.memory()), Vec<PubSub::Node*>(engine.memory()),
             Vec<PubSub::Node*>(engine.memory())},
       blocked_cmd_(engine.memory()),
+      tracking_(engine.memory()),
       name_(engine.memory()),
       peer_(engine.memory()),
       local_addr_(engine.memory()),

@@ -347,6 +347,14 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    return detail::set_notify_events(e.settings().notify_keyspace_events, v, err);
                  }},
+      ConfigSpec{"tracking-table-max-keys", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::put_uint(o, e.settings().tracking_table_max_keys); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   std::int64_t n = 0;
+                   if (!detail::set_int(n, v, 0, INT64_MAX, err)) return false;
+                   e.settings().tracking_table_max_keys = static_cast<std::uint64_t>(n);
+                   return true;
+                 }},
       // Redis takes any non-negative hz and clamps it into 1..500.
       ConfigSpec{"hz", {}, ConfigFlag::none, [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().hz); },
                  [](Engine& e, std::string_view v, ConfigError& err) {

@@ -76,6 +76,9 @@ MICROREDIS_INLINE void WatchRegistry::touch_all(Db& db, Db* other) {
           continue;
         }
         if (other->is_expired(in_other)) continue;  // expired on both sides
+      } else if (!in_db && other->is_expired(in_other)) {
+        w.expired = true;  // a missing key replaced by an expired one: no logical change either
+        continue;
       }
       w.session->mark_watch_dirty();
     }

@@ -222,6 +222,10 @@ struct Context {
   void notify(Db& in, NotifyClass cls, std::string_view event, std::string_view key) const;
 };
 
+// Positions of a command's key arguments (its key range, or its get_keys function), at most cap.
+std::size_t command_key_positions(const CommandSpec& spec, const std::string_view* argv, std::size_t argc,
+                                  std::size_t* out, std::size_t cap);
+
 // For the blocking commands: whether one of keys (checked in order) holds a value of type t —
 // aggregates are never empty in the keyspace — or is of another type, for which WRONGTYPE has been
 // replied, as Redis checks them.

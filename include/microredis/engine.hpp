@@ -10,6 +10,7 @@
 
 #include "clock.hpp"
 #include "pubsub.hpp"
+#include "tracking.hpp"
 #include "command.hpp"
 #include "config.hpp"
 #include "memory.hpp"
@@ -174,6 +175,10 @@ class Engine final : private KeyspaceObserver {
   void unblock_with_error(Session& s);
   std::size_t blocked_on_keys_count() const { return blocked_on_keys_; }
 
+  // --- client-side caching ---
+  Tracking& tracking() { return *tracking_; }
+  const Tracking& tracking() const { return *tracking_; }
+
   // --- pub/sub ---
   PubSub& pubsub() { return *pubsub_; }
   const PubSub& pubsub() const { return *pubsub_; }
@@ -201,6 +206,7 @@ class Engine final : private KeyspaceObserver {
  private:
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
   void on_key_added(Db& db, std::string_view key) override;
+  void remember_keys(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
   void mark_ready(Db& db, std::string_view key);
   void serve_ready_keys();
   void serve_blocked(Session& s);
@@ -228,6 +234,8 @@ class Engine final : private KeyspaceObserver {
   WatchRegistry* watches_ptr_ = nullptr;
   PubSub* pubsub_ = nullptr;
   BlockingKeys* blocking_ = nullptr;
+  Tracking* tracking_ = nullptr;
+  Session* current_ = nullptr;  // the session whose top-level command is running
   Buffer ready_keys_;        // keys that got data while sessions wait on them: db, length, bytes
   bool serving_ready_ = false;
   std::size_t blocked_on_keys_ = 0;

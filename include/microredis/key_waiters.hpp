@@ -12,6 +12,7 @@
 
 #include "memory.hpp"
 #include "store/table.hpp"
+#include "util/random.hpp"
 
 namespace microredis {
 
@@ -100,6 +101,20 @@ class KeyWaiters {
     (void)tables_[db]->remove(node->key());
     free_node(node);
     drop_table_if_empty(db);
+  }
+
+  // Drops node with all its waiters.
+  void erase(Node* node) {
+    const int db = node->db;
+    (void)tables_[db]->remove(node->key());
+    free_node(node);
+    drop_table_if_empty(db);
+  }
+  // Keys waited on in db.
+  std::size_t size(int db) const { return tables_[db] == nullptr ? 0 : tables_[db]->size(); }
+  // A random key node of db (nullptr when none).
+  Node* random(int db, Random& rng) const {
+    return tables_[db] == nullptr ? nullptr : static_cast<Node*>(tables_[db]->random(rng));
   }
 
   // Calls fn(Node&) for every key waited on in db. fn must not add or remove waiters.

@@ -20,6 +20,7 @@
 #include "resp/writer.hpp"
 #include "blocking.hpp"
 #include "pubsub.hpp"
+#include "tracking.hpp"
 #include "transaction.hpp"
 
 namespace microredis {
@@ -100,7 +101,10 @@ class Session {
   bool closing() const { return close_now_ || close_after_reply_; }
   // CLIENT REPLY ON / OFF / SKIP: SKIP sets skip_next, which becomes skip for the next command.
   enum class ReplyMode : std::uint8_t { on, off, skip_next, skip };
-  void set_reply_mode(ReplyMode m) { reply_mode_ = m; }
+  void set_reply_mode(ReplyMode m) {
+    reply_mode_ = m;
+    writer_.set_muted(m == ReplyMode::off || m == ReplyMode::skip);
+  }
   ReplyMode reply_mode() const { return reply_mode_; }
   bool no_evict() const { return no_evict_; }
   void set_no_evict(bool v) { no_evict_ = v; }
@@ -135,6 +139,10 @@ class Session {
   }
   // Subscribed to anything: RESP2 sessions are then in the restricted pub/sub context.
   bool in_pubsub() const { return channel_and_pattern_count() + subscription_count(SubscriptionKind::shard) > 0; }
+
+  // --- client-side caching (CLIENT TRACKING) ---
+  Tracking::State& tracking() { return tracking_; }
+  const Tracking::State& tracking() const { return tracking_; }
 
   // Runs one command on this session and returns its reply (for sessions not attached to a
   // transport: Engine::execute, the in-process client, tests).
@@ -181,6 +189,7 @@ class Session {
   Vec<WatchRegistry::Node*> watched_;
   Vec<PubSub::Node*> subs_[kSubscriptionKinds];
   BlockedCommand blocked_cmd_;
+  Tracking::State tracking_;
   Buffer name_;
   Buffer peer_;
   Buffer local_addr_;

@@ -58,6 +58,8 @@ struct Settings {
   OutputBufferLimit output_limit_pubsub{32ull * 1024 * 1024, 8ull * 1024 * 1024, 60};
   // Keyspace notifications: NotifyClass bits (notify-keyspace-events "KEA" ...).
   std::uint32_t notify_keyspace_events = 0;
+  // Client-side caching: keys remembered for tracking clients (0: no limit).
+  std::uint64_t tracking_table_max_keys = 1000000;
   // Background work.
   std::int64_t hz = 10;
   std::int64_t active_expire_effort = 1;

@@ -129,6 +129,29 @@ namespace microredis {
   /* blocking */                                                                                   \
   X(unblocked, "UNBLOCKED client unblocked via CLIENT UNBLOCK")                                     \
   X(client_unblock_reason, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")                  \
+  /* client-side caching */                                                                        \
+  X(tracking_single_redirect, "ERR A client can only redirect to a single other client")            \
+  X(tracking_no_redirect_target, "ERR The client ID you want redirect to does not exist")           \
+  X(tracking_prefix_needs_bcast, "ERR PREFIX option requires BCAST mode to be enabled")             \
+  X(tracking_bcast_switch,                                                                         \
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then "    \
+    "re-enabling it with a different mode.")                                                       \
+  X(tracking_bcast_opt, "ERR OPTIN and OPTOUT are not compatible with BCAST")                      \
+  X(tracking_optin_optout, "ERR You can't specify both OPTIN mode and OPTOUT mode")                \
+  X(tracking_opt_switch,                                                                           \
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then "   \
+    "re-enabling it with a different mode.")                                                       \
+  X(tracking_prefix_overlap_existing,                                                              \
+    "ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not " \
+    "overlap.")                                                                                    \
+  X(tracking_prefix_overlap_other,                                                                 \
+    "ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must " \
+    "not overlap.")                                                                                \
+  X(caching_needs_tracking,                                                                        \
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "      \
+    "OPTOUT mode enabled")                                                                         \
+  X(caching_yes_needs_optin, "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.") \
+  X(caching_no_needs_optout, "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.") \
   /* pubsub */                                                                                     \
   X(subscribed_context,                                                                            \
     "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "     \
@@ -179,7 +202,9 @@ namespace microredis {
     "negative to start from the end of the list")                                                  \
   X(lpos_count_negative, "ERR COUNT can't be negative")                                            \
   X(lpos_maxlen_negative, "ERR MAXLEN can't be negative")                                          \
-  X(count_not_positive, "ERR count should be greater than 0")
+  X(count_not_positive, "ERR count should be greater than 0")                                     \
+  /* sort */                                                                                      \
+  X(sort_score_not_double, "ERR One or more scores can't be converted into double")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

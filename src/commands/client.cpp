@@ -1,4 +1,5 @@
-// CLIENT: ID SETNAME GETNAME INFO LIST KILL UNBLOCK NO-EVICT REPLY HELP.
+// CLIENT: ID SETNAME GETNAME INFO LIST KILL UNBLOCK NO-EVICT REPLY TRACKING CACHING GETREDIR
+// TRACKINGINFO HELP.
 //
 // CLIENT LIST / CLIENT INFO print Redis 7.0's full field line. The engine owns no socket, so some
 // fields describe what a session is rather than what a Redis client struct holds:
@@ -14,7 +15,7 @@
 //                  the ones client-output-buffer-limit counts); oll=0 (there is no reply list)
 //   tot-mem        the session object plus its buffers, name and addresses
 //   events         r while the session reads, w while output is pending
-//   user=default   the only user; redir=-1 (no tracking)
+//   user=default   the only user
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 
@@ -65,10 +66,13 @@ inline std::uint64_t argv_bytes(const Context& c, const Session& s) {
 }
 
 inline void append_client_info(Text& t, const Context& c, Session& s) {
-  char flags[12];
+  char flags[16];
   std::size_t nf = 0;
   if (s.blocked()) flags[nf++] = 'b';
   if (s.in_pubsub()) flags[nf++] = 'P';
+  if (s.tracking().enabled) flags[nf++] = 't';
+  if (s.tracking().broken_redirect) flags[nf++] = 'R';
+  if (s.tracking().options.bcast) flags[nf++] = 'B';
   if (s.in_multi()) flags[nf++] = 'x';
   if (s.watch_dirty()) flags[nf++] = 'd';
   if (s.closing()) flags[nf++] = s.want_close() ? 'A' : 'c';
@@ -111,7 +115,8 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   t.s(" tot-mem=").u(tot);
   t.s(" events=").s(s.want_read() ? "r" : "").s(s.has_output() ? "w" : "");
   t.s(" cmd=").s(cmd.empty() ? std::string_view("NULL") : cmd);
-  t.s(" user=default redir=-1 resp=").i(s.protocol());
+  t.s(" user=default redir=").i(s.tracking().enabled ? static_cast<std::int64_t>(s.tracking().options.redirect) : -1);
+  t.s(" resp=").i(s.protocol());
 }
 
 inline void reply_text(Context& c, Text& t) {
@@ -303,6 +308,112 @@ inline void client_kill(Context& c) {
 
 // --- CLIENT NO-EVICT / REPLY / HELP --------------------------------------------------------
 
+// --- CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO (client-side caching) ---------------
+
+inline void client_tracking(Context& c) {
+  TrackingOptions opt;
+  std::string_view prefixes[64];
+  std::size_t nprefix = 0;
+  for (std::size_t j = 3; j < c.argc; ++j) {
+    const bool more = j + 1 < c.argc;
+    if (iequals(c.arg(j), "REDIRECT") && more) {
+      ++j;
+      if (opt.redirect != 0) return c.out.error(Status::tracking_single_redirect);
+      std::int64_t id = 0;
+      if (!parse_int64(c.arg(j), id)) return c.out.error(Status::not_integer);
+      if (id <= 0 || c.engine.find_session(static_cast<std::uint64_t>(id)) == nullptr) {
+        return c.out.error(Status::tracking_no_redirect_target);
+      }
+      opt.redirect = static_cast<std::uint64_t>(id);
+    } else if (iequals(c.arg(j), "BCAST")) {
+      opt.bcast = true;
+    } else if (iequals(c.arg(j), "OPTIN")) {
+      opt.optin = true;
+    } else if (iequals(c.arg(j), "OPTOUT")) {
+      opt.optout = true;
+    } else if (iequals(c.arg(j), "NOLOOP")) {
+      opt.noloop = true;
+    } else if (iequals(c.arg(j), "PREFIX") && more) {
+      if (nprefix == sizeof prefixes / sizeof prefixes[0]) return c.out.error(Status::syntax);
+      prefixes[nprefix++] = c.arg(++j);
+    } else {
+      return c.out.error(Status::syntax);
+    }
+  }
+  Tracking::State& st = c.session.tracking();
+  if (iequals(c.arg(2), "ON")) {
+    if (!opt.bcast && nprefix > 0) return c.out.error(Status::tracking_prefix_needs_bcast);
+    if (st.enabled && st.options.bcast != opt.bcast) return c.out.error(Status::tracking_bcast_switch);
+    if (opt.bcast && (opt.optin || opt.optout)) return c.out.error(Status::tracking_bcast_opt);
+    if (opt.optin && opt.optout) return c.out.error(Status::tracking_optin_optout);
+    if (st.enabled && ((opt.optin && st.options.optout) || (opt.optout && st.options.optin))) {
+      return c.out.error(Status::tracking_opt_switch);
+    }
+    if (opt.bcast) {
+      std::string_view a, b;
+      if (c.engine.tracking().find_collision(c.session, prefixes, nprefix, a, b)) {
+        bool existing = false;
+        for (std::size_t i = 0; i < nprefix; ++i) existing = existing || prefixes[i] == b;
+        return c.out.error(existing ? Status::tracking_prefix_overlap_other : Status::tracking_prefix_overlap_existing,
+                           a, b);
+      }
+    }
+    if (!c.engine.tracking().enable(c.session, opt, prefixes, nprefix)) return c.out.error(Status::oom);
+  } else if (iequals(c.arg(2), "OFF")) {
+    c.engine.tracking().disable(c.session);
+  } else {
+    return c.out.error(Status::syntax);
+  }
+  c.out.ok();
+}
+
+inline void client_caching(Context& c) {
+  Tracking::State& st = c.session.tracking();
+  if (!st.enabled) return c.out.error(Status::caching_needs_tracking);
+  if (iequals(c.arg(2), "YES")) {
+    if (!st.options.optin) return c.out.error(Status::caching_yes_needs_optin);
+  } else if (iequals(c.arg(2), "NO")) {
+    if (!st.options.optout) return c.out.error(Status::caching_no_needs_optout);
+  } else {
+    return c.out.error(Status::syntax);
+  }
+  st.caching = true;
+  c.out.ok();
+}
+
+inline void client_getredir(Context& c) {
+  const Tracking::State& st = c.session.tracking();
+  c.out.integer(st.enabled ? static_cast<std::int64_t>(st.options.redirect) : -1);
+}
+
+inline void client_trackinginfo(Context& c) {
+  const Tracking::State& st = c.session.tracking();
+  Writer& w = c.out;
+  w.map(3);
+  w.bulk("flags");
+  const Writer::Deferred flags = w.defer();
+  std::size_t n = 1;
+  w.bulk(st.enabled ? "on" : "off");
+  auto flag = [&](bool on, std::string_view name) {
+    if (!on) return;
+    w.bulk(name);
+    ++n;
+  };
+  flag(st.options.bcast, "bcast");
+  flag(st.options.optin, "optin");
+  flag(st.options.optin && st.caching, "caching-yes");
+  flag(st.options.optout, "optout");
+  flag(st.options.optout && st.caching, "caching-no");
+  flag(st.options.noloop, "noloop");
+  flag(st.broken_redirect, "broken_redirect");
+  w.end_set(flags, n);
+  w.bulk("redirect");
+  w.integer(st.enabled ? static_cast<std::int64_t>(st.options.redirect) : -1);
+  w.bulk("prefixes");
+  w.array(st.prefixes.size());
+  for (const Tracking::Prefix* p : st.prefixes) w.bulk(p->name.view());
+}
+
 // CLIENT UNBLOCK id [TIMEOUT | ERROR]: ends a blocking command as if it timed out, or with an error.
 inline void client_unblock(Context& c) {
   bool with_error = false;
@@ -415,6 +526,20 @@ inline const CommandSpec kClientSubcommands[] = {
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> "
      "[<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...]>",
+     kAclConnection},
+    {"client|tracking", -3, kClientFlags, 0, 0, 0, client_tracking, "connection",
+     "Controls server-assisted client-side caching for the connection.", "6.0.0",
+     "O(1). Some options may introduce additional complexity.",
+     "status [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+     kAclConnection},
+    {"client|caching", 3, kClientFlags, 0, 0, 0, client_caching, "connection",
+     "Instructs the server whether to track the keys in the next request.", "6.0.0", "O(1)", "<YES | NO>",
+     kAclConnection},
+    {"client|getredir", 2, kClientFlags, 0, 0, 0, client_getredir, "connection",
+     "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0", "O(1)", "",
+     kAclConnection},
+    {"client|trackinginfo", 2, kClientFlags, 0, 0, 0, client_trackinginfo, "connection",
+     "Returns information about server-assisted client-side caching for the connection.", "6.2.0", "O(1)", "",
      kAclConnection},
     {"client|unblock", -3, kAdmin | kClientFlags, 0, 0, 0, client_unblock, "connection",
      "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",

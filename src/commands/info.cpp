@@ -139,6 +139,7 @@ inline void section_clients(Context& c, Lines& o) {
   o.u("client_recent_max_input_buffer", max_in);
   o.u("client_recent_max_output_buffer", max_out);
   o.u("blocked_clients", blocked);
+  o.u("tracking_clients", c.engine.tracking().tracking_clients());
 }
 
 inline void section_memory(Context& c, Lines& o) {
@@ -206,6 +207,9 @@ inline void section_stats(Context& c, Lines& o) {
   o.u("pubsub_channels", c.engine.pubsub().count(SubscriptionKind::channel));
   o.u("pubsub_patterns", c.engine.pubsub().count(SubscriptionKind::pattern));
   o.u("pubsubshard_channels", c.engine.pubsub().count(SubscriptionKind::shard));
+  o.u("tracking_total_keys", c.engine.tracking().total_keys());
+  o.u("tracking_total_items", c.engine.tracking().total_items());
+  o.u("tracking_total_prefixes", c.engine.tracking().total_prefixes());
   o.i("latest_fork_usec", 0);
   o.i("total_forks", 0);
   o.u("unexpected_error_replies", st.unexpected_error_replies);

@@ -797,15 +797,7 @@ inline void get_keys(Context& c, bool with_flags) {
 
   Vec<std::size_t> keys(c.mem());
   if (!keys.resize(argc)) return c.out.error(Status::oom);
-  std::size_t count = 0;
-  if (s->get_keys != nullptr) {
-    count = s->get_keys(argv, argc, keys.data(), argc);
-  } else {
-    const std::int64_t last = s->last_key >= 0 ? s->last_key : n + s->last_key;
-    const std::int64_t step = s->key_step > 0 ? s->key_step : 1;
-    // Arguments past the end are skipped: the command itself reports the syntax error.
-    for (std::int64_t i = s->first_key; i <= last && i < n; i += step) keys[count++] = static_cast<std::size_t>(i);
-  }
+  const std::size_t count = command_key_positions(*s, argv, argc, keys.data(), argc);
   if (count == 0) {
     if (s->flags & kNoMandatoryKeys) return c.out.array(0);
     return c.out.error(Status::invalid_arguments);

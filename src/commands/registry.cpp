@@ -39,8 +39,10 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
 #if MICROREDIS_WITH_LISTS
          register_list_commands(table) &&
 #endif
-         // SORT (in progress): guard its registration with MICROREDIS_WITH_SORT; streams likewise
-         // with MICROREDIS_WITH_STREAMS.
+#if MICROREDIS_WITH_SORT
+         register_sort_commands(table) &&
+#endif
+         // Streams, when merged, are guarded likewise with MICROREDIS_WITH_STREAMS.
          true;
 }
 

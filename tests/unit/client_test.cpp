@@ -82,7 +82,6 @@ TEST_SUITE("client") {
     CHECK(h.run({"client", "foo"}) == error("ERR unknown subcommand 'foo'. Try CLIENT HELP."));
     // Later issues: not registered until they work.
     CHECK(h.run({"CLIENT", "PAUSE", "10"}) == error("ERR unknown subcommand 'PAUSE'. Try CLIENT HELP."));
-    CHECK(h.run({"CLIENT", "TRACKING", "on"}) == error("ERR unknown subcommand 'TRACKING'. Try CLIENT HELP."));
   }
 
   TEST_CASE("CLIENT INFO has Redis 7.0's fields in order") {

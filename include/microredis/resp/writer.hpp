@@ -106,6 +106,22 @@ class Writer {
   }
   void end_set(Deferred d, std::size_t n) { insert_header(d, resp_ >= 3 ? '~' : '*', n); }
 
+  // CLIENT REPLY OFF / SKIP: while muted nothing is written, except what an Unmuted scope writes
+  // (push messages, which Redis delivers regardless).
+  void set_muted(bool m) { muted_ = m; }
+  bool muted() const { return muted_; }
+  class Unmuted {
+   public:
+    explicit Unmuted(Writer& w) : w_(w), was_(w.muted_) { w.muted_ = false; }
+    ~Unmuted() { w_.muted_ = was_; }
+    Unmuted(const Unmuted&) = delete;
+    Unmuted& operator=(const Unmuted&) = delete;
+
+   private:
+    Writer& w_;
+    bool was_;
+  };
+
   // Bytes already in RESP form.
   void raw(std::string_view s) {
     if (reserve(s.size())) put(s.data(), s.size());
@@ -113,6 +129,7 @@ class Writer {
 
  private:
   bool reserve(std::size_t n) {
+    if (MICROREDIS_UNLIKELY(muted_)) return false;
     if (MICROREDIS_LIKELY(out_->capacity() - out_->size() >= n)) return true;
     if (out_->grow_for(n)) return true;
     failed_ = true;
@@ -160,6 +177,7 @@ class Writer {
   Buffer* out_;
   int resp_;
   bool failed_ = false;
+  bool muted_ = false;
   std::uint64_t errors_ = 0;
   char last_code_[32] = {};
   std::uint8_t last_code_len_ = 0;
