@@ -98,7 +98,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
   if (s->block_reason() == BlockReason::keys) release_block(*s);
-  tracking_->disable(*s);
+  if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
 }
@@ -257,7 +257,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     return;
   }
   // Client-side caching keeps its table within tracking-table-max-keys.
-  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
       tracking_->total_keys() > settings_.tracking_table_max_keys && settings_.tracking_table_max_keys != 0) {
     tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }
@@ -268,7 +268,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
   // write inside MULTI, once EXEC is); tracking messages for the running session follow its reply.
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
-  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
   current_ = nullptr;
 }
 
@@ -284,8 +284,8 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
 
   Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
   spec.handler(ctx);
-  if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & kPubsub) &&
-      !s.tracking().options.bcast) {
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) &&
+      !(spec.flags & kPubsub) && !s.tracking().options.bcast) {
     remember_keys(s, spec, argv, argc);
   }
 
@@ -401,7 +401,7 @@ MICROREDIS_INLINE void Engine::remember_keys(Session& s, const CommandSpec& spec
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
   watches_ptr_->touch(db, key);
-  if (MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
     tracking_->invalidate(*this, current_, key);
   }
   if (MICROREDIS_UNLIKELY(!blocking_->empty(db.index())) && blocking_->find(db.index(), key) != nullptr) {
@@ -411,7 +411,7 @@ MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
 
 MICROREDIS_INLINE void Engine::flushing(Db& db) {
   watches_ptr_->touch_all(db, nullptr);
-  if (tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+  if (MICROREDIS_WITH_TRACKING && tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
 }
 
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {

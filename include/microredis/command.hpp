@@ -115,10 +115,10 @@ struct CommandSpec {
   SpecText group;       // "string", "generic", "server", "connection", ...
   SpecText summary;
   SpecText since;
-  SpecText complexity;
+  DocText complexity;  // empty without MICROREDIS_WITH_COMMAND_DOCS
   // The argument grammar, as in Redis's docs: "key value [NX | XX] [EX seconds | PX milliseconds]".
   // COMMAND DOCS derives its argument tree from it.
-  SpecText syntax = {};
+  DocText syntax = {};  // empty without MICROREDIS_WITH_COMMAND_DOCS
   std::uint32_t acl = 0;
   const CommandSpec* subcommands = nullptr;  // a container command (CLIENT, CONFIG, OBJECT, ...)
   std::size_t subcommand_count = 0;

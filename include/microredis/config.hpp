@@ -81,9 +81,12 @@
 #ifndef MICROREDIS_WITH_BLOCKING
 #define MICROREDIS_WITH_BLOCKING 1      // BLPOP BRPOP BLMOVE BZPOPMIN ... (with their data types)
 #endif
-#ifndef MICROREDIS_WITH_COMMAND_DOCS
-#define MICROREDIS_WITH_COMMAND_DOCS 1  // COMMAND DOCS argument trees (without: summary, since, group only)
+#ifndef MICROREDIS_WITH_TRACKING
+#define MICROREDIS_WITH_TRACKING 1      // client-side caching: CLIENT TRACKING CACHING GETREDIR TRACKINGINFO
 #endif
+#ifndef MICROREDIS_WITH_COMMAND_DOCS
+#define MICROREDIS_WITH_COMMAND_DOCS 1  // COMMAND DOCS argument trees and complexity texts (without: summary,
+#endif                                  // since, group only; the syntax and complexity strings leave flash)
 #ifndef MICROREDIS_WITH_DEBUG
 #define MICROREDIS_WITH_DEBUG 1         // DEBUG and its subcommands
 #endif

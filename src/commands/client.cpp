@@ -527,6 +527,7 @@ inline const CommandSpec kClientSubcommands[] = {
      "[<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...]>",
      kAclConnection},
+#if MICROREDIS_WITH_TRACKING
     {"client|tracking", -3, kClientFlags, 0, 0, 0, client_tracking, "connection",
      "Controls server-assisted client-side caching for the connection.", "6.0.0",
      "O(1). Some options may introduce additional complexity.",
@@ -541,6 +542,7 @@ inline const CommandSpec kClientSubcommands[] = {
     {"client|trackinginfo", 2, kClientFlags, 0, 0, 0, client_trackinginfo, "connection",
      "Returns information about server-assisted client-side caching for the connection.", "6.2.0", "O(1)", "",
      kAclConnection},
+#endif
     {"client|unblock", -3, kAdmin | kClientFlags, 0, 0, 0, client_unblock, "connection",
      "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
      "O(log N) where N is the number of client connections", "client-id [TIMEOUT | ERROR]", kAclConnection},
