@@ -25,6 +25,7 @@
 #include "microredis/store/zset.hpp"
 #endif
 #include "microredis/store/string.hpp"
+#include "microredis/util/strconv.hpp"
 
 namespace microredis {
 namespace debug_cmds {
@@ -275,12 +276,14 @@ inline void debug_object(Context& c) {
   const std::uint64_t idle = now >= lru ? now - lru : now + (kLruClockMax - lru);
   char line[256];
   std::string_view enc = encoding_name(e->encoding());
+  // No %zu or %llu: newlib-nano's printf (firmware) has neither.
   int n = std::snprintf(line, sizeof line,
-                        "Value at:%p refcount:%ld encoding:%.*s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+                        "Value at:%p refcount:%ld encoding:%.*s serializedlength:%lu lru:%u lru_seconds_idle:",
                         static_cast<const void*>(e), refcount(c.engine, *e), static_cast<int>(enc.size()), enc.data(),
-                        serialized_length(*e),
-                        static_cast<unsigned>(lru), static_cast<unsigned long long>(idle));
-  c.out.simple({line, n > 0 ? static_cast<std::size_t>(n) : 0});
+                        static_cast<unsigned long>(serialized_length(*e)), static_cast<unsigned>(lru));
+  std::size_t len = n > 0 ? static_cast<std::size_t>(n) : 0;
+  if (len + kLongLongChars <= sizeof line) len += format_uint64(line + len, idle);
+  c.out.simple({line, len});
 }
 
 // --- DEBUG SLEEP / SET-ACTIVE-EXPIRE -----------------------------------------------------------
