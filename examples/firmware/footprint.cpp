@@ -24,7 +24,8 @@ namespace firmware {
 
 namespace {
 
-void report(const char* name, long long value) { std::printf("FOOTPRINT %s %lld\n", name, value); }
+// %ld, not %lld: newlib-nano's printf has no long long (and every figure fits in 32 bits).
+void report(const char* name, long long value) { std::printf("FOOTPRINT %s %ld\n", name, static_cast<long>(value)); }
 
 }  // namespace
 

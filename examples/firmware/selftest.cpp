@@ -506,6 +506,68 @@ void test_blocking(SelfTest& t) {
 }
 #endif
 
+#if MICROREDIS_WITH_SORT
+void test_sort(SelfTest& t) {
+  t.begin("sort");
+  t.expect({"MSET", "w_a", "3", "w_b", "1", "w_c", "2", "o_a", "alpha", "o_b", "beta", "o_c", "gamma"}, ok());
+#if MICROREDIS_WITH_LISTS
+  t.expect({"RPUSH", "l", "10", "2", "33", "-1"}, integer(4));
+  t.expect({"SORT", "l"}, bulks({"-1", "2", "10", "33"}));
+  t.expect({"SORT_RO", "l", "DESC", "LIMIT", "1", "2"}, bulks({"10", "2"}));
+  t.expect({"RPUSH", "names", "b", "c", "a"}, integer(3));
+  t.expect({"SORT", "names", "ALPHA"}, bulks({"a", "b", "c"}));
+  t.expect({"SORT", "names", "BY", "w_*", "GET", "#", "GET", "o_*"}, bulks({"b", "beta", "c", "gamma", "a", "alpha"}));
+  t.expect({"SORT", "names", "BY", "w_*", "STORE", "dst"}, integer(3));
+  t.expect({"LRANGE", "dst", "0", "-1"}, bulks({"b", "c", "a"}));
+  t.expect({"SORT", "names"}, error(Status::sort_score_not_double));
+#endif
+#if MICROREDIS_WITH_SETS
+  t.expect({"SADD", "s", "5", "3", "4"}, integer(3));
+  t.expect({"SORT", "s"}, bulks({"3", "4", "5"}));
+#endif
+  t.expect({"SORT", "w_a"}, error(Status::wrong_type));
+  t.expect({"SORT", "nokey"}, bulks({}));
+  t.end();
+}
+#endif
+
+#if MICROREDIS_WITH_TRACKING
+void test_tracking(SelfTest& t) {
+  t.begin("tracking");
+  microredis::Session* reader = t.engine().open_session();
+  t.check(reader != nullptr, "open_session");
+  if (reader != nullptr) {
+    t.feed(*reader, {"HELLO", "3"});
+    (void)reader->pending_output();
+    reader->consume_output(reader->pending_output().size());
+    t.feed(*reader, {"CLIENT", "TRACKING", "ON"});
+    t.expect_output(*reader, "+OK\r\n", "CLIENT TRACKING ON");
+    t.expect({"SET", "cached", "1"}, ok());
+    t.feed(*reader, {"GET", "cached"});
+    t.expect_output(*reader, "$1\r\n1\r\n", "GET cached");
+    // Another client writes the key: the reader is told to drop it (a RESP3 push).
+    t.expect({"SET", "cached", "2"}, ok());
+    t.expect_output(*reader, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\ncached\r\n", "invalidate push");
+    t.expect({"SET", "cached", "3"}, ok());
+    t.expect_output(*reader, "", "no second message before the key is read again");
+    t.feed(*reader, {"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "p:"});
+    t.expect_output(*reader, "-ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+                             "and then re-enabling it with a different mode.\r\n", "BCAST switch refused");
+    t.feed(*reader, {"CLIENT", "TRACKING", "OFF"});
+    t.expect_output(*reader, "+OK\r\n", "CLIENT TRACKING OFF");
+    t.feed(*reader, {"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "p:"});
+    t.expect_output(*reader, "+OK\r\n", "CLIENT TRACKING ON BCAST PREFIX p:");
+    t.expect({"SET", "p:1", "x"}, ok());
+    t.expect({"SET", "other", "x"}, ok());
+    t.expect_output(*reader, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\np:1\r\n", "BCAST invalidate");
+    Reply info = t.run({"INFO", "clients"});
+    t.check(info.str.find("tracking_clients:1") != std::string::npos, "INFO clients counts the tracking client");
+    t.engine().close_session(reader);
+  }
+  t.end();
+}
+#endif
+
 void test_introspection(SelfTest& t) {
   t.begin("introspection");
   Reply count = t.run({"COMMAND", "COUNT"});
@@ -732,6 +794,16 @@ int run_selftest(Arena& arena) {
     test_blocking(t);
 #else
     expect_unknown(t, "blocking", {"BLPOP", "l", "0"});
+#endif
+#if MICROREDIS_WITH_SORT
+    test_sort(t);
+#else
+    expect_unknown(t, "sort", {"SORT", "k"});
+#endif
+#if MICROREDIS_WITH_TRACKING
+    test_tracking(t);
+#else
+    expect_unknown(t, "tracking", {"CLIENT", "TRACKING", "ON"});
 #endif
     test_introspection(t);
     test_server(t);
