@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -64,5 +66,130 @@ inline std::vector<std::string> sorted_strings(const Reply& r) {
   std::sort(v.begin(), v.end());
   return v;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sessions on the wire
+
+// A command as a client sends it: a RESP multibulk request.
+inline std::string multibulk(std::initializer_list<std::string_view> args) {
+  std::string req = "*" + std::to_string(args.size()) + "\r\n";
+  for (std::string_view a : args) {
+    req += "$" + std::to_string(a.size()) + "\r\n";
+    req.append(a.data(), a.size());
+    req += "\r\n";
+  }
+  return req;
+}
+
+// Everything waiting in a session's output, consumed.
+inline std::string take_output(microredis::Session& s) {
+  std::string out(s.pending_output());
+  s.consume_output(out.size());
+  return out;
+}
+
+// Feeds one command to a session and returns the bytes it answered.
+inline std::string wire(microredis::Session& s, std::initializer_list<std::string_view> args) {
+  s.feed(multibulk(args));
+  return take_output(s);
+}
+
+// Every reply waiting in a session's output, parsed and consumed.
+inline std::vector<Reply> drain(microredis::Session& s) {
+  std::vector<Reply> out;
+  std::string_view bytes = s.pending_output();
+  std::size_t used = 0;
+  while (used < bytes.size()) {
+    Reply r;
+    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
+    REQUIRE(n > 0);
+    used += n;
+    out.push_back(std::move(r));
+  }
+  s.consume_output(used);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The keyspace underneath
+
+inline bool exists(Harness& h, std::string_view key) { return h.engine.db(0).find_raw(key) != nullptr; }
+
+inline microredis::Encoding encoding_of(Harness& h, std::string_view key) {
+  const microredis::Entry* e = h.engine.db(0).find_raw(key);
+  REQUIRE(e != nullptr);
+  return e->encoding();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Out of memory on demand
+
+// An allocator whose allocations fail when the test says so (nghttp2's failmalloc idea):
+//   fail_all()     every allocation from now on fails
+//   fail_from(n)   the nth allocation from now (1 = the next one) and every one after it fail
+//   fail_once(n)   only the nth allocation from now fails
+//   heal()         allocations succeed again
+//   failed()       whether an allocation failed since the last fail_*()
+struct FailingAllocator {
+  std::uint64_t calls = 0;
+  std::uint64_t first_failure = 0;  // 0: none
+  bool only_once = false;
+  bool any_failed = false;
+
+  void fail_all() { fail_from(1); }
+  void fail_from(std::uint64_t n) { arm(n, false); }
+  void fail_once(std::uint64_t n) { arm(n, true); }
+  void heal() { first_failure = 0; }
+  bool failed() const { return any_failed; }
+
+  microredis::AllocatorHooks hooks() {
+    microredis::AllocatorHooks h;
+    h.allocate = [](void* ctx, std::size_t size, std::size_t) -> void* {
+      return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::malloc(size);
+    };
+    h.deallocate = [](void*, void* p, std::size_t, std::size_t) { std::free(p); };
+    h.reallocate = [](void* ctx, void* p, std::size_t, std::size_t n) -> void* {
+      return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::realloc(p, n);
+    };
+    h.ctx = this;
+    return h;
+  }
+
+ private:
+  void arm(std::uint64_t n, bool once) {
+    calls = 0;
+    first_failure = n;
+    only_once = once;
+    any_failed = false;
+  }
+  bool should_fail() {
+    if (first_failure == 0) return false;
+    ++calls;
+    if (calls < first_failure || (only_once && calls > first_failure)) return false;
+    any_failed = true;
+    return true;
+  }
+};
+
+// An engine on a failing allocator, its reply buffer grown first so that only the store can fail.
+struct FailingEngine {
+  FailingAllocator alloc;
+  microredis::ManualClock clock;
+  microredis::Engine engine;
+  FailingEngine() : engine(options(*this)) {
+    REQUIRE(engine.execute({"SET", "warm", std::string(40000, 'o')}) == Reply::ok());
+    REQUIRE(engine.execute({"GET", "warm"}).str.size() == 40000);
+  }
+  static microredis::EngineOptions options(FailingEngine& f) {
+    microredis::EngineOptions o;
+    o.clock = &f.clock;
+    o.seed = 1;
+    o.allocator = f.alloc.hooks();
+    return o;
+  }
+  Reply run(std::initializer_list<std::string_view> args) { return engine.execute(args); }
+};
+
+inline const Reply kOom = Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
 
 }  // namespace mrtest

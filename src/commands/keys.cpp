@@ -2,11 +2,14 @@
 // TOUCH OBJECT. They work on any value type through the keyspace (store/keyspace.hpp); the only
 // type-specific step is COPY's deep copy (copy_value).
 #include "microredis/commands.hpp"
+#include "collection.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/util/glob.hpp"
 
 namespace microredis {
 namespace keys_cmds {
+
+using namespace collection;
 
 // ---------------------------------------------------------------------------------------------
 // Lookups as Redis's lookupKey flags combine them.
@@ -106,86 +109,26 @@ inline void keys(Context& c) {
   c.out.end_array(d, n);
 }
 
-// A SCAN cursor with the rules of Redis's strtoul() check: decimal digits with an optional sign
-// (a negative value wraps, as strtoul's does), nothing else after them, no leading space, no
-// overflow. The empty string reads as 0 (strtoul finds no digits and stops at the end).
-inline bool parse_cursor(std::string_view s, std::uint64_t& out) {
-  // strtoul stops at a NUL byte, and so does Redis's check of what follows the number.
-  std::size_t nul = s.find('\0');
-  if (nul != std::string_view::npos) s = s.substr(0, nul);
-  if (s.empty()) {
-    out = 0;
-    return true;
-  }
-  std::size_t i = 0;
-  bool negative = false;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return false;
-  std::uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    auto digit = static_cast<std::uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  out = negative ? 0 - v : v;
-  return true;
-}
-
 inline void scan(Context& c) {
   std::uint64_t cursor = 0;
-  if (!parse_cursor(c.arg(1), cursor)) return c.out.error(Status::invalid_cursor);
-  std::int64_t count = 10;
-  std::string_view pattern, type_filter;
-  bool use_pattern = false, use_type = false;
-  for (std::size_t i = 2; i < c.argc; i += 2) {
-    const bool has_value = c.argc - i >= 2;
-    if (iequals(c.arg(i), "COUNT") && has_value) {
-      if (!parse_int64(c.arg(i + 1), count)) return c.out.error(Status::not_integer);
-      if (count < 1) return c.out.error(Status::syntax);
-    } else if (iequals(c.arg(i), "MATCH") && has_value) {
-      pattern = c.arg(i + 1);
-      use_pattern = pattern != "*";
-    } else if (iequals(c.arg(i), "TYPE") && has_value) {
-      type_filter = c.arg(i + 1);
-      use_type = true;
-    } else {
-      return c.out.error(Status::syntax);
-    }
-  }
-
-  // Gather hash-space steps until COUNT entries (before filtering, as Redis counts) or ten times as
-  // many steps as COUNT, so that a sparse table still answers in bounded time.
+  if (!parse_scan_cursor(c.arg(1), cursor)) return c.out.error(Status::invalid_cursor);
+  ScanOptions opts;
+  if (!parse_scan_options(c, 2, true, opts)) return;
+  // Hash-space steps until COUNT entries (before filtering, as Redis counts) or ten times as many
+  // steps as COUNT.
   Vec<const Entry*> found(c.mem());
-  bool out_of_memory = false;
-  std::uint64_t position = scan_position_of_cursor(cursor);
-  std::uint64_t steps_left = static_cast<std::uint64_t>(count) > UINT64_MAX / 10
-                                 ? UINT64_MAX
-                                 : static_cast<std::uint64_t>(count) * 10;
-  do {
-    position = c.db.scan(position, [&](const Entry& e) {
-      if (!found.push_back(&e)) out_of_memory = true;
-    });
-  } while (position != 0 && steps_left-- > 0 && found.size() < static_cast<std::uint64_t>(count));
-  // Dropping keys would break SCAN's guarantee; fail the call instead (the cursor stays usable).
-  if (out_of_memory) return c.out.error(Status::oom);
-
-  c.out.array(2);
-  char digits[kLongLongChars];
-  c.out.bulk({digits, format_uint64(digits, scan_cursor_of_position(position))});
-  Writer::Deferred d = c.out.defer();
+  std::uint64_t next = 0;
+  if (!scan_table(c.db, cursor, opts.count, 10, found, next)) return c.out.error(Status::oom);
+  Writer::Deferred d = begin_scan_reply(c.out, next);
   std::size_t n = 0;
   for (const Entry* e : found) {
     std::string_view key = e->key();
-    if (use_pattern && !glob_match(pattern, key)) continue;
-    if (use_type) {
+    if (opts.use_pattern && !glob_match(opts.pattern, key)) continue;
+    if (opts.use_type) {
       // Redis looks the key up to learn its type (a keyspace hit or miss); an expired key is
       // deleted by that lookup. e is not used once it may have been freed.
       const Entry* live = read_no_touch(c, key);
-      if (live == nullptr || !iequals(type_filter, type_name(live->type()))) continue;
+      if (live == nullptr || !iequals(opts.type, type_name(live->type()))) continue;
     } else if (c.db.is_expired(e)) {
       (void)c.db.lookup_no_touch(key);  // deletes it, as Redis's expireIfNeeded
       continue;

@@ -8,11 +8,14 @@
 //
 // Layout: helpers, the commands, then the command table.
 #include "microredis/commands.hpp"
+#include "collection.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/store/quicklist.hpp"
 
 namespace microredis {
 namespace lists_cmds {
+
+using namespace collection;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -20,18 +23,6 @@ namespace lists_cmds {
 inline QuicklistLimits limits_of(const Context& c) {
   const Settings& st = c.engine.settings();
   return QuicklistLimits::of(st.list_max_listpack_size, static_cast<std::size_t>(st.list_packed_threshold));
-}
-
-inline void reply_element(Writer& out, const Element& e) {
-  if (e.is_int()) return out.bulk_int(e.num);
-  out.bulk({e.str, e.len});
-}
-
-// A reply written before a failure is taken back, so that the client gets exactly one reply: the
-// error (an out-of-memory in the middle of a multi-element reply).
-inline void rollback_with_error(Context& c, Writer::Deferred mark, Status st) {
-  (void)c.out.buffer().resize(mark.pos);
-  c.out.error(st);
 }
 
 inline const char* push_event(ListEnd where) { return where == ListEnd::head ? "lpush" : "rpush"; }

@@ -42,6 +42,7 @@
 // Layout: patterns, values and comparisons, the sort itself, SORT/SORT_RO, key positions, the
 // command table.
 #include "microredis/commands.hpp"
+#include "collection.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/store/hash.hpp"
 #include "microredis/store/quicklist.hpp"
@@ -57,6 +58,8 @@
 
 namespace microredis {
 namespace sort_cmds {
+
+using collection::reply_element;
 
 // ---------------------------------------------------------------------------------------------
 // Patterns
@@ -279,11 +282,6 @@ inline Entry* convert_zset(Context& c, Entry* e) {
   }
   obj.destroy(c.mem());
   return fresh;
-}
-
-inline void reply_element(Writer& out, const Element& e) {
-  if (e.is_int()) return out.bulk_int(e.num);
-  out.bulk({e.str, e.len});
 }
 
 // Stores the result list at dst as Redis's setKey (any old value replaced, TTL cleared, the LFU

@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "microredis/commands.hpp"
+#include "collection.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/store/set.hpp"
 #include "microredis/store/zset.hpp"
@@ -29,10 +30,10 @@
 namespace microredis {
 namespace zsets_cmds {
 
+using namespace collection;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-inline std::size_t setting_size(std::int64_t v) { return v < 0 ? 0 : static_cast<std::size_t>(v); }
 
 inline ZsetLimits limits_of(const Context& c) {
   const Settings& s = c.engine.settings();
@@ -42,55 +43,13 @@ inline ZsetLimits limits_of(const Context& c) {
   return l;
 }
 
-inline void reply_element(Writer& out, const Element& e) {
-  if (e.is_int()) return out.bulk_int(e.num);
-  out.bulk({e.str, e.len});
-}
-
-// A reply written before a failure is taken back, so that the client gets exactly one reply: the
-// error (an out-of-memory in the middle of a multi-element reply).
-inline void rollback_with_error(Context& c, Writer::Deferred mark, Status st) {
-  (void)c.out.buffer().resize(mark.pos);
-  c.out.error(st);
-}
-
-// Whether a reply loop must stop early: the output could not grow, or passed the hard output
-// limit (the engine closes the session after the command). Redis stops on CLIENT_CLOSE_ASAP.
-inline bool output_overflow(const Context& c) {
-  if (!c.out.ok_state()) return true;
-  const std::uint64_t hard = c.engine.settings().output_limit_normal.hard;
-  return hard != 0 && c.out.buffer().size() >= hard;
-}
-
-inline void store_pointer(Entry* e, const ZsetObject& obj) {
-  if (e->ptr() != obj.pointer()) e->set_ptr(obj.pointer());
-}
-
-inline Entry::Layout layout_of(const ZsetObject& obj) {
-  Entry::Layout l;
-  l.type = ValueType::zset;
-  l.encoding = obj.encoding();
-  l.pointer = obj.pointer();
-  return l;
-}
-
 // Converts e's listpack into a skiplist: the new form is built beside the listpack, the entry
 // swapped over, and only then the listpack freed, so that running out of memory anywhere leaves
 // the key as it was. Returns the new entry (obj updated), or nullptr.
 inline Entry* convert_to_big(Context& c, Entry* e, ZsetObject& obj) {
-  ZsetObject big;
-  if (!obj.to_big(c.mem(), c.engine.random().next(), big)) return nullptr;
-  Entry::Layout layout = e->layout();
-  layout.encoding = big.encoding();
-  layout.pointer = big.pointer();
-  Entry* fresh = c.db.rebuild(e, layout, e->expire_ms(), true);
-  if (fresh == nullptr) {
-    big.destroy(c.mem());
-    return nullptr;
-  }
-  obj.destroy(c.mem());
-  obj = big;
-  return fresh;
+  return convert_encoding(c, e, obj, [&c](const ZsetObject& from, ZsetObject& to) {
+    return from.to_big(c.mem(), c.engine.random().next(), to);
+  });
 }
 
 // Redis's zsetAdd on a sorted set in the keyspace, converting the listpack first when the new
@@ -199,7 +158,7 @@ inline void store_result(Context& c, std::string_view dst, ZsetBuilder& result, 
   const Entry* old = c.db.lookup_no_touch(dst);
   const std::uint32_t lru = old != nullptr ? old->lru() : 0;
   const bool keep_lfu = old != nullptr && c.db.shared().lfu;
-  Entry* e = c.db.put(dst, layout_of(result.release()), -1);
+  Entry* e = c.db.put(dst, value_layout(ValueType::zset, result.release()), -1);
   if (e == nullptr) return c.out.error(Status::oom);
   if (keep_lfu) e->set_lru(lru);
   c.out.integer(static_cast<std::int64_t>(n));
@@ -321,7 +280,7 @@ inline void zadd_generic(Context& c, unsigned flags) {
   if (e == nullptr) {
     if (obj.length() == 0) {
       obj.destroy(c.mem());
-    } else if (c.db.put(key, layout_of(obj), -1) == nullptr) {  // frees the set on failure
+    } else if (c.db.put(key, value_layout(ValueType::zset, obj), -1) == nullptr) {  // frees the set on failure
       return c.out.error(Status::oom);
     }
   }
@@ -1132,32 +1091,6 @@ inline void zrandmember(Context& c) {
   reply_element(c.out, member);
 }
 
-// A SCAN cursor with the rules of Redis's strtoul() check: decimal digits with an optional sign (a
-// negative value wraps, as strtoul's does), nothing after them (strtoul stops at a NUL byte, and
-// so does Redis's check), no leading space, no overflow; the empty string reads as 0.
-inline bool parse_scan_cursor(std::string_view s, std::uint64_t& out) {
-  const std::size_t nul = s.find('\0');
-  if (nul != std::string_view::npos) s = s.substr(0, nul);
-  out = 0;
-  if (s.empty()) return true;
-  std::size_t i = 0;
-  bool negative = false;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return false;
-  std::uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const auto digit = static_cast<std::uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  out = negative ? 0 - v : v;
-  return true;
-}
-
 // A score as ZSCAN shows it: the text a listpack holds in Redis (an integer, or "%.17g"), or the
 // "%.17Lg" of a skiplist score, which prints the same digits for a double.
 inline std::string_view scan_score_text(char (&buf)[64], double score, bool from_listpack) {
@@ -1174,34 +1107,17 @@ inline void zscan(Context& c) {
   std::uint64_t cursor = 0;
   if (!parse_scan_cursor(c.arg(2), cursor)) return c.out.error(Status::invalid_cursor);
   const Entry* e = c.read_key(c.arg(1));
-  if (e == nullptr) {
-    c.out.array(2);
-    c.out.bulk("0");
-    return c.out.array(0);
-  }
+  if (e == nullptr) return c.out.end_array(begin_scan_reply(c.out, 0), 0);
   if (!c.check_type(e, ValueType::zset)) return;
-  std::int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (std::size_t i = 3; i < c.argc; i += 2) {
-    const bool has_value = c.argc - i >= 2;
-    if (iequals(c.arg(i), "COUNT") && has_value) {
-      if (!parse_int64(c.arg(i + 1), count)) return c.out.error(Status::not_integer);
-      if (count < 1) return c.out.error(Status::syntax);
-    } else if (iequals(c.arg(i), "MATCH") && has_value) {
-      pattern = c.arg(i + 1);
-      use_pattern = pattern != "*";
-    } else {
-      return c.out.error(Status::syntax);
-    }
-  }
+  ScanOptions opts;
+  if (!parse_scan_options(c, 3, false, opts)) return;
   const ZsetObject obj = ZsetObject::of(*e);
   Writer::Deferred items{};
   std::size_t n = 0;
   auto emit = [&](const Element& member, double score) {
-    if (use_pattern) {
+    if (opts.use_pattern) {
       ElementText buf;
-      if (!glob_match(pattern, member.text(buf))) return;
+      if (!glob_match(opts.pattern, member.text(buf))) return;
     }
     reply_element(c.out, member);
     char buf[64];
@@ -1209,30 +1125,16 @@ inline void zscan(Context& c) {
     n += 2;
   };
   if (obj.is_listpack()) {
-    c.out.array(2);
-    c.out.bulk("0");
-    items = c.out.defer();
+    items = begin_scan_reply(c.out, 0);
     obj.for_each(emit);
     return c.out.end_array(items, n);
   }
   // Table: hash-space steps until COUNT members, or ten times as many steps as COUNT (Redis counts
   // members and scores, and doubles COUNT for sorted sets: the same thing).
   Vec<const ZsetNode*> found(c.mem());
-  bool out_of_memory = false;
-  std::uint64_t position = TableCursor::position(cursor);
-  const auto want = static_cast<std::uint64_t>(count);
-  std::uint64_t steps_left = want > UINT64_MAX / 20 ? UINT64_MAX : want * 20;
-  do {
-    position = obj.big()->dict.scan(position, [&](void* node) {
-      if (!found.push_back(static_cast<const ZsetNode*>(node))) out_of_memory = true;
-    });
-  } while (position != 0 && steps_left-- > 0 && found.size() < want);
-  // Dropping members would break SCAN's guarantee; fail the call instead (the cursor stays usable).
-  if (out_of_memory) return c.out.error(Status::oom);
-  c.out.array(2);
-  char digits[kLongLongChars];
-  c.out.bulk({digits, format_uint64(digits, TableCursor::cursor(position))});
-  items = c.out.defer();
+  std::uint64_t next = 0;
+  if (!scan_table(obj.big()->dict, cursor, opts.count, 20, found, next)) return c.out.error(Status::oom);
+  items = begin_scan_reply(c.out, next);
   for (const ZsetNode* node : found) emit(Element::of_bytes(node->member()), node->score());
   c.out.end_array(items, n);
 }

@@ -17,12 +17,6 @@ using microredis::Encoding;
 
 namespace {
 
-Encoding encoding_of(Harness& h, std::string_view key) {
-  const microredis::Entry* e = h.engine.db(0).find_raw(key);
-  REQUIRE(e != nullptr);
-  return e->encoding();
-}
-
 std::string bytes(std::initializer_list<int> v) {
   std::string s;
   for (int b : v) s.push_back(static_cast<char>(b));
@@ -31,59 +25,6 @@ std::string bytes(std::initializer_list<int> v) {
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 
-std::string wire(microredis::Session& s, std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  s.feed(req);
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
-// An allocator that can be told to fail every allocation (out-of-memory paths).
-struct FailingAllocator {
-  bool fail = false;
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<FailingAllocator*>(ctx)->fail ? nullptr : std::malloc(size);
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    return static_cast<FailingAllocator*>(ctx)->fail ? nullptr : std::realloc(p, n);
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
-
-struct FailingEngine {
-  FailingAllocator alloc;
-  microredis::ManualClock clock;
-  microredis::Engine engine;
-  FailingEngine() : engine(options(*this)) {
-    // Grow the reply buffer first, so that only the store can fail.
-    REQUIRE(engine.execute({"SET", "warm", std::string(40000, 'o')}) == Reply::ok());
-    REQUIRE(engine.execute({"GET", "warm"}).str.size() == 40000);
-  }
-  static microredis::EngineOptions options(FailingEngine& f) {
-    microredis::EngineOptions o;
-    o.clock = &f.clock;
-    o.seed = 1;
-    o.allocator = f.alloc.hooks();
-    return o;
-  }
-  Reply run(std::initializer_list<std::string_view> args) { return engine.execute(args); }
-};
-
-const Reply kOom = Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
 
 // Bit-by-bit references for the word-at-a-time code.
 int bit_at(const std::string& s, std::uint64_t i) {
@@ -646,7 +587,7 @@ TEST_SUITE("bitmaps") {
     REQUIRE(f.run({"SET", "e", "abc"}) == ok());
     REQUIRE(f.run({"SETBIT", "r", "7", "1"}) == integer(0));
     REQUIRE(f.run({"SET", "a", std::string(100, 'a')}) == ok());
-    f.alloc.fail = true;
+    f.alloc.fail_all();
     CHECK(f.run({"SETBIT", "new", "0", "1"}) == kOom);
     CHECK(f.run({"SETBIT", "e", "0", "1"}) == kOom);      // embstr to raw
     CHECK(f.run({"SETBIT", "r", "100000", "1"}) == kOom);  // growth
@@ -657,7 +598,7 @@ TEST_SUITE("bitmaps") {
     CHECK(f.run({"GET", "r"}) == bulk("\x01"));
     CHECK(f.run({"SETBIT", "r", "6", "1"}) == integer(0));  // in place: no allocation
     CHECK(f.run({"BITCOUNT", "a"}) == integer(300));
-    f.alloc.fail = false;
+    f.alloc.heal();
     CHECK(f.run({"SETBIT", "e", "0", "1"}) == integer(0));
     CHECK(f.run({"GET", "r"}) == bulk("\x03"));
   }

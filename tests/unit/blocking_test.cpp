@@ -5,32 +5,6 @@ using microredis::Session;
 
 namespace {
 
-// Every reply waiting in a session's output, parsed and consumed.
-std::vector<Reply> drain(Session& s) {
-  std::vector<Reply> out;
-  std::string_view bytes = s.pending_output();
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    Reply r;
-    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
-    REQUIRE(n > 0);
-    used += n;
-    out.push_back(std::move(r));
-  }
-  s.consume_output(used);
-  return out;
-}
-
-std::string command(std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  return req;
-}
-
 }  // namespace
 
 TEST_SUITE("blocking") {
@@ -50,8 +24,8 @@ TEST_SUITE("blocking") {
     Harness h;
     Session* first = h.engine.open_session();
     Session* second = h.engine.open_session();
-    first->feed(command({"BLPOP", "q", "0"}));
-    second->feed(command({"BLPOP", "q", "0"}));
+    first->feed(multibulk({"BLPOP", "q", "0"}));
+    second->feed(multibulk({"BLPOP", "q", "0"}));
     CHECK(first->blocked());
     CHECK(second->blocked());
     CHECK(h.run({"CLIENT", "LIST"}).str.find("flags=b") != std::string::npos);
@@ -69,7 +43,7 @@ TEST_SUITE("blocking") {
   TEST_CASE("timeouts follow the clock, with sub-second precision") {
     Harness h;
     Session* s = h.engine.open_session();
-    s->feed(command({"BLPOP", "q", "0.25"}));
+    s->feed(multibulk({"BLPOP", "q", "0.25"}));
     CHECK(s->blocked());
     h.clock.advance_ms(200);
     h.engine.tick();
@@ -79,7 +53,7 @@ TEST_SUITE("blocking") {
     h.engine.tick();
     CHECK(!s->blocked());
     CHECK(drain(*s) == std::vector<Reply>{nil()});
-    s->feed(command({"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0.1"}));
+    s->feed(multibulk({"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0.1"}));
     h.clock.advance_ms(101);
     h.engine.tick();
     CHECK(drain(*s) == std::vector<Reply>{nil()});
@@ -89,7 +63,7 @@ TEST_SUITE("blocking") {
   TEST_CASE("pipelined commands wait behind a blocked one") {
     Harness h;
     Session* s = h.engine.open_session();
-    s->feed(command({"BLPOP", "q", "0"}) + command({"PING"}));
+    s->feed(multibulk({"BLPOP", "q", "0"}) + multibulk({"PING"}));
     CHECK(s->blocked());
     CHECK(drain(*s).empty());
     CHECK(h.run({"LPUSH", "q", "v"}) == integer(1));
@@ -108,7 +82,7 @@ TEST_SUITE("blocking") {
   TEST_CASE("a push inside MULTI serves waiters only after EXEC") {
     Harness h;
     Session* waiter = h.engine.open_session();
-    waiter->feed(command({"BRPOP", "q", "0"}));
+    waiter->feed(multibulk({"BRPOP", "q", "0"}));
     CHECK(h.run({"MULTI"}) == ok());
     CHECK(h.run({"LPUSH", "q", "a"}) == simple("QUEUED"));
     CHECK(h.run({"LPUSH", "q", "b"}) == simple("QUEUED"));
@@ -123,8 +97,8 @@ TEST_SUITE("blocking") {
     Harness h;
     Session* a = h.engine.open_session();
     Session* b = h.engine.open_session();
-    a->feed(command({"BLMOVE", "l1", "l2", "LEFT", "RIGHT", "0"}));
-    b->feed(command({"BLPOP", "l2", "0"}));
+    a->feed(multibulk({"BLMOVE", "l1", "l2", "LEFT", "RIGHT", "0"}));
+    b->feed(multibulk({"BLPOP", "l2", "0"}));
     CHECK(h.run({"RPUSH", "l1", "x"}) == integer(1));
     CHECK(drain(*a) == std::vector<Reply>{bulk("x")});
     CHECK(drain(*b) == std::vector<Reply>{bulks({"l2", "x"})});
@@ -140,7 +114,7 @@ TEST_SUITE("blocking") {
           array({bulk("x"), bulks({"3", "2"})}));
     CHECK(h.run({"BRPOPLPUSH", "x", "z", "0"}) == bulk("1"));
     Session* s = h.engine.open_session();
-    s->feed(command({"BLMPOP", "0", "1", "w", "LEFT"}));
+    s->feed(multibulk({"BLMPOP", "0", "1", "w", "LEFT"}));
     CHECK(h.run({"RPUSH", "w", "a", "b"}) == integer(2));
     CHECK(drain(*s) == std::vector<Reply>{array({bulk("w"), bulks({"a"})})});
     h.engine.close_session(s);
@@ -152,10 +126,10 @@ TEST_SUITE("blocking") {
     CHECK(h.run({"BZPOPMIN", "z", "0"}) == array({bulk("z"), bulk("a"), bulk("1")}));
     CHECK(h.run({"BZPOPMAX", "none", "z", "0"}) == array({bulk("z"), bulk("b"), bulk("2")}));
     Session* s = h.engine.open_session();
-    s->feed(command({"BZMPOP", "1", "1", "z", "MAX", "COUNT", "5"}));
+    s->feed(multibulk({"BZMPOP", "1", "1", "z", "MAX", "COUNT", "5"}));
     CHECK(h.run({"ZADD", "z", "5", "e", "6", "f"}) == integer(2));
     CHECK(drain(*s) == std::vector<Reply>{array({bulk("z"), array({bulks({"f", "6"}), bulks({"e", "5"})})})});
-    s->feed(command({"BZPOPMIN", "z", "0.5"}));
+    s->feed(multibulk({"BZPOPMIN", "z", "0.5"}));
     h.clock.advance_ms(600);
     h.engine.tick();
     CHECK(drain(*s) == std::vector<Reply>{Reply::null()});
@@ -166,11 +140,11 @@ TEST_SUITE("blocking") {
     Harness h;
     Session* s = h.engine.open_session();
     const std::string id = std::to_string(s->id());
-    s->feed(command({"BLPOP", "q", "0"}));
+    s->feed(multibulk({"BLPOP", "q", "0"}));
     CHECK(h.run({"CLIENT", "UNBLOCK", id}) == integer(1));
     CHECK(drain(*s) == std::vector<Reply>{nil()});
     CHECK(h.run({"CLIENT", "UNBLOCK", id}) == integer(0));  // not blocked any more
-    s->feed(command({"BLPOP", "q", "0"}));
+    s->feed(multibulk({"BLPOP", "q", "0"}));
     CHECK(h.run({"CLIENT", "UNBLOCK", id, "ERROR"}) == integer(1));
     CHECK(drain(*s) == std::vector<Reply>{error("UNBLOCKED client unblocked via CLIENT UNBLOCK")});
     CHECK(h.run({"CLIENT", "UNBLOCK", id, "NOW"}) == error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
@@ -182,7 +156,7 @@ TEST_SUITE("blocking") {
     CHECK(h.run({"PING"}) == simple("PONG"));
     const std::size_t baseline = h.engine.memory().used();
     Session* s = h.engine.open_session();
-    s->feed(command({"BLPOP", "a", "b", "c", "0"}));
+    s->feed(multibulk({"BLPOP", "a", "b", "c", "0"}));
     h.engine.close_session(s);
     CHECK(h.engine.memory().used() == baseline);
     CHECK(h.run({"LPUSH", "a", "v"}) == integer(1));
@@ -192,7 +166,7 @@ TEST_SUITE("blocking") {
   TEST_CASE("a key rewritten with another type does not wake the waiter") {
     Harness h;
     Session* s = h.engine.open_session();
-    s->feed(command({"BLPOP", "k", "0"}));
+    s->feed(multibulk({"BLPOP", "k", "0"}));
     CHECK(h.run({"MULTI"}) == ok());
     (void)h.run({"LPUSH", "k", "x"});
     (void)h.run({"DEL", "k"});
@@ -210,8 +184,8 @@ TEST_SUITE("blocking") {
     Harness h;
     Session* first = h.engine.open_session();
     Session* second = h.engine.open_session();
-    first->feed(command({"BLPOP", "q", "0"}));
-    second->feed(command({"BLPOP", "q", "0"}));
+    first->feed(multibulk({"BLPOP", "q", "0"}));
+    second->feed(multibulk({"BLPOP", "q", "0"}));
     // Written but still empty (a push then a pop in one transaction): nobody is served.
     CHECK(h.run({"MULTI"}) == ok());
     (void)h.run({"RPUSH", "q", "x"});

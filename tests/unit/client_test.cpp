@@ -7,23 +7,6 @@ using microredis::Session;
 
 namespace {
 
-// A command in RESP form, as a client sends it.
-std::string resp_command(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    out += "$" + std::to_string(a.size()) + "\r\n";
-    out.append(a.data(), a.size());
-    out += "\r\n";
-  }
-  return out;
-}
-
-std::string take_output(Session& s) {
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
 // The value of field `name` in a CLIENT LIST line.
 std::string field(const std::string& line, const std::string& name) {
   std::size_t pos = line.find(" " + name + "=");
@@ -190,7 +173,7 @@ TEST_SUITE("client") {
   TEST_CASE("CLIENT LIST shows the pending query buffer of a pipelined batch") {
     Harness h;
     Session* s = h.engine.open_session();
-    std::string batch = resp_command({"CLIENT", "LIST"});
+    std::string batch = multibulk({"CLIENT", "LIST"});
     std::size_t avail = 0;
     char* space = s->input_space(batch.size(), avail);
     REQUIRE(space != nullptr);
@@ -222,7 +205,7 @@ TEST_SUITE("client") {
     Harness h;
     Session* a = h.engine.open_session();
     a->set_peer("10.0.0.1:5000", "127.0.0.1:6379");
-    a->feed(resp_command({"CLIENT", "KILL", "10.0.0.1:5000"}));
+    a->feed(multibulk({"CLIENT", "KILL", "10.0.0.1:5000"}));
     CHECK(take_output(*a) == "+OK\r\n");
     CHECK(a->want_close());
     h.engine.close_session(a);
@@ -285,22 +268,22 @@ TEST_SUITE("client") {
   TEST_CASE("CLIENT REPLY OFF, ON and SKIP") {
     Harness h;
     Session* s = h.engine.open_session();
-    s->feed(resp_command({"CLIENT", "REPLY", "OFF"}) + resp_command({"PING", "a"}) + resp_command({"PING", "b"}) +
-            resp_command({"CLIENT", "REPLY", "ON"}) + resp_command({"PING", "c"}));
+    s->feed(multibulk({"CLIENT", "REPLY", "OFF"}) + multibulk({"PING", "a"}) + multibulk({"PING", "b"}) +
+            multibulk({"CLIENT", "REPLY", "ON"}) + multibulk({"PING", "c"}));
     CHECK(take_output(*s) == "+OK\r\n$1\r\nc\r\n");
 
-    s->feed(resp_command({"CLIENT", "REPLY", "SKIP"}) + resp_command({"PING", "a"}) + resp_command({"PING", "b"}));
+    s->feed(multibulk({"CLIENT", "REPLY", "SKIP"}) + multibulk({"PING", "a"}) + multibulk({"PING", "b"}));
     CHECK(take_output(*s) == "$1\r\nb\r\n");
 
     // ON right after SKIP answers and clears the skip.
-    s->feed(resp_command({"CLIENT", "REPLY", "SKIP"}) + resp_command({"CLIENT", "REPLY", "ON"}) +
-            resp_command({"PING"}));
+    s->feed(multibulk({"CLIENT", "REPLY", "SKIP"}) + multibulk({"CLIENT", "REPLY", "ON"}) +
+            multibulk({"PING"}));
     CHECK(take_output(*s) == "+OK\r\n+PONG\r\n");
 
     // SKIP while OFF changes nothing; errors are silenced too.
-    s->feed(resp_command({"CLIENT", "REPLY", "OFF"}) + resp_command({"CLIENT", "REPLY", "SKIP"}) +
-            resp_command({"CLIENT", "REPLY", "bad"}) + resp_command({"PING", "x"}) +
-            resp_command({"CLIENT", "REPLY", "ON"}));
+    s->feed(multibulk({"CLIENT", "REPLY", "OFF"}) + multibulk({"CLIENT", "REPLY", "SKIP"}) +
+            multibulk({"CLIENT", "REPLY", "bad"}) + multibulk({"PING", "x"}) +
+            multibulk({"CLIENT", "REPLY", "ON"}));
     CHECK(take_output(*s) == "+OK\r\n");
     CHECK(s->execute({"CLIENT", "REPLY", "maybe"}) == error("ERR syntax error"));
     h.engine.close_session(s);

@@ -14,32 +14,10 @@ using microredis::Encoding;
 
 namespace {
 
-Encoding encoding_of(Harness& h, std::string_view key) {
-  const microredis::Entry* e = h.engine.db(0).find_raw(key);
-  REQUIRE(e != nullptr);
-  return e->encoding();
-}
-
-bool exists(Harness& h, std::string_view key) { return h.engine.db(0).find_raw(key) != nullptr; }
-
 Reply map_of(std::vector<Reply> items) {
   Reply r = Reply::array(std::move(items));
   r.type = Reply::Type::map;
   return r;
-}
-
-// The exact bytes a session receives for one command (for RESP2/RESP3 shape checks).
-std::string wire(microredis::Session& s, std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  s.feed(req);
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
 }
 
 // field -> value of an HGETALL reply.
@@ -48,28 +26,6 @@ std::map<std::string, std::string> pairs_of(const Reply& r) {
   for (std::size_t i = 0; i + 1 < r.size(); i += 2) m[r[i].str] = r[i + 1].str;
   return m;
 }
-
-// An allocator that fails from the Nth allocation on (N = 0: never).
-struct FailingAllocator {
-  std::uint64_t calls = 0;
-  std::uint64_t fail_from = 0;
-  bool should_fail() { return fail_from != 0 && ++calls >= fail_from; }
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::malloc(size);
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::realloc(p, n);
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
 
 const Reply kWrongType = error(Status::wrong_type);
 
@@ -577,15 +533,14 @@ TEST_SUITE("hashes") {
     // Fail the Nth allocation for every N: each command either completes or leaves things as they were.
     for (std::uint64_t n = 1; n <= 12; ++n) {
       CAPTURE(n);
-      alloc.calls = 0;
-      alloc.fail_from = n;
+      alloc.fail_from(n);
       Reply r = engine.execute({"HSET", "new", "f", "v"});
       CHECK((r == integer(1) || r == oom));
       r = engine.execute({"HSET", "h", "c", std::string(100, 'z')});  // converts
       CHECK((r == integer(1) || r == oom));
       r = engine.execute({"HINCRBY", "t", "n", "1"});
       CHECK((r.type == Reply::Type::integer || r == oom));
-      alloc.fail_from = 0;
+      alloc.heal();
       Reply all = engine.execute({"HGETALL", "h"});
       CHECK(pairs_of(all)["a"] == "1");
       CHECK(engine.execute({"HGET", "t", "b"}) == bulk(std::string(100, 'x')));
@@ -594,11 +549,10 @@ TEST_SUITE("hashes") {
       engine.execute({"HDEL", "new", "f"});
       engine.execute({"HDEL", "h", "c"});
     }
-    alloc.calls = 0;
-    alloc.fail_from = 1;
+    alloc.fail_from(1);
     CHECK(engine.execute({"HSET", "other", "f", "v"}) == oom);
     CHECK(engine.execute({"HINCRBYFLOAT", "other", "f", "1"}) == oom);
-    alloc.fail_from = 0;
+    alloc.heal();
     CHECK(engine.db(0).find_raw("other") == nullptr);
   }
 

@@ -52,25 +52,6 @@ std::vector<std::string> scan_all(Harness& h, std::vector<std::string> options =
 
 Reply raw_keys(Harness& h, std::string_view pattern) { return h.run({"KEYS", pattern}); }
 
-// An allocator that fails every allocation once `fail_after` more have succeeded (nghttp2's
-// failmalloc idea): every failure point of a command is visited in turn.
-struct FailingAllocator {
-  long fail_after = -1;  // -1: never fail
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    auto* f = static_cast<FailingAllocator*>(ctx);
-    if (f->fail_after == 0) return nullptr;
-    if (f->fail_after > 0) --f->fail_after;
-    return std::malloc(size);
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    auto* f = static_cast<FailingAllocator*>(ctx);
-    if (f->fail_after == 0) return nullptr;
-    if (f->fail_after > 0) --f->fail_after;
-    return std::realloc(p, n);
-  }
-};
-
 // volatile_count agrees with the entries of every database.
 void check_volatile_counts(microredis::Engine& e) {
   for (int i = 0; i < e.db_count(); ++i) {
@@ -748,8 +729,7 @@ TEST_SUITE("keys") {
         microredis::EngineOptions o;
         o.clock = &clock;
         o.seed = 3;
-        o.allocator = {&FailingAllocator::allocate, &FailingAllocator::deallocate, &FailingAllocator::reallocate,
-                       &fa};
+        o.allocator = fa.hooks();
         microredis::Engine engine(o);
         Db& db = engine.db(0);
         // The session's output buffer keeps its capacity: grow it once for every reply to come.
@@ -770,10 +750,10 @@ TEST_SUITE("keys") {
         REQUIRE(db.put("n", l, -1) != nullptr);
         const std::size_t keys_before = db.size() + engine.db(1).size() + engine.db(3).size();
 
-        fa.fail_after = fail_after;
+        fa.fail_from(static_cast<std::uint64_t>(fail_after) + 1);
         std::vector<std::string_view> argv(cmd.begin(), cmd.end());
         Reply r = engine.execute(argv.data(), argv.size());
-        fa.fail_after = -1;
+        fa.heal();
 
         const std::size_t keys_after = db.size() + engine.db(1).size() + engine.db(3).size();
         if (r.is_error()) {

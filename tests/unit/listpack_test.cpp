@@ -13,30 +13,9 @@ using microredis::ElementText;
 using microredis::Intset;
 using microredis::Listpack;
 using microredis::Memory;
+using mrtest::FailingAllocator;
 
 namespace {
-
-// An allocator that fails from the Nth allocation on (N = 0: never), for out-of-memory paths.
-struct FailingAllocator {
-  std::uint64_t calls = 0;
-  std::uint64_t fail_from = 0;
-  bool should_fail() { return fail_from != 0 && ++calls >= fail_from; }
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::malloc(size);
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::realloc(p, n);
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
 
 std::string text_of(const Element& e) {
   ElementText buf;
@@ -186,14 +165,13 @@ TEST_SUITE("listpack") {
     Memory mem(alloc.hooks());
     std::uint8_t* lp = append_all(mem, Listpack::create(mem), {"a", "b", "c", "d"});
     const std::vector<std::string> before = elements(lp);
-    alloc.calls = 0;
-    alloc.fail_from = 1;
+    alloc.fail_from(1);
     CHECK(Listpack::append(mem, lp, Element::of("e")) == nullptr);
     CHECK(Listpack::replace(mem, lp, Listpack::kHeaderSize, Element::of(std::string(50, 'x'))) == nullptr);
     CHECK(Listpack::replace(mem, lp, Listpack::offset(lp, Listpack::seek(lp, 1)), Element::of("bb")) == nullptr);
     CHECK(Listpack::erase(mem, lp, Listpack::kHeaderSize, 1) == nullptr);
     CHECK(elements(lp) == before);
-    alloc.fail_from = 0;
+    alloc.heal();
     Listpack::destroy(mem, lp);
     CHECK(mem.used() == 0);
   }
@@ -260,14 +238,13 @@ TEST_SUITE("listpack") {
     Intset* is = Intset::create(mem);
     bool changed = false;
     for (std::int64_t v : {1, 2, 3}) is = Intset::add(mem, is, v, changed);
-    alloc.calls = 0;
-    alloc.fail_from = 1;
+    alloc.fail_from(1);
     CHECK(Intset::add(mem, is, 4, changed) == nullptr);
     CHECK(Intset::add(mem, is, 1LL << 40, changed) == nullptr);
     CHECK(Intset::remove(mem, is, 2, changed) == nullptr);
     CHECK(members(is) == std::vector<std::int64_t>{1, 2, 3});
     CHECK(Intset::add(mem, is, 2, changed) == is);  // already there: no allocation needed
-    alloc.fail_from = 0;
+    alloc.heal();
     Intset::destroy(mem, is);
     CHECK(mem.used() == 0);
   }

@@ -23,20 +23,6 @@ const Quicklist* list(Harness& h, std::string_view key) {
   return e->object<Quicklist>();
 }
 
-// The exact bytes a session receives for one command (for RESP2/RESP3 shape checks).
-std::string wire(microredis::Session& s, std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  s.feed(req);
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
 Reply ints(std::initializer_list<std::int64_t> v) {
   std::vector<Reply> items;
   for (std::int64_t i : v) items.push_back(integer(i));
@@ -52,7 +38,6 @@ Reply strings(const std::vector<std::string>& v) {
 const Reply kWrongType = error("WRONGTYPE Operation against a key holding the wrong kind of value");
 const Reply kNotInteger = error("ERR value is not an integer or out of range");
 const Reply kSyntax = error("ERR syntax error");
-const Reply kOom = error("OOM command not allowed when used memory > 'maxmemory'.");
 const Reply kEmpty = array({});
 
 // An allocator that fails every allocation after a budget (< 0: never fails). Shrinking never

@@ -76,16 +76,6 @@ struct FailAlloc {
   }
 };
 
-std::string multibulk(std::initializer_list<std::string_view> args) {
-  std::string s = "*" + std::to_string(args.size()) + "\r\n";
-  for (auto a : args) {
-    s += "$" + std::to_string(a.size()) + "\r\n";
-    s += a;
-    s += "\r\n";
-  }
-  return s;
-}
-
 // Splits RESP output into whole replies; false if the bytes end in the middle of one.
 bool split_replies(std::string_view out, std::vector<std::string>& replies) {
   replies.clear();

@@ -5,22 +5,6 @@ using microredis::Session;
 
 namespace {
 
-// Every reply waiting in a session's output, parsed and consumed.
-std::vector<Reply> drain(Session& s) {
-  std::vector<Reply> out;
-  std::string_view bytes = s.pending_output();
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    Reply r;
-    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
-    REQUIRE(n > 0);
-    used += n;
-    out.push_back(std::move(r));
-  }
-  s.consume_output(used);
-  return out;
-}
-
 Reply message(std::string_view channel, std::string_view text) { return bulks({"message", channel, text}); }
 
 Reply sub_reply(std::string_view verb, std::string_view name, std::int64_t count) {

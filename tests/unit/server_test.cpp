@@ -8,27 +8,11 @@ using microredis::Session;
 
 namespace {
 
-std::string resp_command(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    out += "$" + std::to_string(a.size()) + "\r\n";
-    out.append(a.data(), a.size());
-    out += "\r\n";
-  }
-  return out;
-}
-
-std::string take_output(Session& s) {
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
 // The raw reply bytes of one command run on a fresh session speaking `proto`.
 std::string raw_reply(Harness& h, int proto, std::initializer_list<std::string_view> args) {
   Session* s = h.engine.open_session();
   s->set_protocol(proto);
-  s->feed(resp_command(args));
+  s->feed(multibulk(args));
   std::string out = take_output(*s);
   h.engine.close_session(s);
   return out;
@@ -83,7 +67,7 @@ TEST_SUITE("server") {
     CHECK(h.run({"DEBUG", "SLEEP", "0"}) == ok());
     CHECK(h.run({"DEBUG", "SLEEP", "abc"}) == ok());  // read as strtod reads it: 0
     Session* s = h.engine.open_session();
-    s->feed(resp_command({"DEBUG", "SLEEP", "1.5"}) + resp_command({"PING"}));
+    s->feed(multibulk({"DEBUG", "SLEEP", "1.5"}) + multibulk({"PING"}));
     CHECK(take_output(*s).empty());
     CHECK(s->blocked());
     CHECK(!s->want_read());

@@ -14,14 +14,6 @@ using microredis::Encoding;
 
 namespace {
 
-Encoding encoding_of(Harness& h, std::string_view key) {
-  const microredis::Entry* e = h.engine.db(0).find_raw(key);
-  REQUIRE(e != nullptr);
-  return e->encoding();
-}
-
-bool exists(Harness& h, std::string_view key) { return h.engine.db(0).find_raw(key) != nullptr; }
-
 std::vector<std::string> sorted(std::initializer_list<std::string> items) {
   std::vector<std::string> v(items);
   std::sort(v.begin(), v.end());
@@ -34,46 +26,11 @@ Reply set_of(std::initializer_list<std::string_view> items) {
   return r;
 }
 
-std::string wire(microredis::Session& s, std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  s.feed(req);
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
 void create_set(Harness& h, const std::string& key, const std::vector<std::string>& members) {
   std::vector<std::string> cmd = {"SADD", key};
   cmd.insert(cmd.end(), members.begin(), members.end());
   h.run(cmd);
 }
-
-// An allocator that fails from the Nth allocation on (N = 0: never).
-struct FailingAllocator {
-  std::uint64_t calls = 0;
-  std::uint64_t fail_from = 0;
-  bool should_fail() { return fail_from != 0 && ++calls >= fail_from; }
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::malloc(size);
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::realloc(p, n);
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
 
 const Reply kWrongType = error(Status::wrong_type);
 
@@ -620,15 +577,14 @@ TEST_SUITE("sets") {
     REQUIRE(engine.execute({"SADD", "t", "a", "b", "c"}) == integer(3));
     for (std::uint64_t n = 1; n <= 12; ++n) {
       CAPTURE(n);
-      alloc.calls = 0;
-      alloc.fail_from = n;
+      alloc.fail_from(n);
       Reply r = engine.execute({"SADD", "i", "x"});  // converts
       CHECK((r == integer(1) || r == oom));
       r = engine.execute({"SMOVE", "t", "new", "a"});
       CHECK((r == integer(1) || r == oom));
       r = engine.execute({"SUNIONSTORE", "u", "i", "t"});
       CHECK((r.type == Reply::Type::integer || r == oom));
-      alloc.fail_from = 0;
+      alloc.heal();
       CHECK(engine.execute({"SISMEMBER", "i", "2"}) == integer(1));
       // The moved member is in exactly one of the two sets.
       const std::int64_t in_t = engine.execute({"SISMEMBER", "t", "a"}).integer;

@@ -22,36 +22,6 @@ std::string nul(std::string_view a, std::string_view b) {
   return s;
 }
 
-// The exact bytes a session receives for one command (for RESP2/RESP3 shape checks).
-std::string wire(Session& s, std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  s.feed(req);
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
-// Every reply waiting in a session's output, parsed and consumed.
-std::vector<Reply> drain(Session& s) {
-  std::vector<Reply> out;
-  std::string_view bytes = s.pending_output();
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    Reply r;
-    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
-    REQUIRE(n > 0);
-    used += n;
-    out.push_back(std::move(r));
-  }
-  s.consume_output(used);
-  return out;
-}
-
 Reply strings(const std::vector<std::string>& v) {
   std::vector<Reply> items;
   for (const std::string& s : v) items.push_back(bulk(s));
@@ -66,7 +36,6 @@ const Reply kWrongType = error("WRONGTYPE Operation against a key holding the wr
 const Reply kNotInteger = error("ERR value is not an integer or out of range");
 const Reply kSyntax = error("ERR syntax error");
 const Reply kNotDouble = error("ERR One or more scores can't be converted into double");
-const Reply kOom = error("OOM command not allowed when used memory > 'maxmemory'.");
 const Reply kEmpty = array({});
 
 struct BudgetAllocator {

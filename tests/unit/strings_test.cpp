@@ -16,12 +16,6 @@ namespace {
 
 const microredis::Entry* entry(Harness& h, std::string_view key) { return h.engine.db(0).find_raw(key); }
 
-Encoding encoding_of(Harness& h, std::string_view key) {
-  const microredis::Entry* e = entry(h, key);
-  REQUIRE(e != nullptr);
-  return e->encoding();
-}
-
 std::int64_t expire_of(Harness& h, std::string_view key) {
   const microredis::Entry* e = entry(h, key);
   REQUIRE(e != nullptr);
@@ -31,40 +25,6 @@ std::int64_t expire_of(Harness& h, std::string_view key) {
 std::int64_t now_ms(Harness& h) { return h.clock.now_ms(); }
 
 std::string num(std::int64_t v) { return std::to_string(v); }
-
-// The exact bytes a session receives for one command (for RESP2/RESP3 shape checks).
-std::string wire(microredis::Session& s, std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  s.feed(req);
-  std::string out(s.pending_output());
-  s.consume_output(out.size());
-  return out;
-}
-
-// An allocator that can be told to fail every allocation (out-of-memory paths).
-struct FailingAllocator {
-  bool fail = false;
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<FailingAllocator*>(ctx)->fail ? nullptr : std::malloc(size);
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    return static_cast<FailingAllocator*>(ctx)->fail ? nullptr : std::realloc(p, n);
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
 
 }  // namespace
 
@@ -887,7 +847,7 @@ TEST_SUITE("strings") {
     REQUIRE(engine.execute({"GET", "k"}).str.size() == 2000);
     REQUIRE(engine.execute({"SET", "k", "old"}) == ok());
     REQUIRE(engine.execute({"SET", "r", std::string(60, 'r')}) == ok());
-    alloc.fail = true;
+    alloc.fail_all();
     const Reply oom = error("OOM command not allowed when used memory > 'maxmemory'.");
     CHECK(engine.execute({"SET", "k", "new", "GET"}) == oom);
     CHECK(engine.execute({"GETSET", "k", "new"}) == oom);
@@ -899,7 +859,7 @@ TEST_SUITE("strings") {
     CHECK(engine.execute({"INCRBYFLOAT", "f", "1"}) == oom);
     CHECK(engine.execute({"GET", "k"}) == bulk("old"));
     CHECK(engine.execute({"GET", "r"}) == bulk(std::string(60, 'r')));
-    alloc.fail = false;
+    alloc.heal();
     CHECK(engine.execute({"GET", "k"}) == bulk("old"));
     CHECK(engine.execute({"SET", "k", "new", "GET"}) == bulk("old"));
   }

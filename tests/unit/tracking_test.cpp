@@ -5,21 +5,6 @@ using microredis::Session;
 
 namespace {
 
-std::vector<Reply> drain(Session& s) {
-  std::vector<Reply> out;
-  std::string_view bytes = s.pending_output();
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    Reply r;
-    std::size_t n = microredis::parse_reply(bytes.substr(used), r);
-    REQUIRE(n > 0);
-    used += n;
-    out.push_back(std::move(r));
-  }
-  s.consume_output(used);
-  return out;
-}
-
 Reply invalidate(std::initializer_list<std::string_view> keys) {
   Reply r;
   r.type = Reply::Type::push;

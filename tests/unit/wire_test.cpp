@@ -13,16 +13,6 @@ using namespace std::string_literals;
 
 namespace {
 
-std::string multibulk(std::initializer_list<std::string_view> args) {
-  std::string s = "*" + std::to_string(args.size()) + "\r\n";
-  for (auto a : args) {
-    s += "$" + std::to_string(a.size()) + "\r\n";
-    s += a;
-    s += "\r\n";
-  }
-  return s;
-}
-
 // About a hundred commands: multibulk and inline, replies of every shape in RESP2 and RESP3,
 // errors, empty requests, binary payloads, a big argument, strings, keys, expiry, transactions,
 // and QUIT at the end.

@@ -17,14 +17,6 @@ using microredis::Encoding;
 
 namespace {
 
-Encoding encoding_of(Harness& h, std::string_view key) {
-  const microredis::Entry* e = h.engine.db(0).find_raw(key);
-  REQUIRE(e != nullptr);
-  return e->encoding();
-}
-
-bool exists(Harness& h, std::string_view key) { return h.engine.db(0).find_raw(key) != nullptr; }
-
 std::string num(std::int64_t v) { return std::to_string(v); }
 
 // "%.17g", as Redis prints scores.
@@ -44,7 +36,6 @@ const Reply kNotInteger = error("ERR value is not an integer or out of range");
 const Reply kNotFloat = error("ERR value is not a valid float");
 const Reply kMinMaxFloat = error("ERR min or max is not a float");
 const Reply kMinMaxLex = error("ERR min or max not valid string range item");
-const Reply kOom = error("OOM command not allowed when used memory > 'maxmemory'.");
 
 void set_limits(Harness& h, int entries, int value) {
   REQUIRE(h.run({"CONFIG", "SET", "zset-max-listpack-entries", num(entries)}) == ok());
@@ -59,34 +50,6 @@ struct EncodingCase {
   Encoding expected;
 };
 const EncodingCase kEncodings[] = {{"listpack", 128, 64, Encoding::listpack}, {"skiplist", 0, 0, Encoding::skiplist}};
-
-// An allocator whose Nth allocation from now fails (failmalloc), or every one.
-struct FailingAllocator {
-  long countdown = -1;  // -1: never fail; 0: fail every allocation; n: the nth allocation fails
-  static bool should_fail(void* ctx) {
-    auto* self = static_cast<FailingAllocator*>(ctx);
-    if (self->countdown < 0) return false;
-    if (self->countdown == 0) return true;
-    if (--self->countdown == 0) {
-      self->countdown = -1;
-      return true;
-    }
-    return false;
-  }
-  static void* allocate(void* ctx, std::size_t size, std::size_t) { return should_fail(ctx) ? nullptr : std::malloc(size); }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t, std::size_t n) {
-    return should_fail(ctx) ? nullptr : std::realloc(p, n);
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
 
 // A sorted set as a model: (score, member) ordered, plus member -> score.
 struct Model {
@@ -1405,10 +1368,10 @@ TEST_SUITE("zsets") {
           big.push_back("m" + num(i));
         }
         REQUIRE(exec(big) == integer(100));
-        alloc.countdown = n;
+        alloc.fail_once(static_cast<std::uint64_t>(n));
         const Reply r = exec(cmd);
-        const bool reached = alloc.countdown == -1;
-        alloc.countdown = -1;
+        const bool reached = alloc.failed();
+        alloc.heal();
         if (reached) CHECK((r == kOom || !r.is_error()));
         // The sets still read back whole and ordered, their table and tree agreeing.
         for (const char* key : {"lp", "big", "fresh", "u"}) {

@@ -50,22 +50,6 @@ struct TableString {
   }
 };
 
-// SCAN cursors of element tables as clients see them: the hash-space position with its bits
-// reversed. Positions a scan returns are bucket boundaries (multiples of 2^(64-n) for 2^n buckets),
-// so their cursors stay below 2^n, small like Redis's cursors. Every 64-bit value is a valid cursor.
-struct TableCursor {
-  static std::uint64_t reverse(std::uint64_t v) {
-    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
-    v = ((v >> 8) & 0x00ff00ff00ff00ffull) | ((v & 0x00ff00ff00ff00ffull) << 8);
-    v = ((v >> 16) & 0x0000ffff0000ffffull) | ((v & 0x0000ffff0000ffffull) << 16);
-    return (v >> 32) | (v << 32);
-  }
-  static std::uint64_t position(std::uint64_t cursor) { return reverse(cursor); }
-  static std::uint64_t cursor(std::uint64_t position) { return reverse(position); }
-};
-
 // A uniformly random entry of a non-empty table. HashTable::random() picks a bucket and then an
 // entry of its chain, which favours entries of short chains; SRANDMEMBER and HRANDFIELD must be
 // fair (Redis's tests run chi-square checks on them). Small tables: a uniform index and a walk.
