@@ -164,11 +164,12 @@ MICROREDIS_INLINE void Engine::serve_ready_keys() {
       Db& d = *dbs_[dbid];
       for (Session* w : waiters) {
         if (w->block_reason() != BlockReason::keys || w->closing()) continue;
-        // Only a key holding what the waiter wants wakes it (LPUSH then SET does not wake BLPOP).
+        // Only a key holding what the waiter wants wakes it (LPUSH then SET does not wake BLPOP),
+        // unless the waiter asked to hear of its key going away (XREADGROUP).
         refresh_time();
         const Entry* e = d.lookup_no_touch(key);
-        if (e == nullptr) break;
-        if (e->type() == w->blocked_command().wait_type) serve_blocked(*w);
+        const BlockedCommand& b = w->blocked_command();
+        if ((e != nullptr && e->type() == b.wait_type) || b.wake_on_delete) serve_blocked(*w);
       }
     }
   }

@@ -7,6 +7,31 @@
 
 namespace microredis {
 
+// What a key observer needs while commands run: the values the keys had before (deep copies,
+// when old values are wanted) and the keys written, reported once each after the command.
+struct WriteCapture {
+  explicit WriteCapture(Memory& m) : olds(m), written(m), keys(m) {}
+  struct Old {
+    Db* db;
+    Entry* value;  // a detached copy (its key is the key), or nullptr: the key did not exist
+    std::size_t key_pos;
+    std::size_t key_len;
+  };
+  struct Written {
+    Db* db;
+    std::size_t key_pos;
+    std::size_t key_len;
+  };
+  Vec<Old> olds;
+  Vec<Written> written;
+  Buffer keys;  // the bytes of every key above, while a command runs
+  int depth = 0;  // nested calls (EXEC runs its queue through call())
+  bool old_values = false;
+
+  std::string_view key(std::size_t pos, std::size_t len) const { return {keys.data() + pos, len}; }
+  void note_written(Engine& engine, Db& db, std::string_view k);
+};
+
 MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
     : mem_(options.allocator),
 #if MICROREDIS_WITH_STD_CLOCK
@@ -20,7 +45,9 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
       commands_(mem_),
       ready_keys_(mem_),
       cmd_stats_(mem_),
-      error_stats_(mem_) {
+      error_stats_(mem_),
+      paused_(mem_),
+      monitors_(mem_) {
   start_us_ = now_us_ = clock_->now_us();
   shared_.now_ms = now_us_ / 1000;
   if (seed_ == 0) seed_ = static_cast<std::uint64_t>(now_us_) ^ reinterpret_cast<std::uintptr_t>(this) ^ 0x5eedull;
@@ -46,6 +73,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
+  free_capture();
   mem_.destroy(tracking_);
   mem_.destroy(blocking_);
   mem_.destroy(pubsub_);
@@ -98,6 +126,15 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   if (s == default_session_) default_session_ = nullptr;
   watches_ptr_->unwatch_all(*s);
   if (s->block_reason() == BlockReason::keys) release_block(*s);
+  if (s->block_reason() == BlockReason::pause) {
+    for (std::size_t i = 0; i < paused_.size(); ++i) {
+      if (paused_[i] != s) continue;
+      for (std::size_t j = i + 1; j < paused_.size(); ++j) paused_[j - 1] = paused_[j];
+      paused_.pop_back();
+      break;
+    }
+  }
+  if (s->monitoring()) remove_monitor(*s);
   if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
@@ -248,6 +285,15 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.error(Status::subscribed_context, spec.name);
     return reject(s, ref, out_start);
   }
+  // A MONITOR session is a replica to Redis: it may not touch the keyspace.
+  if (MICROREDIS_UNLIKELY(s.monitoring()) &&
+      ((spec.flags & (kWrite | kReadonly | kMayReplicate)) ||
+       (spec.handler == &exec_command_handler && (s.transaction().flags() & (kWrite | kReadonly | kMayReplicate))))) {
+    w.error(Status::replica_keyspace);
+    return reject(s, ref, out_start);
+  }
+  // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec)) return;
   if (in_multi && !tx_control) {
     if (!s.transaction().queue(ref, argv, argc)) {
       w.error(Status::oom);
@@ -270,29 +316,209 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
   current_ = nullptr;
+  // A pause that this command ended (CLIENT UNPAUSE) lets the held commands run, after it.
+  if (MICROREDIS_UNLIKELY(resume_pending_)) resume_paused();
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLIENT PAUSE: held commands stay in their session's input, the session blocked; when the pause
+// ends they are parsed and dispatched again, in the order the sessions were held (Redis's
+// BLOCKED_POSTPONE clients and unblockPostponedClients).
+
+MICROREDIS_INLINE void Engine::pause_clients(std::int64_t end_ms, PauseMode mode) {
+  if (pause_mode() == PauseMode::off) {
+    pause_mode_ = mode;
+    pause_end_ms_ = end_ms;
+  } else {
+    if (mode > pause_mode_) pause_mode_ = mode;
+    if (end_ms > pause_end_ms_) pause_end_ms_ = end_ms;
+  }
+  (void)pause_mode();  // a pause that ends before now is no pause
+  if (pause_mode_ != PauseMode::off) note_deadline((pause_end_ms_ + 1) * 1000);
+}
+
+MICROREDIS_INLINE void Engine::unpause_clients() {
+  if (pause_mode_ == PauseMode::off) return;
+  pause_mode_ = PauseMode::off;
+  pause_end_ms_ = 0;
+  resume_pending_ = true;
+}
+
+MICROREDIS_INLINE Engine::PauseMode Engine::pause_mode() {
+  // Redis ends a pause once the time is past its end (end < mstime).
+  if (pause_mode_ != PauseMode::off && pause_end_ms_ < clock_->now_ms()) unpause_clients();
+  return pause_mode_;
+}
+
+MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec) {
+  const PauseMode mode = pause_mode();
+  if (mode == PauseMode::off) return false;
+  // The engine's own session and direct calls have no input to wait in; monitors are replicas
+  // to Redis, and replicas are never paused.
+  if (&s == default_session_ || s.executing_directly() || s.monitoring()) return false;
+  if (mode == PauseMode::write) {
+    constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
+    const bool may_write = (spec.flags & kMayWrite) ||
+                           (spec.handler == &exec_command_handler && (s.transaction().flags() & kMayWrite));
+    if (!may_write) return false;
+  }
+  if (!paused_.push_back(&s)) return false;  // out of memory: the command runs
+  s.block_until(BlockReason::pause, 0);
+  return true;
+}
+
+MICROREDIS_INLINE void Engine::resume_paused() {
+  if (resuming_) return;  // a resumed command ended a pause again: the loop below takes it
+  resuming_ = true;
+  while (resume_pending_) {
+    resume_pending_ = false;
+    Vec<Session*> batch(std::move(paused_));
+    for (Session* p : batch) {
+      if (p->block_reason() != BlockReason::pause) continue;
+      p->unblock();
+      p->process_input();  // may be held again by a pause that a command before it started
+      notify_output(*p);
+    }
+  }
+  resuming_ = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MONITOR
+
+MICROREDIS_INLINE bool Engine::add_monitor(Session& s) {
+  if (s.monitoring()) return true;
+  if (!monitors_.push_back(&s)) return false;
+  s.set_monitoring(true);
+  return true;
+}
+
+MICROREDIS_INLINE void Engine::remove_monitor(Session& s) {
+  for (std::size_t i = 0; i < monitors_.size(); ++i) {
+    if (monitors_[i] != &s) continue;
+    for (std::size_t j = i + 1; j < monitors_.size(); ++j) monitors_[j - 1] = monitors_[j];
+    monitors_.pop_back();
+    break;
+  }
+  s.set_monitoring(false);
+}
+
+namespace detail {
+// Redis's sdscatrepr: a quoted string with \\ \" \n \r \t \a \b escapes and \xNN for other
+// bytes outside the printable ASCII range.
+inline bool append_repr(Buffer& b, std::string_view v) {
+  bool ok = b.append("\"");
+  for (char ch : v) {
+    const auto u = static_cast<unsigned char>(ch);
+    char esc[4] = {'\\', 0, 0, 0};
+    std::size_t n = 2;
+    switch (ch) {
+      case '\\': esc[1] = '\\'; break;
+      case '"': esc[1] = '"'; break;
+      case '\n': esc[1] = 'n'; break;
+      case '\r': esc[1] = 'r'; break;
+      case '\t': esc[1] = 't'; break;
+      case '\a': esc[1] = 'a'; break;
+      case '\b': esc[1] = 'b'; break;
+      default:
+        if (u >= 0x20 && u < 0x7f) {
+          esc[0] = ch;
+          n = 1;
+        } else {
+          static constexpr char kHex[] = "0123456789abcdef";
+          esc[1] = 'x';
+          esc[2] = kHex[u >> 4];
+          esc[3] = kHex[u & 15];
+          n = 4;
+        }
+    }
+    ok = b.append(esc, n) && ok;
+  }
+  return b.append("\"") && ok;
+}
+}  // namespace detail
+
+MICROREDIS_INLINE void Engine::feed_monitors(Session& s, const std::string_view* argv, std::size_t argc,
+                                             std::uint64_t redacted) {
+  // "<seconds>.<microseconds> [<db> <client address>] "arg" "arg" ..."
+  Buffer line(mem_);
+  const std::int64_t us = clock_->now_us();
+  char num[kLongLongChars];
+  bool ok = line.append(num, format_int64(num, us / 1'000'000)) && line.append(".");
+  char frac[6];
+  std::int64_t rest = us % 1'000'000;
+  for (int i = 5; i >= 0; --i, rest /= 10) frac[i] = static_cast<char>('0' + rest % 10);
+  ok = ok && line.append(frac, 6) && line.append(" [") && line.append(num, format_int64(num, s.db_index())) &&
+       line.append(" ");
+  if (s.unix_socket()) {
+    std::string_view path = s.local_addr();
+    if (path.size() >= 2 && path.substr(path.size() - 2) == ":0") path.remove_suffix(2);
+    ok = ok && line.append("unix:") && line.append(path);
+  } else {
+    ok = ok && line.append(s.peer());
+  }
+  ok = ok && line.append("]");
+  for (std::size_t i = 0; i < argc; ++i) {
+    ok = ok && line.append(" ");
+    const bool hidden = i < 64 && ((redacted >> i) & 1) != 0;
+    ok = ok && detail::append_repr(line, hidden ? std::string_view("(redacted)") : argv[i]);
+  }
+  if (!ok) return;  // out of memory: the monitors miss this line
+  for (Session* m : monitors_) {
+    if (m->closing()) continue;
+    m->writer().simple(line.view());
+    if (!m->writer().ok_state()) m->close_now();
+    check_output_limits(*m);
+    if (m != &s) notify_output(*m);
+  }
 }
 
 MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc) {
   const CommandSpec& spec = *ref.spec;
   Writer& w = s.writer();
-  CommandStats& st = cmd_stats_[ref.id];
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
   std::uint64_t errors_before = w.errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
   s.set_last_command(spec.name);
   s.count_command();
 
-  Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref};
-  spec.handler(ctx);
+  // While clients are paused the dataset stays as it is: reads see expired keys as gone but do
+  // not delete them (a write still does, as it replaces the key anyway).
+  shared_.keep_expired = MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !(spec.flags & kWrite) &&
+                         pause_mode() != PauseMode::off;
+  Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref, 0};
+  if (MICROREDIS_LIKELY(capture_ == nullptr)) {
+    if (MICROREDIS_LIKELY(filter_ == nullptr) || filter_(filter_ctx_, ctx)) spec.handler(ctx);
+  } else {
+    const std::size_t old_mark = capture_->olds.size();
+    const std::size_t written_mark = capture_->written.size();
+    ++capture_->depth;
+    if (capture_->old_values && (spec.flags & kWrite)) capture_old_values(spec, ctx.db, argv, argc);
+    if (filter_ == nullptr || filter_(filter_ctx_, ctx)) spec.handler(ctx);
+    --capture_->depth;
+    report_writes(old_mark, written_mark);
+  }
+  shared_.keep_expired = false;
+  // Administrative commands are too dangerous to show, as in Redis; MONITOR sees the command
+  // after it ran (the db it ended in, EXEC after the commands it ran).
+  if (MICROREDIS_UNLIKELY(!monitors_.empty()) && !(spec.flags & (kSkipMonitor | kAdmin))) {
+    feed_monitors(s, argv, argc, ctx.redacted);
+  }
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) &&
       !(spec.flags & kPubsub) && !s.tracking().options.bcast) {
     remember_keys(s, spec, argv, argc);
   }
 
   std::int64_t end_us = clock_->now_us();
-  ++st.calls;
+  // Looked up after the handler: a handler may add commands, which can move the stats array.
+  CommandStats& st = cmd_stats_[ref.id];
+  // A blocked command served after a write was counted when it blocked (as Redis counts it once);
+  // its time and a failure still count.
+  if (!s.blocked_command().rerun) {
+    ++st.calls;
+    ++stats_.commands_processed;
+  }
   st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
-  ++stats_.commands_processed;
   if (w.errors() != errors_before) {
     ++st.failed_calls;
     count_error_reply(w.last_error_code());
@@ -328,6 +554,9 @@ MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
 
 MICROREDIS_INLINE bool Engine::over_memory_limit() {
   if (settings_.maxmemory == 0) return false;
+  // CLIENT PAUSE keeps the dataset constant: no eviction, and so no OOM refusal either (Redis's
+  // isSafeToPerformEvictions).
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_mode() != PauseMode::off) return false;
   while (mem_.used() > settings_.maxmemory) {
     if (evict_some() == 0) return true;
   }
@@ -381,7 +610,13 @@ MICROREDIS_INLINE std::size_t Engine::evict_some() {
 
 MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRemoval why) {
   // Statistics are kept by the keyspace; here the removal becomes a write and an event.
+  removing_key_ = true;
   key_modified(db, entry.key());
+  removing_key_ = false;
+  if (MICROREDIS_UNLIKELY(key_observer_ != nullptr)) {
+    key_observer_(key_observer_ctx_, why == KeyRemoval::expired ? KeyChange::expire : KeyChange::evict, db,
+                  entry.key(), &entry);
+  }
   if (why == KeyRemoval::expired) {
     keyspace_event(db, kNotifyExpired, "expired", entry.key());
   } else {
@@ -400,6 +635,7 @@ MICROREDIS_INLINE void Engine::remember_keys(Session& s, const CommandSpec& spec
 
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
+  if (MICROREDIS_UNLIKELY(capture_ != nullptr) && !removing_key_) capture_->note_written(*this, db, key);
   watches_ptr_->touch(db, key);
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
     tracking_->invalidate(*this, current_, key);
@@ -409,9 +645,177 @@ MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Embedding hooks: key observers, command filter, run-time commands, data copies
+
+MICROREDIS_INLINE void WriteCapture::note_written(Engine& engine, Db& db, std::string_view k) {
+  if (depth == 0) {
+    // A write outside any command (none today): report it at once, without an old value.
+    engine.report_key_written_now(db, k);
+    return;
+  }
+  for (const Written& w : written) {
+    if (w.db == &db && key(w.key_pos, w.key_len) == k) return;
+  }
+  const std::size_t pos = keys.size();
+  if (keys.append(k)) (void)written.push_back(Written{&db, pos, k.size()});
+}
+
+MICROREDIS_INLINE void Engine::report_key_written_now(Db& db, std::string_view key) {
+  key_observer_(key_observer_ctx_, KeyChange::write, db, key, nullptr);
+}
+
+MICROREDIS_INLINE void Engine::set_key_observer(KeyObserver fn, void* ctx, bool old_values) {
+  key_observer_ = fn;
+  key_observer_ctx_ = ctx;
+  if (fn == nullptr) {
+    // A command running now (the observer removed by a handler or filter) keeps the capture.
+    if (capture_ != nullptr && capture_->depth == 0) free_capture();
+    if (capture_ != nullptr) capture_->old_values = false;
+    return;
+  }
+  if (capture_ == nullptr) capture_ = mem_.create<WriteCapture>(mem_);
+  if (capture_ != nullptr) capture_->old_values = old_values;
+}
+
+MICROREDIS_INLINE void Engine::free_capture() {
+  if (capture_ == nullptr) return;
+  for (auto& o : capture_->olds) {
+    if (o.value != nullptr) o.db->free_entry(o.value);
+  }
+  mem_.destroy(capture_);
+  capture_ = nullptr;
+}
+
+MICROREDIS_INLINE void Engine::capture_old_values(const CommandSpec& spec, Db& db, const std::string_view* argv,
+                                                 std::size_t argc) {
+  std::size_t positions[64];
+  const std::size_t n = command_key_positions(spec, argv, argc, positions, 64);
+  const std::size_t frame = capture_->olds.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string_view key = argv[positions[i]];
+    bool seen = false;
+    for (std::size_t j = frame; j < capture_->olds.size() && !seen; ++j) {
+      const WriteCapture::Old& o = capture_->olds[j];
+      seen = capture_->key(o.key_pos, o.key_len) == key;
+    }
+    if (seen) continue;
+    // find_raw, not lookup: capturing must not expire keys or touch their LRU data.
+    const Entry* e = db.find_raw(key);
+    if (e != nullptr && db.is_expired(e)) e = nullptr;
+    Entry* copy = nullptr;
+    Entry::Layout value;
+    if (e != nullptr && copy_value(mem_, *e, value)) {
+      copy = Entry::create(mem_, key, e->has_expire() ? e->expire_ms() : -1, value, e->lru());
+      if (copy == nullptr && value.encoding != Encoding::int_ && value.encoding != Encoding::embstr) {
+        free_value(mem_, value.type, value.encoding, value.pointer);
+      }
+    }
+    const std::size_t pos = capture_->keys.size();
+    if (!capture_->keys.append(key) || !capture_->olds.push_back(WriteCapture::Old{&db, copy, pos, key.size()})) {
+      if (copy != nullptr) db.free_entry(copy);
+    }
+  }
+}
+
+MICROREDIS_INLINE void Engine::report_writes(std::size_t old_mark, std::size_t written_mark) {
+  WriteCapture& cap = *capture_;
+  for (std::size_t i = written_mark; i < cap.written.size(); ++i) {
+    const WriteCapture::Written w = cap.written[i];
+    const std::string_view key = cap.key(w.key_pos, w.key_len);
+    const Entry* old = nullptr;
+    for (std::size_t j = old_mark; j < cap.olds.size(); ++j) {
+      const WriteCapture::Old& o = cap.olds[j];
+      if (o.db == w.db && cap.key(o.key_pos, o.key_len) == key) {
+        old = o.value;
+        break;
+      }
+    }
+    if (key_observer_ != nullptr) key_observer_(key_observer_ctx_, KeyChange::write, *w.db, key, old);
+  }
+  for (std::size_t j = old_mark; j < cap.olds.size(); ++j) {
+    if (cap.olds[j].value != nullptr) cap.olds[j].db->free_entry(cap.olds[j].value);
+  }
+  (void)cap.olds.resize(old_mark);
+  (void)cap.written.resize(written_mark);
+  if (cap.depth == 0) {
+    cap.keys.clear();
+    if (key_observer_ == nullptr) free_capture();  // removed while the command ran
+  }
+}
+
+MICROREDIS_INLINE bool Engine::add_commands(const CommandSpec* specs, std::size_t count) {
+  if (!commands_.add(specs, count)) return false;
+  const std::size_t had = cmd_stats_.size();
+  if (!cmd_stats_.resize(commands_.id_count())) return false;
+  for (std::size_t i = had; i < cmd_stats_.size(); ++i) cmd_stats_[i] = CommandStats{};
+  return true;
+}
+
+MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {
+  if (&other == this) return true;
+  // The run-time settings, through the CONFIG table: what CONFIG SET can change is what a fixture
+  // may have changed. Start-up-only ones (databases, port, bind) stay this engine's.
+  std::size_t count = 0;
+  const ConfigSpec* specs = config_specs(count);
+  Buffer value(mem_);
+  ConfigError err;
+  for (std::size_t i = 0; i < count; ++i) {
+    const ConfigSpec& spec = specs[i];
+    if (spec.flag == ConfigFlag::immutable || spec.flag == ConfigFlag::runtime_fixed) continue;
+    if (spec.name == "maxmemory") continue;  // last: a lower limit must not evict the copy as it arrives
+    value.clear();
+    spec.get(other, value);
+    (void)spec.set(*this, value.view(), err);
+  }
+  // CONFIG GET shows "A" without "n" even when both are set (as Redis does): copy the bits.
+  settings_.notify_keyspace_events = other.settings_.notify_keyspace_events;
+  settings_.active_expire_enabled = other.settings_.active_expire_enabled;
+  settings_.list_packed_threshold = other.settings_.list_packed_threshold;
+  shared_.rng = other.shared_.rng;
+  shared_.lazy_expire_enabled = other.shared_.lazy_expire_enabled;
+
+  // The data: the copy makes no keyspace events ("new") and no observer calls.
+  bool ok = true;
+  KeyspaceObserver* observer = shared_.observer;
+  shared_.observer = nullptr;
+  const int n = db_count_ < other.db_count_ ? db_count_ : other.db_count_;
+  for (int i = 0; i < db_count_; ++i) {
+    Db& dst = *dbs_[i];
+    flushing(dst);
+    dst.clear();
+    if (i >= n) continue;
+    const Db& src = *other.dbs_[i];
+    dst.reserve(src.size());
+    src.for_each([&](const Entry& e) {
+      if (!ok) return;
+      Entry::Layout layout;
+      if (!copy_value(mem_, e, layout)) {
+        ok = false;
+        return;
+      }
+      Entry* copy = dst.put(e.key(), layout, e.has_expire() ? e.expire_ms() : -1);
+      if (copy == nullptr) {
+        ok = false;
+        return;
+      }
+      copy->set_lru(e.lru());
+    });
+  }
+  shared_.observer = observer;
+  if (const ConfigSpec* maxmemory = find_config("maxmemory")) {
+    value.clear();
+    maxmemory->get(other, value);
+    (void)maxmemory->set(*this, value.view(), err);
+  }
+  return ok;
+}
+
 MICROREDIS_INLINE void Engine::flushing(Db& db) {
   watches_ptr_->touch_all(db, nullptr);
   if (MICROREDIS_WITH_TRACKING && tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+  // Waiters that want to hear of their key going away (XREADGROUP) learn it after the command.
+  blocking_->for_each(db.index(), [&](BlockingKeys::Node& n) { mark_ready(db, n.key()); });
 }
 
 MICROREDIS_INLINE void Engine::swapping(Db& a, Db& b) {
@@ -539,9 +943,14 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   const std::int64_t hz = settings_.hz > 0 ? settings_.hz : 10;
   std::int64_t next = now + 1'000'000 / hz;
 
+  // A pause whose time is over ends here; its held commands run below, after the timeouts.
+  const bool paused = pause_mode() != PauseMode::off;
+  if (paused && (pause_end_ms_ + 1) * 1000 < next) next = (pause_end_ms_ + 1) * 1000;
+
   // Active expiry: a bounded number of hash-space steps per database, round robin, more with a
   // higher active-expire-effort. Lazy expiry on access covers whatever this has not reached yet.
-  if (settings_.active_expire_enabled) {
+  // None while clients are paused, which keeps the dataset constant.
+  if (settings_.active_expire_enabled && !paused) {
     ++stats_.active_expire_cycles;
     const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
     for (int i = 0; i < db_count_; ++i) {
@@ -559,6 +968,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   const std::int64_t idle_ms = settings_.timeout * 1000;
   for (Session* s = sessions_; s != nullptr;) {
     Session* following = s->next;
+    if (MICROREDIS_UNLIKELY(s->output_held()) && s->tick_output_hold(now, next)) notify_output(*s);
     if (s->blocked()) {
       const std::int64_t deadline = s->block_deadline_us();
       if (deadline != 0 && deadline <= now) {
@@ -579,6 +989,15 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
     }
     s = following;
   }
+  // The tracking table shrinks to a lowered tracking-table-max-keys without waiting for a command
+  // (Redis's serverCron); invalidations of keys expired or evicted here, BCAST batches included,
+  // go out now rather than with the next command (Redis sends them from beforeSleep).
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+      settings_.tracking_table_max_keys != 0 && tracking_->total_keys() > settings_.tracking_table_max_keys) {
+    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
+  }
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
+  if (resume_pending_) resume_paused();
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.
   std::int64_t dt = now - stats_.ops_sample_time_us;

@@ -9,6 +9,9 @@
 #if MICROREDIS_WITH_SETS
 #include "microredis/store/set.hpp"
 #endif
+#if MICROREDIS_WITH_STREAMS
+#include "microredis/store/stream.hpp"
+#endif
 #if MICROREDIS_WITH_ZSETS
 #include "microredis/store/zset.hpp"
 #endif
@@ -34,6 +37,9 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
 #endif
 #if MICROREDIS_WITH_LISTS
     case ValueType::list: Quicklist::destroy(mem, static_cast<Quicklist*>(pointer)); break;
+#endif
+#if MICROREDIS_WITH_STREAMS
+    case ValueType::stream: Stream::destroy(mem, static_cast<Stream*>(pointer)); break;
 #endif
     default:
       break;
@@ -86,6 +92,14 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
       return true;
     }
 #endif
+#if MICROREDIS_WITH_STREAMS
+    case ValueType::stream: {
+      Stream* copy = e.object<Stream>()->clone(mem);
+      if (copy == nullptr) return false;
+      out.pointer = copy;
+      return true;
+    }
+#endif
     default:
       return false;
   }
@@ -107,6 +121,9 @@ MICROREDIS_INLINE std::size_t value_memory(const Entry& e) {
 #endif
 #if MICROREDIS_WITH_LISTS
     case ValueType::list: return e.object<Quicklist>()->memory_usage();
+#endif
+#if MICROREDIS_WITH_STREAMS
+    case ValueType::stream: return e.object<Stream>()->memory_usage();
 #endif
     default: return 0;
   }
@@ -182,7 +199,7 @@ MICROREDIS_INLINE Entry* Db::lookup_no_touch(std::string_view key) {
   std::uint64_t h = table_.hash(key);
   auto* e = static_cast<Entry*>(table_.find(key, h));
   if (e != nullptr && MICROREDIS_UNLIKELY(is_expired(e))) {
-    expire_now(key, h);
+    if (!shared_->keep_expired) expire_now(key, h);
     return nullptr;
   }
   return e;
@@ -310,9 +327,14 @@ MICROREDIS_INLINE void Db::swap_contents(Db& other) {
 
 MICROREDIS_INLINE Entry* Db::random_entry() {
   // Every expired key drawn is deleted, so the loop ends: with a live key, or with an empty table.
-  for (;;) {
+  for (int draws = 0;; ++draws) {
     auto* e = static_cast<Entry*>(table_.random(shared_->rng));
     if (e == nullptr || !is_expired(e)) return e;
+    // Paused clients: expired keys stay, so a table of only expired keys must not loop forever.
+    if (shared_->keep_expired) {
+      if (draws == 100) return nullptr;
+      continue;
+    }
     std::string_view key = e->key();
     expire_now(key, table_.hash(key));
   }

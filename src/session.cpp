@@ -98,6 +98,9 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
       return len;  // the rest of the input is dropped with the connection
     }
     if (parser_.argc() > 0) engine_->dispatch(*this, parser_.args(), parser_.argc());
+    // A command CLIENT PAUSE holds stays unconsumed: it is parsed and dispatched again once the
+    // pause ends, with everything pipelined behind it.
+    if (block_ == BlockReason::pause) break;
     pos += parser_.consumed();
   }
   return pos;
@@ -199,11 +202,13 @@ MICROREDIS_INLINE void Session::consume_output(std::size_t n) {
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;
+    if (hold_at_ != kNoHold) hold_at_ = 0;
     out_.shrink_if_over(detail::kKeepBufferBytes);
     soft_limit_since_ms = 0;
   } else if (out_pos_ >= detail::kKeepBufferBytes && out_pos_ * 2 >= out_.size()) {
     // Most of a big buffer has gone out: move the rest to the front.
     out_.erase_front(out_pos_);
+    if (hold_at_ != kNoHold) hold_at_ -= out_pos_;
     out_pos_ = 0;
   }
 }
@@ -221,7 +226,10 @@ MICROREDIS_INLINE void Session::unblock() {
 
 MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size_t argc) {
   std::size_t start = out_.size();
+  const bool was_direct = direct_;
+  direct_ = true;
   if (argc > 0) engine_->dispatch(*this, argv, argc);
+  direct_ = was_direct;
   Reply reply;
   std::string_view produced(out_.data() + start, out_.size() - start);
   if (!writer_.ok_state()) {
@@ -232,7 +240,31 @@ MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size
   // The reply has been handed over: it is not pending output.
   (void)out_.resize(start);
   if (out_pos_ > out_.size()) out_pos_ = out_.size();
+  if (hold_at_ != kNoHold && hold_at_ > out_.size()) hold_at_ = out_.size();
   return reply;
+}
+
+MICROREDIS_INLINE void Session::hold_output(std::int64_t deadline_us, std::uint32_t ticks) {
+  if (hold_at_ == kNoHold) {
+    hold_at_ = out_.size();
+    hold_deadline_us_ = deadline_us;
+    hold_ticks_ = ticks;
+  } else {
+    if (deadline_us > hold_deadline_us_ || deadline_us == 0) hold_deadline_us_ = deadline_us;
+    if (ticks > hold_ticks_ || ticks == 0) hold_ticks_ = ticks;
+  }
+  if (deadline_us != 0) engine_->note_deadline(deadline_us);
+}
+
+MICROREDIS_INLINE bool Session::tick_output_hold(std::int64_t now_us, std::int64_t& next_us) {
+  if (hold_at_ == kNoHold) return false;
+  if (hold_ticks_ != 0 && --hold_ticks_ == 0) hold_deadline_us_ = now_us;
+  if (hold_deadline_us_ != 0 && hold_deadline_us_ <= now_us) {
+    release_output();
+    return true;
+  }
+  if (hold_deadline_us_ != 0 && hold_deadline_us_ < next_us) next_us = hold_deadline_us_;
+  return false;
 }
 
 }  // namespace microredis

@@ -397,6 +397,8 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_INT("list-max-listpack-size", "list-max-ziplist-size", list_max_listpack_size, INT32_MIN, INT32_MAX),
       MR_CFG_INT("list-compress-depth", {}, list_compress_depth, 0, INT32_MAX),
       MR_CFG_MEMORY("hll-sparse-max-bytes", hll_sparse_max_bytes, 0, INT64_MAX),
+      MR_CFG_MEMORY("stream-node-max-bytes", stream_node_max_bytes, 0, INT64_MAX),
+      MR_CFG_INT("stream-node-max-entries", {}, stream_node_max_entries, 0, INT64_MAX),
       ConfigSpec{"port", {}, ConfigFlag::runtime_fixed,
                  [](const Engine& e, Buffer& o) { detail::put_int(o, e.settings().port); },
                  [](Engine& e, std::string_view v, ConfigError& err) {

@@ -568,6 +568,52 @@ void test_tracking(SelfTest& t) {
 }
 #endif
 
+#if MICROREDIS_WITH_STREAMS
+void test_streams(SelfTest& t) {
+  t.begin("streams");
+  t.expect({"XADD", "st", "1-1", "f", "v"}, bulk("1-1"));
+  t.expect({"XADD", "st", "2-0", "a", "1", "b", "2"}, bulk("2-0"));
+  t.expect({"XADD", "st", "1-5", "f", "v"}, error(Status::stream_id_too_small));
+  t.expect({"XLEN", "st"}, integer(2));
+  t.expect({"XRANGE", "st", "-", "+"},
+           array({array({bulk("1-1"), bulks({"f", "v"})}), array({bulk("2-0"), bulks({"a", "1", "b", "2"})})}));
+  t.expect({"XREVRANGE", "st", "+", "-", "COUNT", "1"}, array({array({bulk("2-0"), bulks({"a", "1", "b", "2"})})}));
+  t.expect({"XGROUP", "CREATE", "st", "g", "0"}, ok());
+  t.expect({"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "st", ">"},
+           array({array({bulk("st"), array({array({bulk("1-1"), bulks({"f", "v"})})})})}));
+  t.expect({"XACK", "st", "g", "1-1"}, integer(1));
+  t.expect({"XDEL", "st", "1-1"}, integer(1));
+  t.expect({"XTRIM", "st", "MAXLEN", "0"}, integer(1));
+  t.expect({"TYPE", "st"}, simple("stream"));
+  t.expect({"GET", "st"}, error(Status::wrong_type));
+  t.end();
+}
+#endif
+
+#if MICROREDIS_WITH_DUMP
+void test_dump(SelfTest& t) {
+  t.begin("dump");
+  t.expect({"SET", "d", "hello"}, ok());
+  Reply payload = t.run({"DUMP", "d"});
+  t.check(payload.type == Reply::Type::bulk && payload.str.size() > 10, "DUMP gives a payload");
+  t.expect({"RESTORE", "d2", "0", payload.str}, ok());
+  t.expect({"GET", "d2"}, bulk("hello"));
+  t.expect({"RESTORE", "d2", "0", payload.str}, error(Status::busy_key));
+  t.expect({"RESTORE", "d3", "0", "garbage"}, error(Status::dump_payload_wrong));
+#if MICROREDIS_WITH_HASHES
+  t.expect({"HSET", "h", "f", "v"}, integer(1));
+  Reply hp = t.run({"DUMP", "h"});
+  t.expect({"RESTORE", "h2", "0", hp.str}, ok());
+  t.expect({"HGET", "h2", "f"}, bulk("v"));
+#endif
+#if MICROREDIS_WITH_DEBUG
+  t.expect({"DEBUG", "RELOAD"}, ok());
+  t.expect({"GET", "d2"}, bulk("hello"));
+#endif
+  t.end();
+}
+#endif
+
 void test_introspection(SelfTest& t) {
   t.begin("introspection");
   Reply count = t.run({"COMMAND", "COUNT"});
@@ -804,6 +850,16 @@ int run_selftest(Arena& arena) {
     test_tracking(t);
 #else
     expect_unknown(t, "tracking", {"CLIENT", "TRACKING", "ON"});
+#endif
+#if MICROREDIS_WITH_STREAMS
+    test_streams(t);
+#else
+    expect_unknown(t, "streams", {"XADD", "st", "*", "f", "v"});
+#endif
+#if MICROREDIS_WITH_DUMP
+    test_dump(t);
+#else
+    expect_unknown(t, "dump", {"DUMP", "k"});
 #endif
     test_introspection(t);
     test_server(t);

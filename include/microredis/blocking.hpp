@@ -51,7 +51,7 @@ class BlockedCommand {
     keys.release();
     cmd = {};
     argc_ = 0;
-    rerun = blocks_again = false;
+    rerun = blocks_again = wake_on_delete = false;
   }
 
   CommandRef cmd;
@@ -59,6 +59,9 @@ class BlockedCommand {
   // The type a key must hold for the command to be worth running again (a list for BLPOP): a key
   // rewritten with another type does not wake the session.
   ValueType wait_type = ValueType::list;
+  // Run the command again also when a key it waits on is deleted or stops holding wait_type
+  // (XREADGROUP then fails with -UNBLOCKED, as in Redis); set after blocking.
+  bool wake_on_delete = false;
   Vec<BlockingKeys::Node*> keys;  // the keys it waits on (its registrations)
   bool rerun = false;             // the command is running again because a key got data
   bool blocks_again = false;      // ... and it found nothing either

@@ -50,6 +50,9 @@ enum CommandFlag : std::uint32_t {
   // microredis-internal: allowed in a RESP2 session's subscribed context ((P|S)SUBSCRIBE,
   // (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
   kSubscribedContext = 1u << 20,
+  // Redis's "asking" (RESTORE-ASKING): accepted from a client in ASKING state during a slot
+  // migration; without cluster mode, a flag COMMAND INFO shows.
+  kAsking = 1u << 21,
 };
 
 // ACL categories beyond those implied by flags (write -> @write, fast -> @fast, ...).
@@ -187,8 +190,13 @@ struct Context {
   const std::string_view* argv;
   std::size_t argc;
   CommandRef cmd;
+  // Arguments MONITOR shows as "(redacted)" (bit i: argument i), as Redis hides passwords.
+  std::uint64_t redacted = 0;
 
   std::string_view arg(std::size_t i) const { return argv[i]; }
+  void redact(std::size_t i) {
+    if (i < 64) redacted |= std::uint64_t{1} << i;
+  }
   std::int64_t now_ms() const;
   std::int64_t now_us() const;
   Memory& mem() const;

@@ -70,7 +70,10 @@
 #define MICROREDIS_WITH_SORT 1          // SORT SORT_RO
 #endif
 #ifndef MICROREDIS_WITH_STREAMS
-#define MICROREDIS_WITH_STREAMS 1       // XADD XRANGE ... (when streams exist)
+#define MICROREDIS_WITH_STREAMS 1       // XADD XRANGE XREAD XGROUP ... (store/stream.hpp)
+#endif
+#ifndef MICROREDIS_WITH_DUMP
+#define MICROREDIS_WITH_DUMP 1          // DUMP RESTORE DEBUG RELOAD: the RDB loader (store/rdb.hpp) for the types built
 #endif
 #ifndef MICROREDIS_WITH_PUBSUB
 #define MICROREDIS_WITH_PUBSUB 1        // SUBSCRIBE PUBLISH PUBSUB ... (keyspace events need it to be seen)

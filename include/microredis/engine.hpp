@@ -50,6 +50,11 @@ struct EngineStats {
   std::uint64_t instantaneous_ops = 0;
 };
 
+// What happened to a key, for a KeyObserver.
+enum class KeyChange : std::uint8_t { write, expire, evict };
+
+struct WriteCapture;  // engine.cpp: old values of the keys a running command may write
+
 // Count per error code ("ERR", "WRONGTYPE", ...) for INFO errorstats.
 struct ErrorStat {
   char code[32];
@@ -175,6 +180,26 @@ class Engine final : private KeyspaceObserver {
   void unblock_with_error(Session& s);
   std::size_t blocked_on_keys_count() const { return blocked_on_keys_; }
 
+  // --- CLIENT PAUSE ---
+  // What a pause holds: every command, or only those that may write or replicate (WRITE mode:
+  // commands flagged write or may-replicate, and EXEC of a transaction holding one).
+  enum class PauseMode : std::uint8_t { off, write, all };
+  // Pauses clients until end_ms (engine clock); an earlier pause is extended and made stricter,
+  // never shortened, as Redis's pauseClients. While paused, expiry and eviction delete nothing.
+  void pause_clients(std::int64_t end_ms, PauseMode mode);
+  // Ends the pause: held commands run again (and may be held again by a new pause).
+  void unpause_clients();
+  // The current pause, ended first if its time has passed.
+  PauseMode pause_mode();
+  std::int64_t pause_end_ms() const { return pause_end_ms_; }
+  std::size_t paused_count() const { return paused_.size(); }
+
+  // --- MONITOR ---
+  // Makes s a monitor: it receives every command run afterwards (false when out of memory).
+  [[nodiscard]] bool add_monitor(Session& s);
+  void remove_monitor(Session& s);
+  std::size_t monitor_count() const { return monitors_.size(); }
+
   // --- client-side caching ---
   Tracking& tracking() { return *tracking_; }
   const Tracking& tracking() const { return *tracking_; }
@@ -193,6 +218,31 @@ class Engine final : private KeyspaceObserver {
   // Writes since start (Redis's server.dirty; INFO rdb_changes_since_last_save).
   std::uint64_t dirty() const { return dirty_; }
   void add_dirty(std::uint64_t n) { dirty_ += n; }
+
+  // --- embedding hooks (adapters/inproc builds on them; unset, each costs one pointer test) ---
+  // Called once per key a command wrote (after the command), and for every key expiry or eviction
+  // deletes. `old` is the value before the change, valid only during the call; nullptr when the key
+  // did not exist or, for writes, when old values were not asked for (or the key was written in
+  // another database than the session's: COPY/MOVE targets). With old_values, every write command
+  // deep-copies the current values of its key arguments first: O(size of those values).
+  using KeyObserver = void (*)(void* ctx, KeyChange what, Db& db, std::string_view key, const Entry* old);
+  void set_key_observer(KeyObserver fn, void* ctx, bool old_values);
+  // Runs before every command handler (also inside EXEC and for a served blocked command). false:
+  // do not run the handler; the filter has written the reply, or closed the session.
+  using CommandFilter = bool (*)(void* ctx, Context& c);
+  void set_command_filter(CommandFilter fn, void* ctx) {
+    filter_ = fn;
+    filter_ctx_ = ctx;
+  }
+  // Adds commands at run time (the application's own): they dispatch, show in COMMAND, COMMAND
+  // INFO/DOCS and work over every adapter. The specs must outlive the engine. false when a name is
+  // taken or memory ran out.
+  bool add_commands(const CommandSpec* specs, std::size_t count);
+  // Replaces this engine's data with a deep copy of other's: every database (values, TTLs),
+  // the run-time settings CONFIG SET can change, and the random generator's state. Not copied:
+  // sessions, subscriptions, blocked clients, watched keys, statistics, commands added at run
+  // time. Watchers of this engine's keys see them as written. false when memory ran out.
+  bool copy_data_from(const Engine& other);
 
   // --- dispatch (called by Session) ---
   // Checks and runs (or queues, inside MULTI) one command.
@@ -219,7 +269,18 @@ class Engine final : private KeyspaceObserver {
   void reject(Session& s, CommandRef ref, std::size_t out_start);
   void refresh_time();
   std::size_t evict_some();
+  void capture_old_values(const CommandSpec& spec, Db& db, const std::string_view* argv, std::size_t argc);
+  void report_writes(std::size_t old_mark, std::size_t written_mark);
+  void free_capture();
+  friend struct WriteCapture;
+  void report_key_written_now(Db& db, std::string_view key);
   void check_output_limits(Session& s);
+  // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
+  bool pause_holds(Session& s, const CommandSpec& spec);
+  void resume_paused();
+  // Sends the command to every monitor in Redis's MONITOR line format; arguments whose bit is set
+  // in redacted show as "(redacted)".
+  void feed_monitors(Session& s, const std::string_view* argv, std::size_t argc, std::uint64_t redacted);
 
   Memory mem_;
 #if MICROREDIS_WITH_STD_CLOCK
@@ -256,7 +317,19 @@ class Engine final : private KeyspaceObserver {
   std::size_t expire_db_cursor_ = 0;
   std::uint64_t dirty_ = 0;
   std::int64_t next_deadline_us_ = 0;
+  PauseMode pause_mode_ = PauseMode::off;
+  std::int64_t pause_end_ms_ = 0;
+  Vec<Session*> paused_;    // sessions whose command a pause holds, in the order they came
+  bool resume_pending_ = false;
+  bool resuming_ = false;
+  Vec<Session*> monitors_;  // MONITOR sessions, in the order they started
   std::size_t startup_memory_ = 0;
+  KeyObserver key_observer_ = nullptr;
+  void* key_observer_ctx_ = nullptr;
+  WriteCapture* capture_ = nullptr;  // while a key observer wants old values
+  bool removing_key_ = false;        // on_key_removed is running: its key_modified is no write
+  CommandFilter filter_ = nullptr;
+  void* filter_ctx_ = nullptr;
 };
 
 // Registers every built-in command family into a table (the engine does this on construction).

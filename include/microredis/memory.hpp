@@ -35,6 +35,7 @@ AllocatorHooks malloc_hooks();
 class Memory {
  public:
   explicit Memory(AllocatorHooks hooks = malloc_hooks()) : hooks_(hooks) {}
+  const AllocatorHooks& hooks() const { return hooks_; }
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
 

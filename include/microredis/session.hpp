@@ -32,6 +32,7 @@ enum class BlockReason : std::uint8_t {
   none,
   sleep,  // DEBUG SLEEP: until the deadline
   keys,   // a blocking command: until a key gets data, or the deadline (0: none) passes
+  pause,  // CLIENT PAUSE holds its command: until the pause ends (the command stays in the input)
 };
 
 class Session {
@@ -54,12 +55,12 @@ class Session {
   void process_input();
 
   // --- output ---
-  std::string_view pending_output() const { return {out_.data() + out_pos_, out_.size() - out_pos_}; }
-  bool has_output() const { return out_.size() > out_pos_; }
+  std::string_view pending_output() const { return {out_.data() + out_pos_, visible_output_end() - out_pos_}; }
+  bool has_output() const { return visible_output_end() > out_pos_; }
   void consume_output(std::size_t n);
 
   // --- state the adapter acts on ---
-  bool want_close() const { return close_now_ || (close_after_reply_ && !has_output()); }
+  bool want_close() const { return close_now_ || (close_after_reply_ && !has_output() && !output_held()); }
   // False while the session will not process more input (blocked, or closing): the adapter may
   // stop reading to apply backpressure.
   bool want_read() const { return !close_now_ && !close_after_reply_ && block_ == BlockReason::none; }
@@ -108,6 +109,12 @@ class Session {
   ReplyMode reply_mode() const { return reply_mode_; }
   bool no_evict() const { return no_evict_; }
   void set_no_evict(bool v) { no_evict_ = v; }
+  // MONITOR mode: the session receives every command the engine runs (Engine::monitor).
+  bool monitoring() const { return monitoring_; }
+  void set_monitoring(bool v) { monitoring_ = v; }
+  // True while a command runs through execute(): it has no input buffer to wait in, so
+  // CLIENT PAUSE never holds it (as Redis never pauses its own fake clients).
+  bool executing_directly() const { return direct_; }
 
   // Blocks the session until deadline_us (0: no deadline); the engine's tick() ends a block whose
   // deadline passed. Blocks on keys go through Context::block_on_keys.
@@ -144,6 +151,17 @@ class Session {
   Tracking::State& tracking() { return tracking_; }
   const Tracking::State& tracking() const { return tracking_; }
 
+  // --- delayed replies (fault injection for tests) ---
+  // Output written from now on stays out of pending_output() until released: by the engine's
+  // tick() once the clock reaches deadline_us, or after `ticks` ticks (0: not by that rule), or by
+  // release_output(). A second hold while held keeps the first position and the later release.
+  void hold_output(std::int64_t deadline_us, std::uint32_t ticks);
+  void release_output() { hold_at_ = kNoHold; }
+  bool output_held() const { return hold_at_ != kNoHold; }
+  // Called by tick(): counts a tick, releases when due (then true). next_us is lowered to the
+  // hold's deadline while it holds.
+  bool tick_output_hold(std::int64_t now_us, std::int64_t& next_us);
+
   // Runs one command on this session and returns its reply (for sessions not attached to a
   // transport: Engine::execute, the in-process client, tests).
   Reply execute(const std::string_view* argv, std::size_t argc);
@@ -176,6 +194,8 @@ class Session {
   std::size_t run_commands(const char* data, std::size_t len);
   void protocol_error();
   void compact_input();
+  std::size_t visible_output_end() const { return out_.size() < hold_at_ ? out_.size() : hold_at_; }
+  static constexpr std::size_t kNoHold = ~std::size_t{0};
 
   Engine* engine_;
   std::uint64_t id_;
@@ -184,6 +204,9 @@ class Session {
   std::size_t in_pos_ = 0;  // bytes of in_ already consumed
   Buffer out_;
   std::size_t out_pos_ = 0;  // bytes of out_ already sent
+  std::size_t hold_at_ = kNoHold;  // output from here on is held (hold_output)
+  std::int64_t hold_deadline_us_ = 0;
+  std::uint32_t hold_ticks_ = 0;
   Writer writer_;
   Transaction tx_;
   Vec<WatchRegistry::Node*> watched_;
@@ -203,6 +226,8 @@ class Session {
   bool close_now_ = false;
   bool unix_socket_ = false;
   bool no_evict_ = false;
+  bool monitoring_ = false;
+  bool direct_ = false;
   bool in_feed_ = false;
   bool in_exec_ = false;
   bool watch_dirty_ = false;

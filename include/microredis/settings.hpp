@@ -78,6 +78,8 @@ struct Settings {
   // of their own ("plain" nodes).
   std::uint64_t list_packed_threshold = std::uint64_t{1} << 30;
   std::uint64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog past this turns dense
+  std::uint64_t stream_node_max_bytes = 4096;  // a stream block is full at this many bytes (0: no limit)
+  std::int64_t stream_node_max_entries = 100;  // ... or this many entries, deleted ones included (0: no limit)
   // Transport settings: the adapter applies them; the engine only reports them.
   std::int64_t port = 6379;
   Buffer bind;

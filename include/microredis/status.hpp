@@ -71,6 +71,11 @@ namespace microredis {
     "switching between policies at runtime LRU and LFU data will take some time to adjust.")        \
   X(invalid_first_db_index, "ERR invalid first DB index")                                          \
   X(invalid_second_db_index, "ERR invalid second DB index")                                        \
+  X(restore_invalid_ttl, "ERR Invalid TTL value, must be >= 0")                                   \
+  X(restore_invalid_idletime, "ERR Invalid IDLETIME value, must be >= 0")                          \
+  X(restore_invalid_freq, "ERR Invalid FREQ value, must be >= 0 and <= 255")                       \
+  X(dump_payload_wrong, "ERR DUMP payload version or checksum are wrong")                          \
+  X(bad_data_format, "ERR Bad data format")                                                        \
   /* strings */                                                                                    \
   X(decrement_overflow, "ERR decrement would overflow")                                            \
   X(lcs_too_long, "ERR String too long for LCS")                                                   \
@@ -112,6 +117,11 @@ namespace microredis {
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "      \
     "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP " \
     "protocol version at the same time")                                                           \
+  X(debug_reload_failed, "ERR Error trying to load the RDB dump")                                 \
+  X(timeout_not_integer, "ERR timeout is not an integer or out of range")                          \
+  X(client_pause_mode, "ERR CLIENT PAUSE mode must be WRITE or ALL")                               \
+  X(monitor_deny_blocking, "ERR MONITOR isn't allowed for DENY BLOCKING client")                   \
+  X(replica_keyspace, "ERR Replica can't interact with the keyspace")                              \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \
@@ -204,7 +214,60 @@ namespace microredis {
   X(lpos_maxlen_negative, "ERR MAXLEN can't be negative")                                          \
   X(count_not_positive, "ERR count should be greater than 0")                                     \
   /* sort */                                                                                      \
-  X(sort_score_not_double, "ERR One or more scores can't be converted into double")
+  X(sort_score_not_double, "ERR One or more scores can't be converted into double")                \
+  /* streams */                                                                                    \
+  X(stream_invalid_id, "ERR Invalid stream ID specified as stream command argument")               \
+  X(stream_id_too_small, "ERR The ID specified in XADD is equal or smaller than the target stream top item") \
+  X(stream_id_zero, "ERR The ID specified in XADD must be greater than 0-0")                       \
+  X(stream_exhausted, "ERR The stream has exhausted the last possible ID, unable to add more items") \
+  X(stream_elements_too_large, "ERR Elements are too large to be stored")                          \
+  X(stream_maxlen_negative, "ERR The MAXLEN argument must be >= 0.")                               \
+  X(stream_limit_negative, "ERR The LIMIT argument must be >= 0.")                                 \
+  X(stream_maxlen_and_minid,                                                                       \
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible")              \
+  X(stream_limit_without_strategy,                                                                 \
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy")               \
+  X(stream_xtrim_without_strategy, "ERR syntax error, XTRIM must be called with a trimming strategy") \
+  X(stream_limit_without_approx, "ERR syntax error, LIMIT cannot be used without the special ~ option") \
+  X(stream_invalid_start, "ERR invalid start ID for the interval")                                 \
+  X(stream_invalid_end, "ERR invalid end ID for the interval")                                     \
+  X(xread_unbalanced,                                                                              \
+    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")   \
+  X(xread_group_option, "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.") \
+  X(xread_noack_option, "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.") \
+  X(xreadgroup_missing_group, "ERR Missing GROUP option for XREADGROUP")                           \
+  X(xreadgroup_nogroup, "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option") \
+  X(xreadgroup_dollar,                                                                             \
+    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "    \
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would " \
+    "just return an empty result set.")                                                            \
+  X(xread_greater_id,                                                                              \
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.") \
+  X(xread_timeout_not_integer, "ERR timeout is not an integer or out of range")                    \
+  X(xreadgroup_group_gone, "NOGROUP the consumer group this client was blocked on no longer exists") \
+  X(xreadgroup_key_gone, "UNBLOCKED the stream key no longer exists")                              \
+  X(xgroup_entries_read, "ERR value for ENTRIESREAD must be positive or -1")                       \
+  X(xgroup_no_key,                                                                                 \
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use " \
+    "the MKSTREAM option to create an empty stream automatically.")                                \
+  X(stream_no_group_for_key, "NOGROUP No such consumer group '{}' for key name '{}'")              \
+  X(stream_busy_group, "BUSYGROUP Consumer Group name already exists")                             \
+  X(xsetid_entries_added_negative, "ERR entries_added must be positive")                           \
+  X(xsetid_below_max_deleted,                                                                      \
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")            \
+  X(xsetid_too_small, "ERR The ID specified in XSETID is smaller than the target stream top item") \
+  X(xsetid_entries_added_small,                                                                    \
+    "ERR The entries_added specified in XSETID is smaller than the target stream length")          \
+  X(stream_no_key_or_group, "NOGROUP No such key '{}' or consumer group '{}'")                     \
+  X(xclaim_min_idle, "ERR Invalid min-idle-time argument for XCLAIM")                              \
+  X(xclaim_idle, "ERR Invalid IDLE option argument for XCLAIM")                                    \
+  X(xclaim_time, "ERR Invalid TIME option argument for XCLAIM")                                    \
+  X(xclaim_retrycount, "ERR Invalid RETRYCOUNT option argument for XCLAIM")                        \
+  X(xclaim_option, "ERR Unrecognized XCLAIM option '{}'")                                          \
+  X(xautoclaim_min_idle, "ERR Invalid min-idle-time argument for XAUTOCLAIM")                      \
+  X(xautoclaim_count, "ERR COUNT must be > 0")                                                     \
+  X(xautoclaim_count_memory,                                                                       \
+    "ERR Insufficient memory, failed allocating transient memory, COUNT too high.")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

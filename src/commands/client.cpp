@@ -1,5 +1,5 @@
-// CLIENT: ID SETNAME GETNAME INFO LIST KILL UNBLOCK NO-EVICT REPLY TRACKING CACHING GETREDIR
-// TRACKINGINFO HELP.
+// CLIENT: ID SETNAME GETNAME INFO LIST KILL UNBLOCK PAUSE UNPAUSE NO-EVICT REPLY TRACKING CACHING
+// GETREDIR TRACKINGINFO HELP; and MONITOR.
 //
 // CLIENT LIST / CLIENT INFO print Redis 7.0's full field line. The engine owns no socket, so some
 // fields describe what a session is rather than what a Redis client struct holds:
@@ -66,14 +66,16 @@ inline std::uint64_t argv_bytes(const Context& c, const Session& s) {
 }
 
 inline void append_client_info(Text& t, const Context& c, Session& s) {
+  // In Redis's order: O (monitor) P x b (blocked on keys or held by CLIENT PAUSE) t R B d c|A U e.
   char flags[16];
   std::size_t nf = 0;
-  if (s.blocked()) flags[nf++] = 'b';
+  if (s.monitoring()) flags[nf++] = 'O';
   if (s.in_pubsub()) flags[nf++] = 'P';
+  if (s.in_multi()) flags[nf++] = 'x';
+  if (s.blocked()) flags[nf++] = 'b';
   if (s.tracking().enabled) flags[nf++] = 't';
   if (s.tracking().broken_redirect) flags[nf++] = 'R';
   if (s.tracking().options.bcast) flags[nf++] = 'B';
-  if (s.in_multi()) flags[nf++] = 'x';
   if (s.watch_dirty()) flags[nf++] = 'd';
   if (s.closing()) flags[nf++] = s.want_close() ? 'A' : 'c';
   if (s.unix_socket()) flags[nf++] = 'U';
@@ -436,6 +438,35 @@ inline void client_unblock(Context& c) {
   c.out.integer(1);
 }
 
+// CLIENT PAUSE timeout [WRITE | ALL]: holds the commands of every client (of every client that
+// may write, with WRITE) for timeout milliseconds or until CLIENT UNPAUSE. The engine holds them
+// at dispatch; the pause of a command inside EXEC starts once the transaction is over.
+inline void client_pause(Context& c) {
+  Engine::PauseMode mode = Engine::PauseMode::all;
+  if (c.argc == 4) {
+    if (iequals(c.arg(3), "WRITE")) {
+      mode = Engine::PauseMode::write;
+    } else if (!iequals(c.arg(3), "ALL")) {
+      return c.out.error(Status::client_pause_mode);
+    }
+  } else if (c.argc != 3) {
+    return c.out.error(Status::syntax);
+  }
+  std::int64_t timeout = 0;
+  if (!parse_int64(c.arg(2), timeout)) return c.out.error(Status::timeout_not_integer);
+  if (timeout < 0) return c.out.error(Status::timeout_negative);
+  // As Redis: 0 is "until now", a pause that is over at once.
+  std::int64_t end = 0;
+  if (timeout > 0) end = timeout > INT64_MAX / 2 - c.now_ms() ? INT64_MAX / 2 : timeout + c.now_ms();
+  c.engine.pause_clients(end, mode);
+  c.out.ok();
+}
+
+inline void client_unpause(Context& c) {
+  c.engine.unpause_clients();
+  c.out.ok();
+}
+
 inline void client_no_evict(Context& c) {
   if (iequals(c.arg(2), "ON")) {
     c.session.set_no_evict(true);
@@ -494,6 +525,10 @@ inline void client_help(Context& c) {
       "      Return clients of specified type.",
       "    * ID <client-id> [<client-id> ...]",
       "      Return clients with the given IDs.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
@@ -546,6 +581,11 @@ inline const CommandSpec kClientSubcommands[] = {
     {"client|unblock", -3, kAdmin | kClientFlags, 0, 0, 0, client_unblock, "connection",
      "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
      "O(log N) where N is the number of client connections", "client-id [TIMEOUT | ERROR]", kAclConnection},
+    {"client|pause", -3, kAdmin | kClientFlags, 0, 0, 0, client_pause, "connection",
+     "Suspends commands processing.", "3.0.0", "O(1)", "timeout [WRITE | ALL]", kAclConnection},
+    {"client|unpause", 2, kAdmin | kClientFlags, 0, 0, 0, client_unpause, "connection",
+     "Resumes processing commands from paused clients.", "6.2.0", "O(N) Where N is the number of paused clients",
+     "", kAclConnection},
     {"client|no-evict", 3, kAdmin | kClientFlags, 0, 0, 0, client_no_evict, "connection",
      "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", "<ON | OFF>", kAclConnection},
     {"client|reply", 3, kClientFlags, 0, 0, 0, client_reply, "connection",
@@ -554,7 +594,20 @@ inline const CommandSpec kClientSubcommands[] = {
      "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", kAclConnection},
 };
 
+// MONITOR: from now on the session receives every command the engine runs (except administrative
+// and skip-monitor ones), one "+<time> [<db> <addr>] "cmd" "arg" ..." line each.
+inline void monitor(Context& c) {
+  // Redis refuses clients that need one reply per command: inside EXEC (and scripts); a direct
+  // execute() call would pile the lines up where nobody reads them.
+  if (c.session.in_exec() || c.session.executing_directly()) return c.out.error(Status::monitor_deny_blocking);
+  if (c.session.monitoring()) return;  // already monitoring: Redis sends nothing
+  if (!c.engine.add_monitor(c.session)) return c.out.error(Status::oom);
+  c.out.ok();
+}
+
 inline const CommandSpec kCommands[] = {
+    {"monitor", 1, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, monitor, "server",
+     "Listens for all requests received by the server in real-time.", "1.0.0", "O(1)", "", 0},
     {"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands.", "2.4.0",
      "Depends on subcommand.", "", 0, kClientSubcommands, sizeof kClientSubcommands / sizeof kClientSubcommands[0]},
 };

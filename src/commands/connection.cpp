@@ -1,4 +1,4 @@
-// Connection commands: PING ECHO QUIT SELECT HELLO AUTH.
+// Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET.
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/version.hpp"
@@ -42,6 +42,9 @@ inline bool password_matches(const Engine& e, std::string_view user, std::string
 
 inline void auth(Context& c) {
   if (c.argc > 3) return c.out.error(Status::syntax);
+  // MONITOR shows the password (and the user name of the two-argument form) as "(redacted)".
+  c.redact(1);
+  if (c.argc == 3) c.redact(2);
   std::string_view user = c.argc == 3 ? c.arg(1) : "default";
   std::string_view password = c.argc == 3 ? c.arg(2) : c.arg(1);
   if (c.argc == 2 && !c.engine.settings().requirepass_set) return c.out.error(Status::auth_not_configured);
@@ -63,6 +66,8 @@ inline void hello(Context& c) {
   for (std::size_t i = 2; i < c.argc; ++i) {
     std::size_t left = c.argc - i - 1;
     if (iequals(c.arg(i), "AUTH") && left >= 2) {
+      c.redact(i + 1);
+      c.redact(i + 2);
       has_auth = true;
       user = c.arg(i + 1);
       password = c.arg(i + 2);
@@ -107,6 +112,27 @@ inline void hello(Context& c) {
   w.array(0);
 }
 
+// RESET: the connection back to the state of a new one (Redis's clearClientConnectionState):
+// no MONITOR, tracking, transaction, watches or subscriptions; db 0, RESP2, no name, replies on,
+// and unauthenticated when a password is required. CLIENT NO-EVICT stays, as in Redis 7.0.
+inline void reset(Context& c) {
+  Session& s = c.session;
+  Engine& e = c.engine;
+  if (s.monitoring()) e.remove_monitor(s);
+  e.tracking().disable(s);
+  s.select_db(0);
+  s.set_protocol(2);
+  s.set_authenticated(!e.settings().requirepass_set);
+  s.transaction().clear();
+  e.watches().unwatch_all(s);
+  s.clear_watch_dirty();
+  for (int k = 0; k < kSubscriptionKinds; ++k) (void)e.unsubscribe_all(s, static_cast<SubscriptionKind>(k), false);
+  (void)s.set_name({});
+  // CLIENT REPLY OFF ends here, so +RESET is sent; a SKIP that applies to RESET itself still holds.
+  if (s.reply_mode() != Session::ReplyMode::skip) s.set_reply_mode(Session::ReplyMode::on);
+  c.out.simple("RESET");
+}
+
 inline const CommandSpec kCommands[] = {
     {"ping", -1, kFast | kSubscribedContext, 0, 0, 0, ping, "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)",
      "[message]", kAclConnection},
@@ -122,6 +148,9 @@ inline const CommandSpec kCommands[] = {
     {"hello", -1, kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, hello, "connection",
      "Handshakes with the Redis server.", "6.0.0", "O(1)",
      "[protover [AUTH username password] [SETNAME clientname]]", kAclConnection},
+    {"reset", 1,
+     kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kTransactionControl | kSubscribedContext, 0, 0, 0,
+     reset, "connection", "Resets the connection.", "6.2.0", "O(1)", "", kAclConnection},
 };
 
 }  // namespace connection_cmds

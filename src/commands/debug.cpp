@@ -1,12 +1,13 @@
 // DEBUG: the subcommands Redis's test suite and client test suites lean on that make sense for an
 // engine without persistence:
 //   SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, ERROR, POPULATE, HELP,
-//   and RELOAD / LOADAOF, which reply that there is no persistence to reload from.
+//   RELOAD (an in-memory RDB image saved and loaded back, see store/rdb.hpp), and LOADAOF, which
+//   replies that there is no append-only file to load.
 // DEBUG SLEEP blocks only the calling session (the engine never sleeps): tick() replies +OK once
 // the time has passed. Redis stops the whole server instead.
 //
 // DIGEST and OBJECT know each value type's layout (Redis's xorObjectDigest, rdbSavedObjectLen):
-// a family that adds a value type extends value_digest() and serialized_length() below.
+// a family that adds a value type extends value_digest() here and the RDB codec (store/rdb.hpp).
 #include <cstdio>
 #include <cstdlib>
 
@@ -21,11 +22,19 @@
 #if MICROREDIS_WITH_SETS
 #include "microredis/store/set.hpp"
 #endif
+#if MICROREDIS_WITH_STREAMS
+#include "microredis/store/stream.hpp"
+#endif
 #if MICROREDIS_WITH_ZSETS
 #include "microredis/store/zset.hpp"
 #endif
 #include "microredis/store/string.hpp"
 #include "microredis/util/strconv.hpp"
+// DEBUG OBJECT's serializedlength uses the RDB saver; RELOAD the loader too (the DUMP group).
+#include "microredis/store/rdb.hpp"
+#if MICROREDIS_WITH_DUMP
+#include "rdb_limits.hpp"
+#endif
 
 namespace microredis {
 namespace debug_cmds {
@@ -166,6 +175,28 @@ inline void value_digest(Digest& d, const Entry& e) {
       xor_digest(d, pair, 20);
     });
 #endif
+#if MICROREDIS_WITH_STREAMS
+  } else if (e.type() == ValueType::stream) {
+    // Ordered: each entry's "<ms>.<seq>", then its fields and values (groups are not digested).
+    StreamIterator it(*e.object<Stream>(), nullptr, nullptr, false);
+    StreamID id;
+    std::size_t numfields = 0;
+    while (it.next(id, numfields)) {
+      char buf[kStreamIDChars];
+      std::size_t n = id.format(buf);
+      buf[format_uint64(buf, id.ms)] = '.';
+      mix_digest(d, buf, n);
+      for (std::size_t i = 0; i < numfields; ++i) {
+        Element field;
+        Element value;
+        it.next_field(field, value);
+        ElementText fb, vb;
+        std::string_view fs = field.text(fb), vs = value.text(vb);
+        mix_digest(d, fs.data(), fs.size());
+        mix_digest(d, vs.data(), vs.size());
+      }
+    }
+#endif
 #if MICROREDIS_WITH_HASHES
   } else if (e.type() == ValueType::hash) {
     HashObject::of(e).for_each([&](const Element& f, const Element& v) {
@@ -224,33 +255,12 @@ inline void debug_digest_value(Context& c) {
 
 // --- DEBUG OBJECT ----------------------------------------------------------------------------
 
-// Bytes of an RDB length prefix (rdbSaveLen).
-inline std::size_t rdb_len_size(std::uint64_t len) {
-  if (len < (1u << 6)) return 1;
-  if (len < (1u << 14)) return 2;
-  if (len <= UINT32_MAX) return 5;
-  return 9;
-}
-
-// Bytes of an integer in RDB's compact form, or 0 when it does not fit in 32 bits.
-inline std::size_t rdb_int_size(std::int64_t v) {
-  if (v >= INT8_MIN && v <= INT8_MAX) return 2;
-  if (v >= INT16_MIN && v <= INT16_MAX) return 3;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 0;
-}
-
-// What the value would take in an RDB file (rdbSavedObjectLen), without LZF compression:
-// microredis writes no RDB files, so there is no rdbcompression setting to follow.
-inline std::size_t serialized_length(const Entry& e) {
-  if (e.type() != ValueType::string) return 0;
-  IntText buf;
-  std::string_view s = string_of(e, buf);
-  std::int64_t v = 0;
-  if (s.size() <= 11 && string_is_int(s, v)) {
-    if (std::size_t n = rdb_int_size(v)) return n;
-  }
-  return rdb_len_size(s.size()) + s.size();
+// What the value takes in an RDB file (rdbSavedObjectLen): its serialization without the type
+// byte, compressed as Redis's default rdbcompression does. 0 when out of memory.
+inline std::size_t serialized_length(Memory& mem, const Entry& e) {
+  Buffer out(mem);
+  rdb::Saver saver(mem, out);
+  return saver.body(e) ? out.size() : 0;
 }
 
 // What OBJECT REFCOUNT reports: Redis shares the integers 0..9999 (refcount INT_MAX) unless an
@@ -280,7 +290,7 @@ inline void debug_object(Context& c) {
   int n = std::snprintf(line, sizeof line,
                         "Value at:%p refcount:%ld encoding:%.*s serializedlength:%lu lru:%u lru_seconds_idle:",
                         static_cast<const void*>(e), refcount(c.engine, *e), static_cast<int>(enc.size()), enc.data(),
-                        static_cast<unsigned long>(serialized_length(*e)), static_cast<unsigned>(lru));
+                        static_cast<unsigned long>(serialized_length(c.mem(), *e)), static_cast<unsigned>(lru));
   std::size_t len = n > 0 ? static_cast<std::size_t>(n) : 0;
   if (len + kLongLongChars <= sizeof line) len += format_uint64(line + len, idle);
   c.out.simple({line, len});
@@ -411,15 +421,58 @@ inline void debug_populate(Context& c) {
 
 // --- DEBUG RELOAD / LOADAOF --------------------------------------------------------------------
 
+#if MICROREDIS_WITH_DUMP
+
+// Redis saves the dataset to its RDB file, empties memory and loads the file back. microredis has
+// no disk: the image is built in one Buffer (the dataset's RDB size, freed at the end), so the
+// reload exercises the same serialization as DUMP/RESTORE and gives every value the encoding a
+// fresh load chooses. NOSAVE would load the file saved last, and there is none: the dataset is
+// left alone and the load error is replied.
 inline void debug_reload(Context& c) {
+  bool flush = true, save = true, merge = false;
   for (std::size_t i = 2; i < c.argc; ++i) {
     std::string_view opt = c.arg(i);
-    if (!iequals(opt, "MERGE") && !iequals(opt, "NOFLUSH") && !iequals(opt, "NOSAVE")) {
+    if (iequals(opt, "MERGE")) {
+      merge = true;
+    } else if (iequals(opt, "NOFLUSH")) {
+      flush = false;
+    } else if (iequals(opt, "NOSAVE")) {
+      save = false;
+    } else {
       return c.out.error(Status::debug_reload_options);
     }
   }
-  c.out.error(Status::debug_no_persistence, "RELOAD");
+  if (!save) return c.out.error(Status::debug_reload_failed);
+  const int n = c.engine.db_count();
+  Vec<Db*> dbs(c.mem());
+  if (!dbs.reserve(static_cast<std::size_t>(n))) return c.out.error(Status::oom);
+  for (int i = 0; i < n; ++i) (void)dbs.push_back(&c.engine.db(i));
+  const Settings& st = c.engine.settings();
+  const bool lfu = rdb_limits::lfu_policy(st);
+  const rdb::SaveLru lru = lfu ? rdb::SaveLru::freq : rdb_limits::lru_policy(st) ? rdb::SaveLru::idle : rdb::SaveLru::none;
+  Buffer image(c.mem());
+  if (!rdb::save_image(c.mem(), dbs.data(), n, lru, image)) return c.out.error(Status::oom);
+  if (flush) {
+    for (int i = 0; i < n; ++i) {
+      c.engine.flushing(c.engine.db(i));
+      c.engine.db(i).clear();
+    }
+  }
+  // Loading fires no keyspace events, as Redis's rdbLoad.
+  KeyspaceShared& shared = c.db.shared();
+  KeyspaceObserver* observer = shared.observer;
+  shared.observer = nullptr;
+  rdb::ImageLoad how;
+  how.merge = merge;
+  how.now_ms = c.now_ms();
+  how.lfu = lfu;
+  const rdb::LoadResult r =
+      rdb::load_image(c.mem(), rdb_limits::load_limits(c.engine), image.view(), dbs.data(), n, how);
+  shared.observer = observer;
+  if (r != rdb::LoadResult::ok) return c.out.error(Status::debug_reload_failed);
+  c.out.ok();
 }
+#endif
 
 inline void debug_loadaof(Context& c) { c.out.error(Status::debug_no_persistence, "LOADAOF"); }
 
@@ -446,8 +499,18 @@ inline void debug_help(Context& c) {
       "QUICKLIST-PACKED-THRESHOLD <size>",
       "    Sets the threshold for elements to be inserted as plain vs packed nodes",
       "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+#if MICROREDIS_WITH_DUMP
       "RELOAD [option ...]",
-      "    Not supported: microredis has no persistence.",
+      "    Save the RDB on disk and reload it back to memory. By default it will save",
+      "    the RDB file and load it back.",
+      "    (microredis: the RDB image is kept in memory only while reloading.)",
+      "    Options:",
+      "    * MERGE: Merge the content of the RDB instead of flushing the dataset first.",
+      "      (needs NOFLUSH to make a difference)",
+      "    * NOFLUSH: Do not empty the dataset before loading the RDB.",
+      "    * NOSAVE: the data is loaded from the RDB file saved last; microredis keeps",
+      "      none, so the load fails.",
+#endif
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -476,7 +539,9 @@ inline constexpr Subcommand kSubcommands[] = {
     {"digest-value", 2, true, debug_digest_value},
     {"protocol", 3, false, debug_protocol},
     {"error", 3, false, debug_error},
+#if MICROREDIS_WITH_DUMP
     {"reload", 2, true, debug_reload},
+#endif
     {"loadaof", 2, true, debug_loadaof},
 };
 

@@ -42,7 +42,12 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
 #if MICROREDIS_WITH_SORT
          register_sort_commands(table) &&
 #endif
-         // Streams, when merged, are guarded likewise with MICROREDIS_WITH_STREAMS.
+#if MICROREDIS_WITH_STREAMS
+         register_stream_commands(table) &&
+#endif
+#if MICROREDIS_WITH_DUMP
+         register_dump_commands(table) &&
+#endif
          true;
 }
 

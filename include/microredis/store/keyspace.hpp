@@ -39,6 +39,9 @@ struct KeyspaceShared {
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
   bool lazy_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE does not touch this; kept for replicas
+  // Set while a command runs during CLIENT PAUSE: lookups treat expired keys as missing but leave
+  // them in place (the dataset stays constant until the pause ends).
+  bool keep_expired = false;
   std::uint64_t keyspace_hits = 0;
   std::uint64_t keyspace_misses = 0;
   std::uint64_t expired_keys = 0;
