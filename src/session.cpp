@@ -237,8 +237,10 @@ MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size
   } else if (!produced.empty()) {
     parse_reply(produced, reply);
   }
-  // The reply has been handed over: it is not pending output.
+  // The reply has been handed over: it is not pending output. A big one (COMMAND DOCS) does not
+  // keep its buffer, as consume_output() would not either.
   (void)out_.resize(start);
+  out_.shrink_if_over(detail::kKeepBufferBytes);
   if (out_pos_ > out_.size()) out_pos_ = out_.size();
   if (hold_at_ != kNoHold && hold_at_ > out_.size()) hold_at_ = out_.size();
   return reply;
