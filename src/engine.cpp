@@ -64,8 +64,12 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   pubsub_ = mem_.create<PubSub>(mem_, mix64(seed_, 0x70756273ull));
   blocking_ = mem_.create<BlockingKeys>(mem_, mix64(seed_, 0x626c6f63ull), db_count_);
   tracking_ = mem_.create<Tracking>(mem_, mix64(seed_, 0x74726163ull));
+  slowlog_ = mem_.create<SlowLog>(mem_);
+  latency_ = mem_.create<LatencyMonitor>(mem_);
+  histograms_ = mem_.create<LatencyHistograms>(mem_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
+  (void)histograms_->init(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
   apply_settings();
   startup_memory_ = mem_.used();
@@ -74,6 +78,9 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
   free_capture();
+  mem_.destroy(histograms_);
+  mem_.destroy(latency_);
+  mem_.destroy(slowlog_);
   mem_.destroy(tracking_);
   mem_.destroy(blocking_);
   mem_.destroy(pubsub_);
@@ -518,6 +525,14 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
     ++st.calls;
     ++stats_.commands_processed;
   }
+  // A command that blocks is measured when it is finally served (Redis's rule); DEBUG SLEEP holds
+  // its session until the deadline, which is how long it takes.
+  if (!s.blocked() || (s.block_reason() == BlockReason::keys && s.blocked_command().rerun &&
+                       !s.blocked_command().blocks_again)) {
+    record_duration(s, ref, argv, argc, end_us > start_us ? end_us - start_us : 0);
+  } else if (s.block_reason() == BlockReason::sleep) {
+    record_duration(s, ref, argv, argc, s.block_deadline_us() - start_us);
+  }
   st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
   if (w.errors() != errors_before) {
     ++st.failed_calls;
@@ -526,6 +541,41 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (MICROREDIS_UNLIKELY(s.reply_mode() == Session::ReplyMode::skip)) s.set_reply_mode(Session::ReplyMode::on);
   if (!w.ok_state()) s.close_now();
   if (!s.in_exec()) check_output_limits(s);
+}
+
+// Redis's slowlogPushCurrentCommand and latencyAddSampleIfNeeded. Arguments that carry secrets
+// are logged as "(redacted)", as Redis's commands redact them: AUTH's, HELLO's AUTH pair, and the
+// value of a sensitive CONFIG SET parameter.
+MICROREDIS_INLINE void Engine::record_duration(Session& s, CommandRef ref, const std::string_view* argv,
+                                               std::size_t argc, std::int64_t duration_us) {
+  const CommandSpec& spec = *ref.spec;
+  if (settings_.latency_tracking != 0) histograms_->record(ref.id, duration_us);
+  const std::int64_t threshold_ms = settings_.latency_monitor_threshold;
+  if (threshold_ms > 0 && duration_us / 1000 >= threshold_ms) {
+    (void)latency_->add((spec.flags & kFast) ? "fast-command" : "command", clock_->now_us() / 1'000'000,
+                        static_cast<std::uint32_t>(duration_us / 1000));
+  }
+  if (spec.flags & kSkipSlowlog) return;
+  const std::int64_t slower_than = settings_.slowlog_log_slower_than;
+  if (slower_than < 0 || duration_us < slower_than) return;
+  std::uint32_t redact = 0;
+  const std::string_view name = spec.name;
+  if (name == "auth") {
+    redact = ~1u;
+  } else if (name == "hello") {
+    for (std::size_t i = 2; i + 2 < argc && i + 2 < 32; ++i) {
+      if (iequals(argv[i], "auth")) {
+        redact |= (1u << (i + 1)) | (1u << (i + 2));
+        break;
+      }
+    }
+  } else if (name == "config|set") {
+    for (std::size_t i = 2; i + 1 < argc && i + 1 < 32; i += 2) {
+      if (iequals(argv[i], "requirepass") || iequals(argv[i], "masterauth")) redact |= 1u << (i + 1);
+    }
+  }
+  const std::size_t max_len = settings_.slowlog_max_len < 0 ? 0 : static_cast<std::size_t>(settings_.slowlog_max_len);
+  (void)slowlog_->push(argv, argc, redact, clock_->now_us() / 1'000'000, duration_us, s.peer(), s.name(), max_len);
 }
 
 MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
@@ -1013,6 +1063,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
 
 MICROREDIS_INLINE void Engine::reset_stats() {
   for (auto& st : cmd_stats_) st = CommandStats{};
+  histograms_->reset();
   error_stats_.clear();
   stats_ = EngineStats{};
   shared_.keyspace_hits = shared_.keyspace_misses = shared_.expired_keys = shared_.evicted_keys = 0;

@@ -6,6 +6,7 @@
 
 #include "microredis/store/intset.hpp"
 #include "microredis/store/listpack.hpp"
+#include "microredis/store/stream.hpp"
 #include "microredis/store/string.hpp"
 #include "microredis/util/strconv.hpp"
 
@@ -857,7 +858,10 @@ MICROREDIS_INLINE int Saver::type_of(const Entry& e) {
 #if MICROREDIS_WITH_HASHES
     case ValueType::hash: return HashObject::of(e).is_listpack() ? kTypeHashListpack : kTypeHash;
 #endif
-    default: return -1;  // streams: added with the stream type
+#if MICROREDIS_WITH_STREAMS
+    case ValueType::stream: return kTypeStreamListpacks2;
+#endif
+    default: return -1;
   }
 }
 
@@ -927,8 +931,65 @@ MICROREDIS_INLINE bool Saver::body(const Entry& e) {
       return ok;
     }
 #endif
+#if MICROREDIS_WITH_STREAMS
+    case ValueType::stream: return stream_body(*e.object<Stream>());
+#endif
     default: return false;
   }
+}
+
+// A stream ID as Redis writes it raw (rax keys, PEL entries): 128 bits, big endian.
+inline void put_stream_id(std::uint8_t* out, const StreamID& id) {
+  for (int i = 0; i < 8; ++i) {
+    out[i] = static_cast<std::uint8_t>(id.ms >> (56 - 8 * i));
+    out[8 + i] = static_cast<std::uint8_t>(id.seq >> (56 - 8 * i));
+  }
+}
+
+MICROREDIS_INLINE bool Saver::stream_body(Stream& st) {
+  // RDB_TYPE_STREAM_LISTPACKS_2: the blocks keyed by master ID, the metadata, then each group
+  // with its pending list (ID, delivery time, count) and its consumers (name, seen time, the IDs
+  // they own).
+  std::uint8_t raw_id[16];
+  if (!len(st.block_count())) return false;
+  for (auto c = st.blocks().first(); c.valid(); c.next()) {
+    put_stream_id(raw_id, c.item().id);
+    if (!string({reinterpret_cast<const char*>(raw_id), sizeof raw_id}) || !listpack_blob(c.item().lp)) return false;
+  }
+  const StreamID& last = st.last_id();
+  const StreamID& first = st.first_id();
+  const StreamID& maxdel = st.max_deleted_id();
+  if (!len(st.length()) || !len(last.ms) || !len(last.seq) || !len(first.ms) || !len(first.seq) ||
+      !len(maxdel.ms) || !len(maxdel.seq) || !len(st.entries_added())) {
+    return false;
+  }
+  if (!len(st.group_count())) return false;
+  for (std::size_t i = 0; i < st.group_count(); ++i) {
+    StreamGroup* g = st.group_at(i);
+    if (!string(g->name()) || !len(g->last_id.ms) || !len(g->last_id.seq) ||
+        !len(static_cast<std::uint64_t>(g->entries_read)) || !len(g->pel.size())) {
+      return false;
+    }
+    for (auto p = g->pel.first(); p.valid(); p.next()) {
+      const StreamPending& np = p.item();
+      put_stream_id(raw_id, np.id);
+      if (!raw(raw_id, sizeof raw_id) || !u64_le(static_cast<std::uint64_t>(np.delivery_time)) ||
+          !len(np.delivery_count)) {
+        return false;
+      }
+    }
+    if (!len(g->consumers.size())) return false;
+    for (StreamConsumer* c : g->consumers) {
+      if (!string(c->name()) || !u64_le(static_cast<std::uint64_t>(c->seen_time)) || !len(c->pel.size())) {
+        return false;
+      }
+      for (auto p = c->pel.first(); p.valid(); p.next()) {
+        put_stream_id(raw_id, p.item().id);
+        if (!raw(raw_id, sizeof raw_id)) return false;
+      }
+    }
+  }
+  return true;
 }
 
 MICROREDIS_INLINE bool create_dump_payload(Memory& mem, const Entry& e, Buffer& out) {
@@ -1230,6 +1291,218 @@ inline LoadResult load_hash(Memory& mem, const LoadLimits& limits, Reader& in, s
   return b.finish(out.layout);
 }
 
+inline bool read_stream_id(Reader& in, StreamID& id) {
+  const std::uint8_t* p;
+  if (!in.bytes(16, p)) return false;
+  id.ms = id.seq = 0;
+  for (int i = 0; i < 8; ++i) {
+    id.ms = (id.ms << 8) | p[i];
+    id.seq = (id.seq << 8) | p[8 + i];
+  }
+  return true;
+}
+
+// lpGetIntegerIfValid: an integer element, or a string that is one.
+inline bool stream_lp_int(const std::uint8_t* p, std::int64_t& v) {
+  const Element e = Listpack::get(p);
+  if (e.is_int()) {
+    v = e.num;
+    return true;
+  }
+  return parse_int64({e.str, e.len}, v);
+}
+
+// Checks one block (our layout, its elements already validated) as Redis's
+// streamValidateListpackIntegrity does in deep mode, and more: positive live count, counts that
+// match the entries' flags, known flags, at least one field, entry IDs not below the master ID
+// and above every ID before them (prev, when have_prev). live gets the block's live entries,
+// prev its last ID.
+inline bool check_stream_block(const std::uint8_t* lp, const StreamID& master, bool have_prev, StreamID& prev,
+                               std::uint64_t& live) {
+  const std::uint8_t* p = Listpack::first(lp);
+  auto take = [&](std::int64_t& v) {
+    if (p == nullptr || !stream_lp_int(p, v)) return false;
+    p = Listpack::next(lp, p);
+    return true;
+  };
+  auto skip_n = [&](std::int64_t n) {
+    for (; n > 0; --n) {
+      if (p == nullptr) return false;
+      p = Listpack::next(lp, p);
+    }
+    return true;
+  };
+  std::int64_t count = 0, deleted = 0, master_fields = 0, zero = 1;
+  if (!take(count) || !take(deleted) || !take(master_fields)) return false;
+  if (count <= 0 || deleted < 0 || master_fields <= 0) return false;
+  if (!skip_n(master_fields) || !take(zero) || zero != 0) return false;
+  std::int64_t live_seen = 0, deleted_seen = 0;
+  if (p == nullptr) return false;
+  while (p != nullptr) {
+    std::int64_t flags = 0, ms = 0, seq = 0, fields = master_fields, lp_count = 0;
+    if (!take(flags) || flags < 0 || flags > (kStreamItemDeleted | kStreamItemSameFields)) return false;
+    if (!take(ms) || !take(seq)) return false;
+    const StreamID id{master.ms + static_cast<std::uint64_t>(ms), master.seq + static_cast<std::uint64_t>(seq)};
+    if (id < master || (have_prev && !(prev < id))) return false;
+    prev = id;
+    have_prev = true;
+    std::int64_t extra = 3;
+    if ((flags & kStreamItemSameFields) == 0) {
+      if (!take(fields) || fields <= 0 || !skip_n(fields)) return false;
+      extra += fields + 1;
+    }
+    if (!skip_n(fields) || !take(lp_count) || lp_count != fields + extra) return false;
+    if ((flags & kStreamItemDeleted) != 0) {
+      ++deleted_seen;
+    } else {
+      ++live_seen;
+    }
+  }
+  if (live_seen != count || deleted_seen != deleted) return false;
+  live = static_cast<std::uint64_t>(live_seen);
+  return true;
+}
+
+// Frees the stream being loaded unless it is handed over.
+struct StreamHolder {
+  Memory& mem;
+  Stream* s;
+  ~StreamHolder() {
+    if (s != nullptr) Stream::destroy(mem, s);
+  }
+};
+
+inline LoadResult load_stream(Memory& mem, const LoadLimits& limits, Reader& in, std::uint8_t type,
+                              LoadedValue& out) {
+  StreamHolder holder{mem, Stream::create(mem)};
+  if (holder.s == nullptr) return LoadResult::oom;
+  Stream& st = *holder.s;
+  std::uint64_t blocks = 0;
+  if (!in.len(blocks) || blocks > in.left()) return LoadResult::bad_format;
+  bool have_prev = false;
+  StreamID prev;
+  std::uint64_t total_live = 0;
+  for (std::uint64_t i = 0; i < blocks; ++i) {
+    std::string_view key, blob;
+    if (LoadResult r = in.string(out.scratch, limits.max_string, key); r != LoadResult::ok) return r;
+    if (key.size() != 16) return LoadResult::bad_format;
+    Reader kr(key.data(), key.size());
+    StreamID master;
+    (void)read_stream_id(kr, master);
+    // Master IDs increase with the entries: the next block starts above the last entry.
+    if (have_prev && !(prev < master)) return LoadResult::bad_format;
+    if (LoadResult r = in.string(out.scratch2, limits.max_string, blob); r != LoadResult::ok) return r;
+    if (!walk_listpack(blob, [](const Element&) { return true; })) return LoadResult::bad_format;
+    // Ours is Redis's listpack without the end byte.
+    const std::size_t n = blob.size() - 1;
+    auto* lp = static_cast<std::uint8_t*>(mem.allocate(n));
+    if (lp == nullptr) return LoadResult::oom;
+    std::memcpy(lp, blob.data(), n);
+    put_u32_le(lp, static_cast<std::uint32_t>(n));
+    std::uint64_t live = 0;
+    if (!check_stream_block(lp, master, have_prev, prev, live)) {
+      Listpack::destroy(mem, lp);
+      return LoadResult::bad_format;
+    }
+    have_prev = true;
+    total_live += live;
+    if (!st.add_block(mem, master, lp)) {
+      Listpack::destroy(mem, lp);
+      return LoadResult::oom;
+    }
+  }
+  std::uint64_t length = 0;
+  StreamID last;
+  if (!in.len(length) || !in.len(last.ms) || !in.len(last.seq)) return LoadResult::bad_format;
+  // The last ID is at least every entry's (else XADD would repeat IDs), the length is the live
+  // entries'.
+  if (length != total_live || (have_prev && last < prev)) return LoadResult::bad_format;
+  st.set_length(length);
+  st.set_last_id(last);
+  if (type == kTypeStreamListpacks2) {
+    StreamID first, maxdel;
+    std::uint64_t added = 0;
+    if (!in.len(first.ms) || !in.len(first.seq) || !in.len(maxdel.ms) || !in.len(maxdel.seq) || !in.len(added)) {
+      return LoadResult::bad_format;
+    }
+    st.set_first_id(first);
+    st.set_max_deleted_id(maxdel);
+    st.set_entries_added(added);
+  } else {
+    // Before 7.0: what Redis's loader derives.
+    st.set_first_id(st.edge_id(true, true));
+    st.set_max_deleted_id(StreamID{});
+    st.set_entries_added(length);
+  }
+  std::uint64_t groups = 0;
+  if (!in.len(groups) || groups > in.left()) return LoadResult::bad_format;
+  for (std::uint64_t gi = 0; gi < groups; ++gi) {
+    std::string_view name;
+    if (LoadResult r = in.string(out.scratch, limits.max_string, name); r != LoadResult::ok) return r;
+    StreamID gid;
+    if (!in.len(gid.ms) || !in.len(gid.seq)) return LoadResult::bad_format;
+    std::int64_t entries_read;
+    if (type == kTypeStreamListpacks2) {
+      std::uint64_t v = 0;
+      if (!in.len(v)) return LoadResult::bad_format;
+      entries_read = static_cast<std::int64_t>(v);
+    } else {
+      entries_read = st.estimate_distance(gid);
+    }
+    StreamGroup* g = nullptr;
+    switch (st.create_group(mem, name, gid, entries_read, g)) {
+      case Status::ok: break;
+      case Status::oom: return LoadResult::oom;
+      default: return LoadResult::bad_format;  // a name twice
+    }
+    // The group's list first, its owners unknown until the consumers come.
+    std::uint64_t pel = 0;
+    if (!in.len(pel) || pel > in.left() / 16) return LoadResult::bad_format;
+    for (std::uint64_t k = 0; k < pel; ++k) {
+      StreamPending np{};
+      std::uint64_t when = 0;
+      if (!read_stream_id(in, np.id) || !in.u64_le(when) || !in.len(np.delivery_count)) {
+        return LoadResult::bad_format;
+      }
+      np.delivery_time = static_cast<std::int64_t>(when);
+      np.consumer = nullptr;
+      if (g->pel.find(np.id) != nullptr) return LoadResult::bad_format;
+      if (!g->pel.insert(mem, np)) return LoadResult::oom;
+    }
+    std::uint64_t consumers = 0;
+    if (!in.len(consumers) || consumers > in.left()) return LoadResult::bad_format;
+    for (std::uint64_t ci = 0; ci < consumers; ++ci) {
+      std::string_view cname;
+      if (LoadResult r = in.string(out.scratch, limits.max_string, cname); r != LoadResult::ok) return r;
+      std::uint64_t seen = 0;
+      if (!in.u64_le(seen)) return LoadResult::bad_format;
+      if (g->find_consumer(cname) != nullptr) return LoadResult::bad_format;
+      StreamConsumer* c = g->add_consumer(mem, cname, static_cast<std::int64_t>(seen));
+      if (c == nullptr) return LoadResult::oom;
+      std::uint64_t owned = 0;
+      if (!in.len(owned) || owned > in.left() / 16) return LoadResult::bad_format;
+      for (std::uint64_t k = 0; k < owned; ++k) {
+        StreamID id;
+        if (!read_stream_id(in, id)) return LoadResult::bad_format;
+        // Each ID is pending in the group and owned by one consumer only.
+        StreamPending* np = g->pel.find(id);
+        if (np == nullptr || np->consumer != nullptr) return LoadResult::bad_format;
+        if (!c->pel.insert(mem, StreamPendingRef{id})) return LoadResult::oom;
+        np->consumer = c;
+      }
+    }
+    for (auto p = g->pel.first(); p.valid(); p.next()) {
+      if (p.item().consumer == nullptr) return LoadResult::bad_format;
+    }
+  }
+  out.layout = Entry::Layout{};
+  out.layout.type = ValueType::stream;
+  out.layout.encoding = Encoding::stream;
+  out.layout.pointer = holder.s;
+  holder.s = nullptr;
+  return LoadResult::ok;
+}
+
 }  // namespace rdb_detail
 
 MICROREDIS_INLINE LoadResult load_value(Memory& mem, const LoadLimits& limits, Reader& in, std::uint8_t type,
@@ -1263,8 +1536,12 @@ MICROREDIS_INLINE LoadResult load_value(Memory& mem, const LoadLimits& limits, R
     case kTypeHashZiplist:
     case kTypeHashListpack: return load_hash(mem, limits, in, type, out);
 #endif
-    // Modules, streams until the stream type lands, and the types a build leaves out
-    // (config.hpp's groups): a value this build cannot hold is a bad format.
+#if MICROREDIS_WITH_STREAMS
+    case kTypeStreamListpacks:
+    case kTypeStreamListpacks2: return load_stream(mem, limits, in, type, out);
+#endif
+    // Modules, and the types a build leaves out (config.hpp's groups): a value this build cannot
+    // hold is a bad format.
     default: return LoadResult::bad_format;
   }
 }

@@ -389,6 +389,9 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                    return true;
                  }},
       MR_CFG_INT("active-expire-effort", {}, active_expire_effort, 1, 10),
+      MR_CFG_INT("slowlog-log-slower-than", {}, slowlog_log_slower_than, -1, INT64_MAX),
+      MR_CFG_INT("slowlog-max-len", {}, slowlog_max_len, 0, INT64_MAX),
+      MR_CFG_INT("latency-monitor-threshold", {}, latency_monitor_threshold, 0, INT64_MAX),
       MR_CFG_INT("hash-max-listpack-entries", "hash-max-ziplist-entries", hash_max_listpack_entries, 0, INT64_MAX),
       MR_CFG_INT("hash-max-listpack-value", "hash-max-ziplist-value", hash_max_listpack_value, 0, INT64_MAX),
       MR_CFG_INT("set-max-intset-entries", {}, set_max_intset_entries, 0, INT64_MAX),

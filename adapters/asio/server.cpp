@@ -551,11 +551,15 @@ Server::Server(::asio::io_context& io, Engine& engine, ServerOptions options)
 Server::Server(const ::asio::any_io_executor& executor, Engine& engine, ServerOptions options)
     : impl_(std::make_shared<Impl>(executor, engine, std::move(options))) {
   engine.set_output_listener(&Impl::on_output, impl_.get());
+  // SHUTDOWN: every connection and listener closes (posted, after the running handler), so that
+  // io_context::run() runs out of work and returns.
+  engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
 }
 
 Server::~Server() {
   close();
   impl_->engine.set_output_listener(nullptr, nullptr);
+  impl_->engine.set_shutdown_listener(nullptr, nullptr);
 }
 
 bool Server::listen(std::string& error) {

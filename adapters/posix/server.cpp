@@ -521,12 +521,15 @@ struct Server::Impl {
 
 Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {
   engine.set_output_listener(&Impl::on_output, impl_.get());
+  // SHUTDOWN: run() returns once the command's event has been handled.
+  engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
   install_host_info(engine);
 }
 
 Server::~Server() {
   close();
   impl_->engine.set_output_listener(nullptr, nullptr);
+  impl_->engine.set_shutdown_listener(nullptr, nullptr);
 }
 
 bool Server::listen(std::string& error) {

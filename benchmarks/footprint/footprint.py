@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-GROUPS = ["HASHES", "SETS", "ZSETS", "LISTS", "BITMAPS", "HYPERLOGLOG", "SORT", "STREAMS", "DUMP", "PUBSUB",
+GROUPS = ["HASHES", "SETS", "ZSETS", "LISTS", "BITMAPS", "HYPERLOGLOG", "SORT", "STREAMS", "GEO", "DUMP", "PUBSUB",
           "TRANSACTIONS", "BLOCKING", "TRACKING", "COMMAND_DOCS", "DEBUG"]
 CONFIGS = [
     ("all groups", []),

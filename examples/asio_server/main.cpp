@@ -43,11 +43,27 @@ int main(int argc, char** argv) {
     server.close();  // nothing is left for io.run() to do
   });
 
+  // SHUTDOWN: besides closing the server (what the adapter's own listener does), stop waiting for
+  // signals, so that io.run() runs out of work and returns.
+  struct Stopper {
+    microredis::asio::Server& server;
+    ::asio::signal_set& signals;
+  } stopper{server, signals};
+  engine.set_shutdown_listener(
+      [](void* ctx) {
+        auto* s = static_cast<Stopper*>(ctx);
+        s->server.stop();
+        std::error_code ignored;
+        s->signals.cancel(ignored);
+      },
+      &stopper);
+
   ex::log_ready(server.tcp_port(), server.endpoints(), options.unixsocket);
   io.run();
 
   ex::log_shutdown_start(received, options.unixsocket);
   server.close();  // already closed: idempotent
+  engine.set_shutdown_listener(nullptr, nullptr);
   ex::log_shutdown_done();
   return 0;
 }

@@ -419,7 +419,8 @@ void log_listen_failure(const std::string& error, int port) {
 }
 
 void log_shutdown_start(int sig, const std::string& unixsocket) {
-  log_line('#', "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // sig 0: the SHUTDOWN command, which Redis logs with only the line below.
+  if (sig != 0) log_line('#', "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
   log_line('#', "User requested shutdown...");
   if (!unixsocket.empty()) log_line('*', "Removing the unix socket file.");
 }

@@ -617,6 +617,19 @@ void test_dump(SelfTest& t) {
 }
 #endif
 
+#if MICROREDIS_WITH_GEO && MICROREDIS_WITH_ZSETS
+void test_geo(SelfTest& t) {
+  t.begin("geo");
+  t.expect({"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"}, integer(2));
+  t.expect({"GEOHASH", "Sicily", "Palermo", "Catania"}, bulks({"sqc8b49rny0", "sqdtr74hyu0"}));
+  t.expect({"GEODIST", "Sicily", "Palermo", "Catania"}, bulk("166274.1516"));
+  t.expect({"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "ASC"},
+           bulks({"Catania", "Palermo"}));
+  t.expect({"TYPE", "Sicily"}, simple("zset"));
+  t.end();
+}
+#endif
+
 void test_introspection(SelfTest& t) {
   t.begin("introspection");
   Reply count = t.run({"COMMAND", "COUNT"});
@@ -858,6 +871,11 @@ int run_selftest(Arena& arena) {
     test_streams(t);
 #else
     expect_unknown(t, "streams", {"XADD", "st", "*", "f", "v"});
+#endif
+#if MICROREDIS_WITH_GEO && MICROREDIS_WITH_ZSETS
+    test_geo(t);
+#else
+    expect_unknown(t, "geo", {"GEOADD", "g", "1", "1", "m"});
 #endif
 #if MICROREDIS_WITH_DUMP
     test_dump(t);

@@ -72,6 +72,9 @@
 #ifndef MICROREDIS_WITH_STREAMS
 #define MICROREDIS_WITH_STREAMS 1       // XADD XRANGE XREAD XGROUP ... (store/stream.hpp)
 #endif
+#ifndef MICROREDIS_WITH_GEO
+#define MICROREDIS_WITH_GEO 1           // GEOADD GEOSEARCH ... (sorted sets underneath: needs ZSETS)
+#endif
 #ifndef MICROREDIS_WITH_DUMP
 #define MICROREDIS_WITH_DUMP 1          // DUMP RESTORE DEBUG RELOAD: the RDB loader (store/rdb.hpp) for the types built
 #endif

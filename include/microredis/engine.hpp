@@ -18,6 +18,7 @@
 #include "session.hpp"
 #include "settings.hpp"
 #include "store/keyspace.hpp"
+#include "monitor.hpp"
 #include "transaction.hpp"
 #include "util/random.hpp"
 
@@ -104,6 +105,22 @@ class Engine final : private KeyspaceObserver {
     info_provider_(info_ctx_, section, out);
     return true;
   }
+
+  // --- shutdown ---
+  // SHUTDOWN records a request; the engine itself never exits. The listener (set by the adapter)
+  // is called once, when the request is made: the adapter then stops its loop and closes every
+  // connection. Without a listener, the application polls shutdown_requested().
+  using ShutdownListener = void (*)(void* ctx);
+  void set_shutdown_listener(ShutdownListener fn, void* ctx) {
+    shutdown_listener_ = fn;
+    shutdown_ctx_ = ctx;
+  }
+  void request_shutdown() {
+    if (shutdown_requested_) return;
+    shutdown_requested_ = true;
+    if (shutdown_listener_ != nullptr) shutdown_listener_(shutdown_ctx_);
+  }
+  bool shutdown_requested() const { return shutdown_requested_; }
 
   // --- in-process use ---
   // Runs a command on the engine's own session (its SELECT/HELLO state persists across calls).
@@ -199,6 +216,12 @@ class Engine final : private KeyspaceObserver {
   [[nodiscard]] bool add_monitor(Session& s);
   void remove_monitor(Session& s);
   std::size_t monitor_count() const { return monitors_.size(); }
+  // --- SLOWLOG and the latency monitor ---
+  SlowLog& slowlog() { return *slowlog_; }
+  const SlowLog& slowlog() const { return *slowlog_; }
+  LatencyMonitor& latency() { return *latency_; }
+  const LatencyMonitor& latency() const { return *latency_; }
+  const LatencyHistograms& latency_histograms() const { return *histograms_; }
 
   // --- client-side caching ---
   Tracking& tracking() { return *tracking_; }
@@ -268,6 +291,9 @@ class Engine final : private KeyspaceObserver {
   // error into "EXECABORT Transaction discarded because of: ...".
   void reject(Session& s, CommandRef ref, std::size_t out_start);
   void refresh_time();
+  // Feeds the slow log and the latency monitor with a command that took duration_us.
+  void record_duration(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc,
+                       std::int64_t duration_us);
   std::size_t evict_some();
   void capture_old_values(const CommandSpec& spec, Db& db, const std::string_view* argv, std::size_t argc);
   void report_writes(std::size_t old_mark, std::size_t written_mark);
@@ -296,6 +322,12 @@ class Engine final : private KeyspaceObserver {
   PubSub* pubsub_ = nullptr;
   BlockingKeys* blocking_ = nullptr;
   Tracking* tracking_ = nullptr;
+  SlowLog* slowlog_ = nullptr;
+  LatencyMonitor* latency_ = nullptr;
+  LatencyHistograms* histograms_ = nullptr;
+  ShutdownListener shutdown_listener_ = nullptr;
+  void* shutdown_ctx_ = nullptr;
+  bool shutdown_requested_ = false;
   Session* current_ = nullptr;  // the session whose top-level command is running
   Buffer ready_keys_;        // keys that got data while sessions wait on them: db, length, bytes
   bool serving_ready_ = false;

@@ -95,6 +95,8 @@ struct Settings {
   std::int64_t slowlog_log_slower_than = 10000;
   std::int64_t slowlog_max_len = 128;
   std::int64_t latency_tracking = 1;
+  // Latency monitor: events at least this many ms long are sampled (0: disabled).
+  std::int64_t latency_monitor_threshold = 0;
 };
 
 enum class ConfigFlag : std::uint8_t {

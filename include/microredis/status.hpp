@@ -122,6 +122,12 @@ namespace microredis {
   X(client_pause_mode, "ERR CLIENT PAUSE mode must be WRITE or ALL")                               \
   X(monitor_deny_blocking, "ERR MONITOR isn't allowed for DENY BLOCKING client")                   \
   X(replica_keyspace, "ERR Replica can't interact with the keyspace")                              \
+  X(no_persistence, "ERR {} is not supported: microredis has no persistence")                      \
+  X(shutdown_not_in_progress, "ERR No shutdown in progress.")                                      \
+  X(shutdown_failed, "ERR Errors trying to SHUTDOWN. Check logs.")                                 \
+  X(slowlog_count, "ERR count should be greater than or equal to -1")                              \
+  X(wait_timeout_not_integer, "ERR timeout is not an integer or out of range")                     \
+  X(lolwut_art, "ERR LOLWUT VERSION {} artwork is not built into microredis")                      \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \
@@ -267,7 +273,20 @@ namespace microredis {
   X(xautoclaim_min_idle, "ERR Invalid min-idle-time argument for XAUTOCLAIM")                      \
   X(xautoclaim_count, "ERR COUNT must be > 0")                                                     \
   X(xautoclaim_count_memory,                                                                       \
-    "ERR Insufficient memory, failed allocating transient memory, COUNT too high.")
+    "ERR Insufficient memory, failed allocating transient memory, COUNT too high.")                \
+  /* geo */                                                                                       \
+  X(geo_unit, "ERR unsupported unit provided. please use M, KM, FT, MI")                          \
+  X(geo_radius_not_numeric, "ERR need numeric radius")                                            \
+  X(geo_radius_negative, "ERR radius cannot be negative")                                         \
+  X(geo_width_not_numeric, "ERR need numeric width")                                              \
+  X(geo_height_not_numeric, "ERR need numeric height")                                            \
+  X(geo_box_negative, "ERR height or width cannot be negative")                                   \
+  X(geo_count_not_positive, "ERR COUNT must be > 0")                                              \
+  X(geo_member_not_decodable, "ERR could not decode requested zset member")                       \
+  X(geo_store_with_options, "ERR {} is not compatible with WITHDIST, WITHHASH and WITHCOORD options") \
+  X(geo_need_from, "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {}")         \
+  X(geo_need_by, "ERR exactly one of BYRADIUS and BYBOX can be specified for {}")                 \
+  X(geo_any_needs_count, "ERR the ANY argument requires COUNT argument")
 
 enum class Status : std::uint8_t {
 #define MICROREDIS_STATUS_ENUM(name, text) name,

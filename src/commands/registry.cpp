@@ -48,6 +48,9 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
 #if MICROREDIS_WITH_DUMP
          register_dump_commands(table) &&
 #endif
+#if MICROREDIS_WITH_GEO && MICROREDIS_WITH_ZSETS
+         register_geo_commands(table) &&
+#endif
          true;
 }
 

@@ -1,7 +1,15 @@
-// Server commands that act on whole databases or the server: DBSIZE FLUSHDB FLUSHALL TIME LASTSAVE,
-// and FUNCTION (a function registry without a script engine).
+// Server commands that act on whole databases or the server: DBSIZE FLUSHDB FLUSHALL TIME LASTSAVE
+// SAVE BGSAVE SHUTDOWN SLOWLOG LATENCY ROLE WAIT LOLWUT, and FUNCTION (a function registry without
+// a script engine).
+//
+// microredis keeps no data on disk (docs/persistence.md): SAVE and BGSAVE reply an error rather
+// than pretend, SHUTDOWN has nothing to save, and WAIT has no replica to wait for.
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/session.hpp"
+#include "microredis/version.hpp"
+
+#include <cstdio>
 
 namespace microredis {
 namespace server_cmds {
@@ -48,6 +56,356 @@ inline void time_now(Context& c) {
 // LASTSAVE: microredis never persists the dataset, so no save ever succeeded: 0, the Unix time of
 // "never" (Redis reports its start time, as if the dataset had been saved at start-up).
 inline void lastsave(Context& c) { c.out.integer(0); }
+
+// SAVE / BGSAVE [SCHEDULE]: nothing can be saved, and a client that believed its data safe on disk
+// would be misled by +OK, so both say so.
+inline void save(Context& c) { c.out.error(Status::no_persistence, "SAVE"); }
+
+inline void bgsave(Context& c) {
+  if (c.argc > 2 || (c.argc == 2 && !iequals(c.arg(1), "SCHEDULE"))) return c.out.error(Status::syntax);
+  c.out.error(Status::no_persistence, "BGSAVE");
+}
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0 parses it. Without persistence
+// there is nothing to save unless SAVE insists: that save fails, so SHUTDOWN SAVE fails as Redis's
+// does when its save fails, unless FORCE. On success nothing is replied: the engine records the
+// request and the adapter stops serving (the client sees the connection close, as with Redis).
+inline void shutdown(Context& c) {
+  bool nosave = false;
+  bool save_requested = false;
+  bool now = false;
+  bool force = false;
+  bool abort = false;
+  for (std::size_t i = 1; i < c.argc; ++i) {
+    const std::string_view a = c.arg(i);
+    if (iequals(a, "nosave")) {
+      nosave = true;
+    } else if (iequals(a, "save")) {
+      save_requested = true;
+    } else if (iequals(a, "now")) {
+      now = true;
+    } else if (iequals(a, "force")) {
+      force = true;
+    } else if (iequals(a, "abort")) {
+      abort = true;
+    } else {
+      return c.out.error(Status::syntax);
+    }
+  }
+  if ((abort && (nosave || save_requested || now || force)) || (nosave && save_requested)) {
+    return c.out.error(Status::syntax);
+  }
+  // A shutdown is never in progress: it happens at once.
+  if (abort) return c.out.error(Status::shutdown_not_in_progress);
+  if (save_requested && !force) return c.out.error(Status::shutdown_failed);
+  c.engine.request_shutdown();
+}
+
+// SLOWLOG GET [count] | LEN | RESET | HELP.
+inline void slowlog_get(Context& c) {
+  const SlowLog& log = c.engine.slowlog();
+  std::int64_t count = 10;
+  if (c.argc > 3) return c.out.error(Status::unknown_subcommand_or_arity, c.arg(1), "SLOWLOG");
+  if (c.argc == 3) {
+    if (!parse_int64(c.arg(2), count) || count < -1) return c.out.error(Status::slowlog_count);
+    if (count == -1) count = static_cast<std::int64_t>(log.size());
+  }
+  const std::size_t n = static_cast<std::uint64_t>(count) < log.size() ? static_cast<std::size_t>(count) : log.size();
+  c.out.array(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const SlowLog::Entry& e = log.newest(i);
+    c.out.array(6);
+    c.out.integer(static_cast<std::int64_t>(e.id));
+    c.out.integer(e.time_s);
+    c.out.integer(e.duration_us);
+    c.out.array(e.argc);
+    for (std::size_t j = 0; j < e.argc; ++j) c.out.bulk(e.arg(j));
+    c.out.bulk(e.peer());
+    c.out.bulk(e.name());
+  }
+}
+
+inline void slowlog_len(Context& c) { c.out.integer(static_cast<std::int64_t>(c.engine.slowlog().size())); }
+
+inline void slowlog_reset(Context& c) {
+  c.engine.slowlog().reset();
+  c.out.ok();
+}
+
+inline void slowlog_help(Context& c) {
+  c.reply_help({"GET [<count>]", "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                "    Entries are made of:", "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                "    client name", "LEN", "    Return the length of the slowlog.", "RESET", "    Reset the slowlog."});
+}
+
+// LATENCY LATEST | HISTORY event | RESET [event ...] | DOCTOR | HELP. Samples are taken for the
+// "command" and "fast-command" events when latency-monitor-threshold is set.
+inline void latency_latest(Context& c) {
+  const LatencyMonitor& lm = c.engine.latency();
+  c.out.array(lm.size());
+  for (std::size_t i = 0; i < lm.size(); ++i) {
+    const LatencyMonitor::Series& ts = lm.at(i);
+    c.out.array(4);
+    c.out.bulk(ts.event());
+    c.out.integer(ts.last().time_s);
+    c.out.integer(ts.last().latency_ms);
+    c.out.integer(ts.max);
+  }
+}
+
+inline void latency_history(Context& c) {
+  const LatencyMonitor::Series* ts = c.engine.latency().find(c.arg(2));
+  if (ts == nullptr) return c.out.array(0);
+  std::size_t n = 0;
+  for (const auto& sample : ts->samples) n += sample.time_s != 0 ? 1 : 0;
+  c.out.array(n);
+  for (std::size_t j = 0; j < LatencyMonitor::kSamples; ++j) {
+    const LatencyMonitor::Sample& sample = ts->samples[(ts->idx + j) % LatencyMonitor::kSamples];
+    if (sample.time_s == 0) continue;
+    c.out.array(2);
+    c.out.integer(sample.time_s);
+    c.out.integer(sample.latency_ms);
+  }
+}
+
+inline void latency_reset(Context& c) {
+  LatencyMonitor& lm = c.engine.latency();
+  if (c.argc == 2) return c.out.integer(static_cast<std::int64_t>(lm.reset_all()));
+  std::size_t resets = 0;
+  for (std::size_t j = 2; j < c.argc; ++j) resets += lm.reset(c.arg(j));
+  c.out.integer(static_cast<std::int64_t>(resets));
+}
+
+inline void append_text(Buffer& b, std::string_view s) { (void)b.append(s); }
+
+// Redis's createLatencyReport for the events microredis samples (command, fast-command).
+inline void latency_doctor(Context& c) {
+  const LatencyMonitor& lm = c.engine.latency();
+  const Settings& st = c.engine.settings();
+  Buffer report(c.mem());
+  if (lm.size() == 0 && st.latency_monitor_threshold == 0) {
+    append_text(report,
+                "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "
+                "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a "
+                "deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n");
+    return c.out.verbatim(report.view());
+  }
+  bool slowlog_enabled = false;
+  bool slowlog_tuning = false;
+  bool slowlog_inspect = false;
+  bool scheduler = false;
+  bool large_objects = false;
+  int advices = 0;
+  const std::int64_t now_s = c.now_ms() / 1000;
+  for (std::size_t i = 0; i < lm.size(); ++i) {
+    const LatencyMonitor::Series& ts = lm.at(i);
+    if (i == 0) {
+      append_text(report,
+                  "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do "
+                  "you Dave?\n\n");
+    }
+    // Redis's analyzeLatencyForEvent: sample count, average, mean absolute deviation, period.
+    std::uint64_t samples = 0;
+    std::uint64_t sum = 0;
+    std::int64_t oldest = 0;
+    for (const auto& sample : ts.samples) {
+      if (sample.time_s == 0) continue;
+      ++samples;
+      sum += sample.latency_ms;
+      if (oldest == 0 || sample.time_s < oldest) oldest = sample.time_s;
+    }
+    std::uint64_t avg = 0;
+    std::int64_t period = 0;
+    std::uint64_t mad = 0;
+    if (samples != 0) {
+      avg = sum / samples;
+      period = now_s - oldest;
+      if (period == 0) period = 1;
+      std::uint64_t dev = 0;
+      for (const auto& sample : ts.samples) {
+        if (sample.time_s == 0) continue;
+        std::int64_t delta = static_cast<std::int64_t>(avg) - static_cast<std::int64_t>(sample.latency_ms);
+        dev += static_cast<std::uint64_t>(delta < 0 ? -delta : delta);
+      }
+      mad = dev / samples;
+    }
+    char line[256];
+    const std::string_view event = ts.event();
+    std::snprintf(line, sizeof line,
+                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %.2f sec). Worst all "
+                  "time event %lums.",
+                  i + 1, static_cast<int>(event.size()), event.data(), static_cast<int>(samples),
+                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad),
+                  samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0,
+                  static_cast<unsigned long>(ts.max));
+    append_text(report, line);
+    if (event == "command") {
+      if (st.slowlog_log_slower_than < 0) {
+        slowlog_enabled = true;
+        ++advices;
+      } else if (st.slowlog_log_slower_than / 1000 > st.latency_monitor_threshold) {
+        slowlog_tuning = true;
+        ++advices;
+      }
+      slowlog_inspect = true;
+      large_objects = true;
+      advices += 2;
+    }
+    if (event == "fast-command") {
+      scheduler = true;
+      ++advices;
+    }
+    append_text(report, "\n");
+  }
+  if (lm.size() == 0 && advices == 0) {
+    append_text(report,
+                "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest "
+                "bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n");
+  } else if (advices == 0) {
+    append_text(report,
+                "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis "
+                "community to get some help, providing this report in your help request.\n");
+  } else {
+    append_text(report, "\nI have a few advices for you:\n\n");
+    char line[400];
+    const auto threshold_us = static_cast<unsigned long long>(st.latency_monitor_threshold) * 1000;
+    if (slowlog_enabled) {
+      std::snprintf(line, sizeof line,
+                    "- There are latency issues with potentially slow commands you are using. Try to enable the Slow "
+                    "Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than %llu'. If the Slow log "
+                    "is disabled Redis is not able to log slow commands execution for you.\n",
+                    threshold_us);
+      append_text(report, line);
+    }
+    if (slowlog_tuning) {
+      std::snprintf(line, sizeof line,
+                    "- Your current Slow Log configuration only logs events that are slower than your configured "
+                    "latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than %llu'.\n",
+                    threshold_us);
+      append_text(report, line);
+    }
+    if (slowlog_inspect) {
+      append_text(report,
+                  "- Check your Slow Log to understand what are the commands you are running which are too slow to "
+                  "execute. Please check https://redis.io/commands/slowlog for more information.\n");
+    }
+    if (scheduler) {
+      append_text(report,
+                  "- The system is slow to execute Redis code paths not containing system calls. This usually means "
+                  "the system does not provide Redis CPU time to run for long periods. You should try to:\n"
+                  "  1) Lower the system load.\n"
+                  "  2) Use a computer / VM just for Redis if you are running other software in the same system.\n"
+                  "  3) Check if you have a \"noisy neighbour\" problem.\n"
+                  "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your "
+                  "system.\n"
+                  "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are "
+                  "using Jemalloc. However this may create fragmentation problems.\n");
+    }
+    if (large_objects) {
+      append_text(report,
+                  "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking "
+                  "operation. If you have very large objects that are often deleted, expired, or evicted, try to "
+                  "fragment those objects into multiple smaller objects.\n");
+    }
+  }
+  if (report.incomplete()) return c.out.error(Status::oom);
+  c.out.verbatim(report.view());
+}
+
+// LATENCY HISTOGRAM [command ...]: per command, its calls and the cumulative distribution of its
+// latencies (see LatencyHistograms), for the commands that ran since the last CONFIG RESETSTAT.
+inline bool reply_histogram(Context& c, CommandRef ref) {
+  const LatencyHistograms::Histogram* h = c.engine.latency_histograms().find(ref.id);
+  if (h == nullptr) return false;
+  c.out.bulk(ref.spec->name);
+  c.out.map(2);
+  c.out.bulk("calls");
+  c.out.integer(static_cast<std::int64_t>(h->calls));
+  c.out.bulk("histogram_usec");
+  std::size_t buckets = 0;
+  for (const std::uint64_t n : h->counts) buckets += n != 0 ? 1 : 0;
+  c.out.map(buckets);
+  std::uint64_t cumulative = 0;
+  for (int k = 0; k < LatencyHistograms::kBuckets; ++k) {
+    if (h->counts[k] == 0) continue;
+    cumulative += h->counts[k];
+    c.out.integer(LatencyHistograms::bucket_usec(k));
+    c.out.integer(static_cast<std::int64_t>(cumulative));
+  }
+  return true;
+}
+
+// A command with data, then its subcommands with data; returns how many were written.
+inline std::size_t reply_histograms_of(Context& c, CommandRef ref) {
+  std::size_t n = reply_histogram(c, ref) ? 1 : 0;
+  for (std::size_t i = 0; i < ref.spec->subcommand_count; ++i) {
+    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name);
+    if (sub && reply_histogram(c, sub)) ++n;
+  }
+  return n;
+}
+
+inline void latency_histogram(Context& c) {
+  const CommandTable& table = c.engine.commands();
+  const Writer::Deferred mark = c.out.defer();
+  std::size_t n = 0;
+  if (c.argc == 2) {
+    for (std::size_t i = 0; i < table.size(); ++i) n += reply_histograms_of(c, table.at(i));
+  } else {
+    for (std::size_t j = 2; j < c.argc; ++j) {
+      const CommandRef ref = table.find_full(c.arg(j));
+      if (ref) n += reply_histograms_of(c, ref);
+    }
+  }
+  c.out.end_map(mark, n);
+}
+
+inline void latency_help(Context& c) {
+  c.reply_help({"DOCTOR", "    Return a human readable latency analysis report.", "HISTORY <event>",
+                "    Return time-latency samples for the <event> class.", "LATEST",
+                "    Return the latest latency samples for all events.", "RESET [<event> ...]",
+                "    Reset latency data of one or more <event> classes.",
+                "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]",
+                "    Return a cumulative distribution of latencies in the format of a histogram for the specified "
+                "command names.",
+                "    If no commands are specified then all histograms are replied."});
+}
+
+// ROLE: always a master with no replicas and replication offset 0.
+inline void role(Context& c) {
+  c.out.array(3);
+  c.out.bulk("master");
+  c.out.integer(0);
+  c.out.array(0);
+}
+
+// WAIT numreplicas timeout: arguments checked as Redis checks them; with no replicas none can
+// acknowledge, so the answer, 0, is known at once (Redis would hold the client until the timeout
+// when numreplicas > 0; microredis does not make it wait for an answer that cannot change).
+inline void wait(Context& c) {
+  std::int64_t numreplicas = 0;
+  if (!parse_int64(c.arg(1), numreplicas)) return c.out.error(Status::not_integer);
+  std::int64_t timeout = 0;
+  if (!parse_int64(c.arg(2), timeout)) return c.out.error(Status::wait_timeout_not_integer);
+  if (timeout < 0) return c.out.error(Status::timeout_negative);
+  c.out.integer(0);
+}
+
+// LOLWUT [VERSION version]: Redis 7.0's output for its own version (and any version without an
+// artwork): the version line. The artworks of versions 5 and 6 are not built in.
+inline void lolwut(Context& c) {
+  std::int64_t version = 7;
+  if (c.argc >= 3 && iequals(c.arg(1), "version")) {
+    if (!parse_int64(c.arg(2), version) || version < INT32_MIN || version > INT32_MAX) {
+      return c.out.error(Status::not_integer);
+    }
+  }
+  // Redis prints the version number as unsigned ("%u.0.0") and dispatches on its first digits.
+  char v[32];
+  std::snprintf(v, sizeof v, "%u.0.0", static_cast<unsigned>(version));
+  if ((v[0] == '5' || v[0] == '6') && v[1] == '.') return c.out.error(Status::lolwut_art, v[0] == '5' ? "5" : "6");
+  c.out.verbatim("Redis ver. " MICROREDIS_REDIS_COMPAT_VERSION "\n");
+}
 
 // FUNCTION: microredis has no script engine, so the library registry is always empty. The
 // subcommands that inspect or clear it answer truthfully; LOAD reports the missing engine.
@@ -116,6 +474,34 @@ inline const CommandSpec kFunctionSubcommands[] = {
      "Returns helpful text about the different subcommands.", "7.0.0", "O(1)", "", kAclScripting},
 };
 
+inline const CommandSpec kSlowlogSubcommands[] = {
+    {"slowlog|get", -2, kAdmin | kLoading | kStale, 0, 0, 0, slowlog_get, "server", "Returns the slow log's entries.",
+     "2.2.12", "O(N) where N is the number of entries returned", "[count]", 0},
+    {"slowlog|len", 2, kAdmin | kLoading | kStale, 0, 0, 0, slowlog_len, "server",
+     "Returns the number of entries in the slow log.", "2.2.12", "O(1)", "", 0},
+    {"slowlog|reset", 2, kAdmin | kLoading | kStale, 0, 0, 0, slowlog_reset, "server",
+     "Clears all entries from the slow log.", "2.2.12", "O(N) where N is the number of entries in the slowlog", "", 0},
+    {"slowlog|help", 2, kLoading | kStale, 0, 0, 0, slowlog_help, "server",
+     "Show helpful text about the different subcommands", "6.2.0", "O(1)", "", 0},
+};
+
+inline const CommandSpec kLatencySubcommands[] = {
+    {"latency|latest", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, latency_latest, "server",
+     "Returns the latest latency samples for all events.", "2.8.13", "O(1)", "", 0},
+    {"latency|history", 3, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, latency_history, "server",
+     "Returns timestamp-latency samples for an event.", "2.8.13", "O(1)", "event", 0},
+    {"latency|reset", -2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, latency_reset, "server",
+     "Resets the latency data for one or more events.", "2.8.13", "O(1)", "[event [event ...]]", 0},
+    {"latency|doctor", 2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, latency_doctor, "server",
+     "Returns a human-readable latency analysis report.", "2.8.13", "O(1)", "", 0},
+    {"latency|histogram", -2, kAdmin | kNoscript | kLoading | kStale, 0, 0, 0, latency_histogram, "server",
+     "Returns the cumulative distribution of latencies of a subset or all commands.", "7.0.0",
+     "O(N) where N is the number of commands with latency information being retrieved.", "[command [command ...]]",
+     0},
+    {"latency|help", 2, kLoading | kStale, 0, 0, 0, latency_help, "server",
+     "Returns helpful text about the different subcommands.", "2.8.13", "O(1)", "", 0},
+};
+
 inline const CommandSpec kCommands[] = {
     {"dbsize", 1, kReadonly | kFast, 0, 0, 0, dbsize, "server", "Returns the number of keys in the database.", "1.0.0",
      "O(1)", "", kAclKeyspace},
@@ -127,6 +513,27 @@ inline const CommandSpec kCommands[] = {
     {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, lastsave, "server",
      "Returns the Unix timestamp of the last successful save to disk (0: never).", "1.0.0", "O(1)", "",
      kAclAdmin | kAclDangerous},
+    {"save", 1, kAdmin | kNoscript | kNoAsyncLoading | kNoMulti, 0, 0, 0, save, "server",
+     "Synchronously saves the database(s) to disk (microredis: no persistence, an error).", "1.0.0",
+     "O(N) where N is the total number of keys in all databases", "", 0},
+    {"bgsave", -1, kAdmin | kNoscript | kNoAsyncLoading, 0, 0, 0, bgsave, "server",
+     "Asynchronously saves the database(s) to disk (microredis: no persistence, an error).", "1.0.0",
+     "O(N) where N is the total number of keys in all databases", "[SCHEDULE]", 0},
+    {"shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy, 0, 0, 0, shutdown, "server",
+     "Stops the server (no dataset to save).", "1.0.0",
+     "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+     "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", 0},
+    {"slowlog", -2, 0, 0, 0, 0, nullptr, "server", "A container for slow log commands.", "2.2.12",
+     "Depends on subcommand.", "", 0, kSlowlogSubcommands, sizeof kSlowlogSubcommands / sizeof kSlowlogSubcommands[0]},
+    {"latency", -2, 0, 0, 0, 0, nullptr, "server", "A container for latency diagnostics commands.", "2.8.13",
+     "Depends on subcommand.", "", 0, kLatencySubcommands, sizeof kLatencySubcommands / sizeof kLatencySubcommands[0]},
+    {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, role, "server",
+     "Returns the replication role (always a master without replicas).", "2.8.12", "O(1)", "", 0},
+    {"wait", 3, kNoscript, 0, 0, 0, wait, "generic",
+     "Waits for replicas to acknowledge writes (none: replies 0 at once).", "3.0.0", "O(1)", "numreplicas timeout",
+     kAclConnection},
+    {"lolwut", -1, kReadonly | kFast, 0, 0, 0, lolwut, "server", "Displays the server's version.", "5.0.0", "O(1)",
+     "[VERSION version]", kAclRead},
     {"function", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for function commands.", "7.0.0",
      "Depends on subcommand.", "", 0, kFunctionSubcommands, sizeof kFunctionSubcommands / sizeof kFunctionSubcommands[0]},
 };

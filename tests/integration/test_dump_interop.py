@@ -45,6 +45,18 @@ def populate(r):
     r.zadd("z:longmember", {"m" * 100: 1})
     r.pfadd("hll", *[f"e{i}" for i in range(100)])
     r.pfadd("hll:dense", *[f"e{i}" for i in range(5000)])
+    # Streams: several blocks, tombstones, groups with pending entries and an idle consumer.
+    for i in range(1, 260):
+        fields = {"f": i, "g": "x" * (i % 50)} if i % 7 else {"other": i}
+        r.xadd("x:big", fields, id=f"{i}-{i % 4}")
+    r.xdel("x:big", "7-3", "100-0", "101-1")
+    r.xgroup_create("x:big", "grp", id="0")
+    r.xgroup_create("x:big", "late", id="$")
+    r.xreadgroup("grp", "alice", {"x:big": ">"}, count=120)
+    r.xreadgroup("grp", "bob", {"x:big": ">"}, count=3)
+    r.xclaim("x:big", "grp", "carol", 0, ["5-1", "6-2"])
+    r.xgroup_createconsumer("x:big", "grp", "dave")
+    r.xadd("x:small", {"a": 1}, id="1-1")
 
 
 def snapshot(r):
@@ -62,6 +74,10 @@ def snapshot(r):
             v = sorted(r.hgetall(k).items())
         elif t == "zset":
             v = r.zrange(k, 0, -1, withscores=True)
+        elif t == "stream":
+            # XINFO STREAM FULL as sent (times are absolute: the payload carries them), with
+            # the group and consumer details.
+            v = r.execute_command("XINFO", "STREAM", k, "FULL")
         else:
             v = None
         ttl = r.pttl(k)

@@ -16,9 +16,11 @@
 // takes the encoding Redis 7.0 would give it under the current limits (a shrunken hashtable hash
 // comes back as a listpack, as after Redis's DEBUG RELOAD).
 //
-// Streams: the stream branch adds save/load cases for RDB_TYPE_STREAM_LISTPACKS_2 in
-// save_value() and load_value() (the type codes are here); until then a stream payload is bad
-// format.
+// Streams save as RDB_TYPE_STREAM_LISTPACKS_2 (Redis 7.0): the blocks (already Redis's listpack
+// layout) keyed by master ID, the metadata, and the consumer groups with their pending lists.
+// Both stream types load (STREAM_LISTPACKS of Redis 5/6 too) with Redis's deep sanitization and
+// more: every block's entries, counts and IDs, IDs increasing across blocks and not above the
+// last ID, the length, and pending lists that agree between a group and its consumers.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +33,7 @@
 #include "object.hpp"
 #include "quicklist.hpp"
 #include "set.hpp"
+#include "stream.hpp"
 #include "zset.hpp"
 
 namespace microredis {
@@ -113,6 +116,7 @@ class Saver {
   bool listpack_blob(const std::uint8_t* lp);
   bool zset_listpack_blob(const std::uint8_t* lp);
   bool intset_blob(const Intset* is);
+  bool stream_body(Stream& st);
 
   Memory& mem_;
   Buffer& out_;

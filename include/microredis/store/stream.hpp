@@ -447,6 +447,14 @@ class Stream {
   void set_last_id(const StreamID& id) { last_id_ = id; }
   void set_entries_added(std::uint64_t n) { entries_added_ = n; }
   void set_max_deleted_id(const StreamID& id) { max_deleted_ = id; }
+  // Loading (RDB): the metadata as saved, and a block the loader has validated (its entries
+  // above every entry of the blocks before it). add_block takes the block; false when out of
+  // memory (the caller still owns it).
+  void set_length(std::uint64_t n) { length_ = n; }
+  void set_first_id(const StreamID& id) { first_id_ = id; }
+  [[nodiscard]] bool add_block(Memory& mem, const StreamID& master, std::uint8_t* lp) {
+    return blocks_.insert(mem, StreamBlock{master, lp});
+  }
 
   // Redis's streamAppendItem: adds an entry of numfields field/value pairs (fv holds 2*numfields
   // strings). use_id: an explicit ID (with seq_given false, "<ms>-*": the sequence is chosen);

@@ -63,7 +63,7 @@ class Server {
 
   // Opens the listeners. On failure returns false with a message in error; nothing stays open.
   bool listen(std::string& error);
-  // Serves until stop() is called.
+  // Serves until stop() is called or a client's SHUTDOWN asks the engine to stop.
   void run();
   // One round of the loop: waits at most timeout_ms (-1: until something happens or the engine's
   // next tick), handles what is ready, runs tick() when due.
