@@ -7,12 +7,13 @@
 //   feed     pipelined RESP bytes fed to a Session in batches of --depth commands, replies dropped
 //            as an adapter that wrote them out would (the path every adapter takes);
 //   execute  engine.execute(argv) returning a Reply value (the unit-test / embedding path);
+//   client   the typed in-process client (microredis::inproc::Client: get() -> optional<string>, ...);
 // and, as the physical limit of a keyed lookup, a bare loop of find() on a std::unordered_map and
 // on a flat open-addressing table holding the same keys and values. Prints ops/s (median of --reps)
 // and the ratio to the std::unordered_map lookup loop. Times are the thread's CPU time
 // (CLOCK_THREAD_CPUTIME_ID): ops per CPU-second, so that other load on the machine does not count.
-// The typed in-process client (adapters/inproc) gets its column here once it lands.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "bench_common.hpp"
+#include "microredis/inproc.hpp"
 
 namespace {
 
@@ -276,6 +278,34 @@ int main(int argc, char** argv) {
       }
       exec_rates.push_back(o.ops / (bench::cpu_s() - t0));
     }
+    // The typed client: the same operations through its C++ calls (replies as C++ values).
+    microredis::inproc::Client client(engine);
+    std::vector<double> client_rates;
+    const std::string_view name = t.name;
+    for (int rep = 0; rep < o.reps; ++rep) {
+      double t0 = bench::cpu_s();
+      for (std::size_t i = 0; i < o.ops; ++i) {
+        (void)t.args(kb, aux, ops.key[i], ops.draw[i], a);
+        bool ok_call = true;
+        if (name == "GET") {
+          auto r = client.get(a[1]);
+          ok_call = r.ok();
+          if (ok_call && r.value()) sink += r.value()->size();
+        } else if (name == "SET") {
+          ok_call = client.set(a[1], a[2]).ok();
+        } else if (name == "INCR") {
+          ok_call = client.incr(a[1]).ok();
+        } else if (name == "LPUSH") {
+          ok_call = client.lpush(a[1], {a[2]}).ok();
+        } else if (name == "ZADD") {
+          ok_call = client.zadd(a[1], static_cast<double>(std::strtoull(a[2].data(), nullptr, 10)), a[3]).ok();
+        } else if (name == "HSET") {
+          ok_call = client.hset(a[1], a[2], a[3]).ok();
+        }
+        if (!ok_call) ok = false;
+      }
+      client_rates.push_back(o.ops / (bench::cpu_s() - t0));
+    }
     if (engine.stats().error_replies != errors0) {
       std::fprintf(stderr, "%s: %llu error replies\n", t.name,
                    static_cast<unsigned long long>(engine.stats().error_replies - errors0));
@@ -284,6 +314,8 @@ int main(int argc, char** argv) {
     double f = median(feed_rates), e = median(exec_rates);
     std::printf("| feed | %s | %.2fM | %.2f |\n", t.name, f / 1e6, f / ref_std);
     std::printf("| execute | %s | %.2fM | %.2f |\n", t.name, e / 1e6, e / ref_std);
+    const double c = median(client_rates);
+    std::printf("| client | %s | %.2fM | %.2f |\n", t.name, c / 1e6, c / ref_std);
     std::fflush(stdout);
     g_sink = sink;  // keeps the replies observable
   }

@@ -799,6 +799,18 @@ MICROREDIS_INLINE bool Engine::add_commands(const CommandSpec* specs, std::size_
   const std::size_t had = cmd_stats_.size();
   if (!cmd_stats_.resize(commands_.id_count())) return false;
   for (std::size_t i = had; i < cmd_stats_.size(); ++i) cmd_stats_[i] = CommandStats{};
+  if (settings_.latency_tracking != 0 && !histograms_->grow(commands_.id_count())) return false;
+  return true;
+}
+
+MICROREDIS_INLINE bool Engine::set_latency_tracking(bool on) {
+  if (!on) {
+    histograms_->release();
+    settings_.latency_tracking = 0;
+    return true;
+  }
+  if (histograms_->empty() && !histograms_->init(commands_.id_count())) return false;
+  settings_.latency_tracking = 1;
   return true;
 }
 

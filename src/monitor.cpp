@@ -171,6 +171,14 @@ MICROREDIS_INLINE bool LatencyHistograms::init(std::size_t count) {
   return true;
 }
 
+MICROREDIS_INLINE bool LatencyHistograms::grow(std::size_t count) {
+  const std::size_t had = by_id_.size();
+  if (count <= had) return true;
+  if (!by_id_.resize(count)) return false;
+  std::memset(by_id_.data() + had, 0, (count - had) * sizeof(Histogram));
+  return true;
+}
+
 MICROREDIS_INLINE void LatencyHistograms::record(std::uint32_t id, std::int64_t duration_us) {
   if (id >= by_id_.size()) return;
   Histogram& h = by_id_[id];

@@ -345,13 +345,50 @@ inline std::string_view text_of(const Element& e, ElementText& buf) { return e.t
 
 // --- Building values under the limits --------------------------------------------------------
 
-// A hash being loaded: listpack while the limits allow, else a table. Duplicates are an error.
-class HashBuilder {
+// What the hash, set and sorted set builders share: the object being built, freed unless handed
+// over, and the switch to its big encoding built beside the small one.
+template <class Object, ValueType kType>
+class ObjectBuilder {
  public:
-  HashBuilder(Memory& mem, const LoadLimits& limits) : mem_(mem), limits_(limits) {}
-  ~HashBuilder() {
+  ObjectBuilder(Memory& mem, const LoadLimits& limits) : mem_(mem), limits_(limits) {}
+  ObjectBuilder(const ObjectBuilder&) = delete;
+  ObjectBuilder& operator=(const ObjectBuilder&) = delete;
+  ~ObjectBuilder() {
     if (live_) obj_.destroy(mem_);
   }
+
+ protected:
+  // Hands the object over as a keyspace value (bad format when it is empty, as Redis refuses).
+  LoadResult hand_over(Entry::Layout& out) {
+    if (obj_.length() == 0) return LoadResult::bad_format;
+    out = Entry::Layout{};
+    out.type = kType;
+    out.encoding = obj_.encoding();
+    out.pointer = obj_.pointer();
+    live_ = false;
+    return LoadResult::ok;
+  }
+  // Rebuilds a small encoding (is_small) as the big one (to_big); a big one stays.
+  template <class IsSmall, class ToBig>
+  LoadResult convert(IsSmall&& is_small, ToBig&& to_big) {
+    if (!is_small(obj_)) return LoadResult::ok;
+    Object big;
+    if (!to_big(obj_, big)) return LoadResult::oom;
+    obj_.destroy(mem_);
+    obj_ = big;
+    return LoadResult::ok;
+  }
+
+  Memory& mem_;
+  const LoadLimits& limits_;
+  Object obj_;
+  bool live_ = false;
+};
+
+// A hash being loaded: listpack while the limits allow, else a table. Duplicates are an error.
+class HashBuilder : public ObjectBuilder<HashObject, ValueType::hash> {
+ public:
+  using ObjectBuilder::ObjectBuilder;
   LoadResult start(bool table) {
     if (!HashObject::create(mem_, obj_)) return LoadResult::oom;
     live_ = true;
@@ -377,35 +414,19 @@ class HashBuilder {
     if (obj_.over_entries(limits_.hash)) {
       if (LoadResult r = convert(); r != LoadResult::ok) return r;
     }
-    out = Entry::Layout{};
-    out.type = ValueType::hash;
-    out.encoding = obj_.encoding();
-    out.pointer = obj_.pointer();
-    live_ = false;
-    return LoadResult::ok;
+    return hand_over(out);
   }
 
  private:
   LoadResult convert() {
-    if (!obj_.is_listpack()) return LoadResult::ok;
-    HashObject t;
-    if (!obj_.to_table(mem_, limits_.seed, t)) return LoadResult::oom;
-    obj_.destroy(mem_);
-    obj_ = t;
-    return LoadResult::ok;
+    return ObjectBuilder::convert([](const HashObject& o) { return o.is_listpack(); },
+                                  [this](const HashObject& o, HashObject& big) { return o.to_table(mem_, limits_.seed, big); });
   }
-  Memory& mem_;
-  const LoadLimits& limits_;
-  HashObject obj_;
-  bool live_ = false;
 };
 
-class SetBuilder {
+class SetBuilder : public ObjectBuilder<SetObject, ValueType::set> {
  public:
-  SetBuilder(Memory& mem, const LoadLimits& limits) : mem_(mem), limits_(limits) {}
-  ~SetBuilder() {
-    if (live_) obj_.destroy(mem_);
-  }
+  using ObjectBuilder::ObjectBuilder;
   LoadResult start(bool table) {
     if (!(table ? SetObject::create_table(mem_, limits_.seed, obj_) : SetObject::create_intset(mem_, obj_))) {
       return LoadResult::oom;
@@ -423,37 +444,18 @@ class SetBuilder {
     if (obj_.over_entries(limits_.set)) return convert();
     return LoadResult::ok;
   }
-  LoadResult finish(Entry::Layout& out) {
-    if (obj_.length() == 0) return LoadResult::bad_format;
-    out = Entry::Layout{};
-    out.type = ValueType::set;
-    out.encoding = obj_.encoding();
-    out.pointer = obj_.pointer();
-    live_ = false;
-    return LoadResult::ok;
-  }
+  LoadResult finish(Entry::Layout& out) { return hand_over(out); }
 
  private:
   LoadResult convert() {
-    if (!obj_.is_intset()) return LoadResult::ok;
-    SetObject t;
-    if (!obj_.to_table(mem_, limits_.seed, t)) return LoadResult::oom;
-    obj_.destroy(mem_);
-    obj_ = t;
-    return LoadResult::ok;
+    return ObjectBuilder::convert([](const SetObject& o) { return o.is_intset(); },
+                                  [this](const SetObject& o, SetObject& big) { return o.to_table(mem_, limits_.seed, big); });
   }
-  Memory& mem_;
-  const LoadLimits& limits_;
-  SetObject obj_;
-  bool live_ = false;
 };
 
-class ZsetBuilder {
+class ZsetBuilder : public ObjectBuilder<ZsetObject, ValueType::zset> {
  public:
-  ZsetBuilder(Memory& mem, const LoadLimits& limits) : mem_(mem), limits_(limits) {}
-  ~ZsetBuilder() {
-    if (live_) obj_.destroy(mem_);
-  }
+  using ObjectBuilder::ObjectBuilder;
   LoadResult start(bool big) {
     if (!(big ? ZsetObject::create_big(mem_, limits_.seed, obj_) : ZsetObject::create_listpack(mem_, obj_))) {
       return LoadResult::oom;
@@ -499,27 +501,14 @@ class ZsetBuilder {
         if (LoadResult r = convert(); r != LoadResult::ok) return r;
       }
     }
-    out = Entry::Layout{};
-    out.type = ValueType::zset;
-    out.encoding = obj_.encoding();
-    out.pointer = obj_.pointer();
-    live_ = false;
-    return LoadResult::ok;
+    return hand_over(out);
   }
 
  private:
   LoadResult convert() {
-    if (!obj_.is_listpack()) return LoadResult::ok;
-    ZsetObject t;
-    if (!obj_.to_big(mem_, limits_.seed, t)) return LoadResult::oom;
-    obj_.destroy(mem_);
-    obj_ = t;
-    return LoadResult::ok;
+    return ObjectBuilder::convert([](const ZsetObject& o) { return o.is_listpack(); },
+                                  [this](const ZsetObject& o, ZsetObject& big) { return o.to_big(mem_, limits_.seed, big); });
   }
-  Memory& mem_;
-  const LoadLimits& limits_;
-  ZsetObject obj_;
-  bool live_ = false;
 };
 
 class ListBuilder {

@@ -392,6 +392,17 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_INT("slowlog-log-slower-than", {}, slowlog_log_slower_than, -1, INT64_MAX),
       MR_CFG_INT("slowlog-max-len", {}, slowlog_max_len, 0, INT64_MAX),
       MR_CFG_INT("latency-monitor-threshold", {}, latency_monitor_threshold, 0, INT64_MAX),
+      ConfigSpec{"latency-tracking", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().latency_tracking ? "yes" : "no"); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   bool on = false;
+                   if (!detail::set_bool(on, v, err)) return false;
+                   if (!e.set_latency_tracking(on)) {
+                     err.set("out of memory for the latency histograms");
+                     return false;
+                   }
+                   return true;
+                 }},
       MR_CFG_INT("hash-max-listpack-entries", "hash-max-ziplist-entries", hash_max_listpack_entries, 0, INT64_MAX),
       MR_CFG_INT("hash-max-listpack-value", "hash-max-ziplist-value", hash_max_listpack_value, 0, INT64_MAX),
       MR_CFG_INT("set-max-intset-entries", {}, set_max_intset_entries, 0, INT64_MAX),

@@ -130,7 +130,10 @@ inline microredis::Encoding encoding_of(Harness& h, std::string_view key) {
 //   fail_once(n)   only the nth allocation from now fails
 //   heal()         allocations succeed again
 //   failed()       whether an allocation failed since the last fail_*()
+// With spare_shrinks, a realloc that shrinks always succeeds and is not counted, as with every real
+// allocator.
 struct FailingAllocator {
+  bool spare_shrinks = false;
   std::uint64_t calls = 0;
   std::uint64_t first_failure = 0;  // 0: none
   bool only_once = false;
@@ -148,8 +151,10 @@ struct FailingAllocator {
       return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::malloc(size);
     };
     h.deallocate = [](void*, void* p, std::size_t, std::size_t) { std::free(p); };
-    h.reallocate = [](void* ctx, void* p, std::size_t, std::size_t n) -> void* {
-      return static_cast<FailingAllocator*>(ctx)->should_fail() ? nullptr : std::realloc(p, n);
+    h.reallocate = [](void* ctx, void* p, std::size_t old_size, std::size_t n) -> void* {
+      auto* self = static_cast<FailingAllocator*>(ctx);
+      if (self->spare_shrinks && n <= old_size) return std::realloc(p, n);
+      return self->should_fail() ? nullptr : std::realloc(p, n);
     };
     h.ctx = this;
     return h;

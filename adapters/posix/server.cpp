@@ -104,12 +104,7 @@ ServerOptions ServerOptions::from_settings(const Settings& st) {
   std::string_view bind = st.bind.view();
   if (!bind.empty()) {
     o.bind.clear();
-    for (std::size_t i = 0; i < bind.size();) {
-      while (i < bind.size() && bind[i] == ' ') ++i;
-      std::size_t start = i;
-      while (i < bind.size() && bind[i] != ' ') ++i;
-      if (i > start) o.bind.emplace_back(bind.substr(start, i - start));
-    }
+    for_each_bind_address(bind, [&](std::string_view address) { o.bind.emplace_back(address); });
   }
   o.port = static_cast<int>(st.port);
   o.unixsocket = std::string(st.unixsocket.view());

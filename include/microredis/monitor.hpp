@@ -103,7 +103,8 @@ class LatencyMonitor {
 // 1024 ns << k, reported as Redis reports its hdr_histogram (2 significant figures, 1 ns..1 s):
 // bucket k holds durations up to (1032 << k) - 1 ns and is shown as that bound in microseconds.
 // All histograms are one block allocated with the engine, so that running a command never
-// allocates (about 90 bytes per command id).
+// allocates (about 90 bytes per command id, ~30 KB in all); CONFIG SET latency-tracking no frees it,
+// which matters on a microcontroller.
 class LatencyHistograms {
  public:
   static constexpr int kBuckets = 21;
@@ -113,8 +114,13 @@ class LatencyHistograms {
   };
 
   explicit LatencyHistograms(Memory& mem) : by_id_(mem) {}
-  // Room for command ids [0, count). False when out of memory (nothing is then recorded).
+  // Room for command ids [0, count), all empty. False when out of memory (nothing is then recorded).
   bool init(std::size_t count);
+  // Room for ids up to count, keeping what is recorded (commands added at run time).
+  bool grow(std::size_t count);
+  // Frees every histogram (latency-tracking no); init() brings them back.
+  void release() { by_id_.release(); }
+  bool empty() const { return by_id_.size() == 0; }
   // Counts one call of command `id` that took duration_us.
   void record(std::uint32_t id, std::int64_t duration_us);
   // The histogram of a command that ran since the last reset, else nullptr.

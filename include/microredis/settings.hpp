@@ -133,4 +133,15 @@ const ConfigSpec* find_config(std::string_view name);
 // Parses Redis memory units: "100", "1k" (1000), "1kb" (1024), "2mb", "1gb" (case-insensitive).
 bool parse_memory(std::string_view s, std::uint64_t& out);
 
+// Calls fn(address) for each address of a space-separated list (the `bind` setting), for adapters.
+template <class Fn>
+void for_each_bind_address(std::string_view list, Fn&& fn) {
+  for (std::size_t i = 0; i < list.size();) {
+    while (i < list.size() && list[i] == ' ') ++i;
+    const std::size_t start = i;
+    while (i < list.size() && list[i] != ' ') ++i;
+    if (i > start) fn(list.substr(start, i - start));
+  }
+}
+
 }  // namespace microredis

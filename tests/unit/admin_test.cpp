@@ -143,6 +143,23 @@ TEST_SUITE("server") {
     CHECK(raw_reply(h, 3, {"LATENCY", "HISTOGRAM", "get"}) == "%0\r\n");
   }
 
+  TEST_CASE("latency-tracking no frees the per-command histograms; yes brings them back empty") {
+    Harness h;
+    CHECK(h.run({"CONFIG", "GET", "latency-tracking"}) == bulks({"latency-tracking", "yes"}));
+    CHECK(h.run({"SET", "a", "b"}) == ok());
+    const std::size_t with = h.engine.memory().used();
+    CHECK(h.run({"CONFIG", "SET", "latency-tracking", "no"}) == ok());
+    CHECK(h.engine.memory().used() + 20000 < with);  // ~90 bytes per command id
+    CHECK(h.run({"CONFIG", "GET", "latency-tracking"}) == bulks({"latency-tracking", "no"}));
+    CHECK(h.run({"SET", "a", "b"}) == ok());
+    CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}) == array({}));
+    CHECK(h.run({"CONFIG", "SET", "latency-tracking", "maybe"}).is_error());
+    CHECK(h.run({"CONFIG", "SET", "latency-tracking", "yes"}) == ok());
+    CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}) == array({}));
+    CHECK(h.run({"SET", "a", "b"}) == ok());
+    CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}).size() == 2);
+  }
+
   TEST_CASE("ROLE WAIT LOLWUT") {
     Harness h;
     CHECK(h.run({"ROLE"}) == array({bulk("master"), integer(0), array({})}));

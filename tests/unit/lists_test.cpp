@@ -40,33 +40,6 @@ const Reply kNotInteger = error("ERR value is not an integer or out of range");
 const Reply kSyntax = error("ERR syntax error");
 const Reply kEmpty = array({});
 
-// An allocator that fails every allocation after a budget (< 0: never fails). Shrinking never
-// fails, as with every real allocator (the quicklist tests cover failing shrinks).
-struct BudgetAllocator {
-  long budget = -1;
-  bool take() {
-    if (budget < 0) return true;
-    if (budget == 0) return false;
-    --budget;
-    return true;
-  }
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<BudgetAllocator*>(ctx)->take() ? std::malloc(size) : nullptr;
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t old_size, std::size_t n) {
-    return n <= old_size || static_cast<BudgetAllocator*>(ctx)->take() ? std::realloc(p, n) : nullptr;
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
-
 }  // namespace
 
 TEST_SUITE("lists") {
@@ -511,7 +484,8 @@ TEST_SUITE("lists") {
       CAPTURE(cmd[0]);
       bool done = false;
       for (long budget = 0; budget < 40 && !done; ++budget) {
-        BudgetAllocator a;
+        FailingAllocator a;
+        a.spare_shrinks = true;
         microredis::ManualClock clock;
         microredis::EngineOptions o;
         o.clock = &clock;
@@ -526,9 +500,9 @@ TEST_SUITE("lists") {
         REQUIRE(engine.execute({"GET", "pad"}).str.size() == 20000);
         const Reply before = engine.execute({"LRANGE", "l", "0", "-1"});
         std::vector<std::string_view> argv(cmd.begin(), cmd.end());
-        a.budget = budget;
+        a.fail_from(static_cast<std::uint64_t>(budget) + 1);
         const Reply r = engine.execute(argv.data(), argv.size());
-        a.budget = -1;
+        a.heal();
         if (r == kOom) {
           CHECK(engine.execute({"LRANGE", "l", "0", "-1"}) == before);
           CHECK(engine.db(0).find_raw("dst") == nullptr);

@@ -38,31 +38,6 @@ const Reply kSyntax = error("ERR syntax error");
 const Reply kNotDouble = error("ERR One or more scores can't be converted into double");
 const Reply kEmpty = array({});
 
-struct BudgetAllocator {
-  long budget = -1;
-  bool take() {
-    if (budget < 0) return true;
-    if (budget == 0) return false;
-    --budget;
-    return true;
-  }
-  static void* allocate(void* ctx, std::size_t size, std::size_t) {
-    return static_cast<BudgetAllocator*>(ctx)->take() ? std::malloc(size) : nullptr;
-  }
-  static void deallocate(void*, void* p, std::size_t, std::size_t) { std::free(p); }
-  static void* reallocate(void* ctx, void* p, std::size_t old_size, std::size_t n) {
-    return n <= old_size || static_cast<BudgetAllocator*>(ctx)->take() ? std::realloc(p, n) : nullptr;
-  }
-  microredis::AllocatorHooks hooks() {
-    microredis::AllocatorHooks h;
-    h.allocate = allocate;
-    h.deallocate = deallocate;
-    h.reallocate = reallocate;
-    h.ctx = this;
-    return h;
-  }
-};
-
 }  // namespace
 
 TEST_SUITE("sort") {
@@ -629,7 +604,8 @@ TEST_SUITE("sort") {
       CAPTURE(cmd[1]);
       bool done = false;
       for (long budget = 0; budget < 60 && !done; ++budget) {
-        BudgetAllocator a;
+        FailingAllocator a;
+        a.spare_shrinks = true;
         microredis::ManualClock clock;
         microredis::EngineOptions o;
         o.clock = &clock;
@@ -651,9 +627,9 @@ TEST_SUITE("sort") {
         REQUIRE(engine.execute({"GET", "pad"}).str.size() == 20000);
         const Reply before = engine.execute({"LRANGE", "l", "0", "-1"});
         std::vector<std::string_view> argv(cmd.begin(), cmd.end());
-        a.budget = budget;
+        a.fail_from(static_cast<std::uint64_t>(budget) + 1);
         const Reply r = engine.execute(argv.data(), argv.size());
-        a.budget = -1;
+        a.heal();
         if (r == kOom) {
           CHECK(engine.execute({"LRANGE", "l", "0", "-1"}) == before);
           CHECK(engine.execute({"GET", "dst"}) == bulk("old"));
