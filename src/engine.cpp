@@ -69,7 +69,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   histograms_ = mem_.create<LatencyHistograms>(mem_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
-  (void)histograms_->init(commands_.id_count());
+  histograms_->set_id_count(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
   apply_settings();
   startup_memory_ = mem_.used();
@@ -799,19 +799,14 @@ MICROREDIS_INLINE bool Engine::add_commands(const CommandSpec* specs, std::size_
   const std::size_t had = cmd_stats_.size();
   if (!cmd_stats_.resize(commands_.id_count())) return false;
   for (std::size_t i = had; i < cmd_stats_.size(); ++i) cmd_stats_[i] = CommandStats{};
-  if (settings_.latency_tracking != 0 && !histograms_->grow(commands_.id_count())) return false;
+  histograms_->set_id_count(commands_.id_count());
   return true;
 }
 
-MICROREDIS_INLINE bool Engine::set_latency_tracking(bool on) {
-  if (!on) {
-    histograms_->release();
-    settings_.latency_tracking = 0;
-    return true;
-  }
-  if (histograms_->empty() && !histograms_->init(commands_.id_count())) return false;
-  settings_.latency_tracking = 1;
-  return true;
+MICROREDIS_INLINE void Engine::set_latency_tracking(bool on) {
+  // Off frees the histograms; on allocates nothing until a command is recorded.
+  if (!on) histograms_->reset();
+  settings_.latency_tracking = on ? 1 : 0;
 }
 
 MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {

@@ -397,10 +397,7 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    bool on = false;
                    if (!detail::set_bool(on, v, err)) return false;
-                   if (!e.set_latency_tracking(on)) {
-                     err.set("out of memory for the latency histograms");
-                     return false;
-                   }
+                   e.set_latency_tracking(on);
                    return true;
                  }},
       MR_CFG_INT("hash-max-listpack-entries", "hash-max-ziplist-entries", hash_max_listpack_entries, 0, INT64_MAX),
