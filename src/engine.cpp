@@ -230,12 +230,12 @@ MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t ou
     std::memcpy(text + prefix.size(), line.data(), n);
     (void)out.resize(start);
     w.error_text({text, prefix.size() + n});
-    s.transaction().clear();
+    s.discard_transaction();
     watches_ptr_->unwatch_all(s);
     s.clear_watch_dirty();
     return;
   }
-  s.transaction().flag_error();
+  if (s.in_multi()) s.transaction().flag_error();
 }
 
 MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv, std::size_t argc) {
@@ -282,7 +282,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     // may grow memory; EXEC only matters if it runs denyoom ones.
     const bool out_of_memory = over_memory_limit();
     bool denyoom = (spec.flags & kDenyOom) || (in_multi && !tx_control) ||
-                   (spec.handler == &exec_command_handler && (s.transaction().flags() & kDenyOom));
+                   (spec.handler == &exec_command_handler && (s.transaction_flags() & kDenyOom));
     if (denyoom && out_of_memory) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
@@ -295,7 +295,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   // A MONITOR session is a replica to Redis: it may not touch the keyspace.
   if (MICROREDIS_UNLIKELY(s.monitoring()) &&
       ((spec.flags & (kWrite | kReadonly | kMayReplicate)) ||
-       (spec.handler == &exec_command_handler && (s.transaction().flags() & (kWrite | kReadonly | kMayReplicate))))) {
+       (spec.handler == &exec_command_handler && (s.transaction_flags() & (kWrite | kReadonly | kMayReplicate))))) {
     w.error(Status::replica_keyspace);
     return reject(s, ref, out_start);
   }
@@ -317,12 +317,13 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   current_ = &s;
   call(s, ref, argv, argc);
   // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
-  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.tracking().caching = false;
+  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.end_tracking_caching();
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
   // write inside MULTI, once EXEC is); tracking messages for the running session follow its reply.
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
   current_ = nullptr;
+  s.release_extras_if_unused();
   // A pause that this command ended (CLIENT UNPAUSE) lets the held commands run, after it.
   if (MICROREDIS_UNLIKELY(resume_pending_)) resume_paused();
 }
@@ -366,7 +367,7 @@ MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec) 
   if (mode == PauseMode::write) {
     constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
     const bool may_write = (spec.flags & kMayWrite) ||
-                           (spec.handler == &exec_command_handler && (s.transaction().flags() & kMayWrite));
+                           (spec.handler == &exec_command_handler && (s.transaction_flags() & kMayWrite));
     if (!may_write) return false;
   }
   if (!paused_.push_back(&s)) return false;  // out of memory: the command runs
@@ -511,7 +512,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (MICROREDIS_UNLIKELY(!monitors_.empty()) && !(spec.flags & (kSkipMonitor | kAdmin))) {
     feed_monitors(s, argv, argc, ctx.redacted);
   }
-  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) &&
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(s.tracking_enabled()) && (spec.flags & kReadonly) &&
       !(spec.flags & kPubsub) && !s.tracking().options.bcast) {
     remember_keys(s, spec, argv, argc);
   }
@@ -521,14 +522,13 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   CommandStats& st = cmd_stats_[ref.id];
   // A blocked command served after a write was counted when it blocked (as Redis counts it once);
   // its time and a failure still count.
-  if (!s.blocked_command().rerun) {
+  if (!s.rerunning_blocked()) {
     ++st.calls;
     ++stats_.commands_processed;
   }
   // A command that blocks is measured when it is finally served (Redis's rule); DEBUG SLEEP holds
   // its session until the deadline, which is how long it takes.
-  if (!s.blocked() || (s.block_reason() == BlockReason::keys && s.blocked_command().rerun &&
-                       !s.blocked_command().blocks_again)) {
+  if (!s.blocked() || (s.block_reason() == BlockReason::keys && s.rerunning_blocked() && !s.blocks_again())) {
     record_duration(s, ref, argv, argc, end_us > start_us ? end_us - start_us : 0);
   } else if (s.block_reason() == BlockReason::sleep) {
     record_duration(s, ref, argv, argc, s.block_deadline_us() - start_us);
@@ -963,10 +963,9 @@ MICROREDIS_INLINE void Engine::reply_subscription(Session& s, std::string_view v
 MICROREDIS_INLINE std::size_t Engine::unsubscribe_all(Session& s, SubscriptionKind kind, bool notify) {
   static constexpr std::string_view kVerbs[] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
   const std::string_view verb = kVerbs[static_cast<int>(kind)];
-  Vec<PubSub::Node*>& subs = s.subscriptions(kind);
   std::size_t removed = 0;
-  while (!subs.empty()) {
-    PubSub::Node* node = subs[0];
+  while (s.subscription_count(kind) != 0) {
+    PubSub::Node* node = s.subscriptions(kind)[0];
     // The name outlives the node only as a copy: unsubscribing may free it.
     char small[256];
     Buffer big(mem_);
