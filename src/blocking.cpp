@@ -99,6 +99,7 @@ MICROREDIS_INLINE void Engine::unblock_with_timeout(Session& s) {
   const TimeoutReply reply = s.has_extras() ? s.blocked_command().timeout_reply : TimeoutReply::null_array;
   release_block(s);
   s.unblock();
+  s.release_extras_if_unused();
   if (reply == TimeoutReply::null_bulk) {
     s.writer().null();
   } else {
@@ -111,6 +112,7 @@ MICROREDIS_INLINE void Engine::unblock_with_timeout(Session& s) {
 MICROREDIS_INLINE void Engine::unblock_with_error(Session& s) {
   release_block(s);
   s.unblock();
+  s.release_extras_if_unused();
   s.writer().error(Status::unblocked);
   count_error_reply(s.writer().last_error_code());
   s.process_input();
@@ -195,6 +197,7 @@ MICROREDIS_INLINE void Engine::serve_blocked(Session& s) {
   if (blocked.blocks_again) return;  // nothing for it yet: it keeps its place in line
   release_block(s);
   s.unblock();
+  s.release_extras_if_unused();
   s.process_input();  // commands pipelined behind the blocking one
   notify_output(s);
 }
