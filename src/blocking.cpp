@@ -46,10 +46,9 @@ MICROREDIS_INLINE KeyReadiness first_ready_key(const Context& c, const std::stri
 
 MICROREDIS_INLINE void Context::block_on_keys(const std::string_view* keys, std::size_t n, std::int64_t deadline_us,
                                               TimeoutReply reply, ValueType wait_type) const {
-  BlockedCommand& blocked = session.blocked_command();
-  if (blocked.rerun) {
+  if (session.rerunning_blocked()) {
     // Running again for a key that got data, and still nothing to serve: keep the place in line.
-    blocked.blocks_again = true;
+    session.blocked_command().blocks_again = true;
     return;
   }
   if (session.in_exec()) {
@@ -64,6 +63,7 @@ MICROREDIS_INLINE void Context::block_on_keys(const std::string_view* keys, std:
 MICROREDIS_INLINE bool Engine::block_on_keys(Session& s, Db& db, CommandRef cmd, const std::string_view* argv,
                                              std::size_t argc, const std::string_view* keys, std::size_t n,
                                              std::int64_t deadline_us, TimeoutReply reply, ValueType wait_type) {
+  if (!s.ensure_extras()) return false;
   BlockedCommand& blocked = s.blocked_command();
   if (!blocked.save(cmd, argv, argc, reply)) {
     blocked.clear();
@@ -88,6 +88,7 @@ MICROREDIS_INLINE bool Engine::block_on_keys(Session& s, Db& db, CommandRef cmd,
 
 // Removes s from the waiters of its keys and forgets its command; s stays marked blocked.
 MICROREDIS_INLINE void Engine::release_block(Session& s) {
+  if (!s.has_extras()) return;  // blocked for another reason than keys: nothing registered
   BlockedCommand& blocked = s.blocked_command();
   for (BlockingKeys::Node* node : blocked.keys) blocking_->remove(node, [&](Session* w) { return w == &s; });
   if (s.block_reason() == BlockReason::keys) --blocked_on_keys_;
@@ -95,9 +96,10 @@ MICROREDIS_INLINE void Engine::release_block(Session& s) {
 }
 
 MICROREDIS_INLINE void Engine::unblock_with_timeout(Session& s) {
-  const TimeoutReply reply = s.blocked_command().timeout_reply;
+  const TimeoutReply reply = s.has_extras() ? s.blocked_command().timeout_reply : TimeoutReply::null_array;
   release_block(s);
   s.unblock();
+  s.release_extras_if_unused();
   if (reply == TimeoutReply::null_bulk) {
     s.writer().null();
   } else {
@@ -110,6 +112,7 @@ MICROREDIS_INLINE void Engine::unblock_with_timeout(Session& s) {
 MICROREDIS_INLINE void Engine::unblock_with_error(Session& s) {
   release_block(s);
   s.unblock();
+  s.release_extras_if_unused();
   s.writer().error(Status::unblocked);
   count_error_reply(s.writer().last_error_code());
   s.process_input();
@@ -194,6 +197,7 @@ MICROREDIS_INLINE void Engine::serve_blocked(Session& s) {
   if (blocked.blocks_again) return;  // nothing for it yet: it keeps its place in line
   release_block(s);
   s.unblock();
+  s.release_extras_if_unused();
   s.process_input();  // commands pipelined behind the blocking one
   notify_output(s);
 }

@@ -69,7 +69,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   histograms_ = mem_.create<LatencyHistograms>(mem_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
-  (void)histograms_->init(commands_.id_count());
+  histograms_->set_id_count(commands_.id_count());
   for (auto& st : cmd_stats_) st = CommandStats{};
   apply_settings();
   startup_memory_ = mem_.used();
@@ -142,7 +142,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
     }
   }
   if (s->monitoring()) remove_monitor(*s);
-  tracking_->disable(*s);
+  if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
 }
@@ -230,12 +230,12 @@ MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t ou
     std::memcpy(text + prefix.size(), line.data(), n);
     (void)out.resize(start);
     w.error_text({text, prefix.size() + n});
-    s.transaction().clear();
+    s.discard_transaction();
     watches_ptr_->unwatch_all(s);
     s.clear_watch_dirty();
     return;
   }
-  s.transaction().flag_error();
+  if (s.in_multi()) s.transaction().flag_error();
 }
 
 MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv, std::size_t argc) {
@@ -282,7 +282,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     // may grow memory; EXEC only matters if it runs denyoom ones.
     const bool out_of_memory = over_memory_limit();
     bool denyoom = (command_flags(spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
-                   (spec.handler == &exec_command_handler && (s.transaction().flags() & kDenyOom));
+                   (spec.handler == &exec_command_handler && (s.transaction_flags() & kDenyOom));
     if (denyoom && out_of_memory) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
@@ -295,7 +295,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   // A MONITOR session is a replica to Redis: it may not touch the keyspace.
   if (MICROREDIS_UNLIKELY(s.monitoring()) &&
       ((spec.flags & (kWrite | kReadonly | kMayReplicate)) ||
-       (spec.handler == &exec_command_handler && (s.transaction().flags() & (kWrite | kReadonly | kMayReplicate))))) {
+       (spec.handler == &exec_command_handler && (s.transaction_flags() & (kWrite | kReadonly | kMayReplicate))))) {
     w.error(Status::replica_keyspace);
     return reject(s, ref, out_start);
   }
@@ -306,7 +306,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   }
   // Client-side caching keeps its table within tracking-table-max-keys, before any command runs,
   // is queued or held (Redis's processCommand), so its invalidations precede the reply.
-  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
       tracking_->total_keys() > settings_.tracking_table_max_keys && settings_.tracking_table_max_keys != 0) {
     tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }
@@ -323,12 +323,13 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   current_ = &s;
   call(s, ref, argv, argc);
   // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
-  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.tracking().caching = false;
+  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.end_tracking_caching();
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
   // write inside MULTI, once EXEC is); tracking messages for the running session follow its reply.
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();
-  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, &s);
   current_ = nullptr;
+  s.release_extras_if_unused();
   // A pause that this command ended (CLIENT UNPAUSE) lets the held commands run, after it.
   if (MICROREDIS_UNLIKELY(resume_pending_)) resume_paused();
 }
@@ -373,7 +374,7 @@ MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec, 
   if (mode == PauseMode::write) {
     constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
     const bool may_write = (command_flags(spec, argv, argc) & kMayWrite) ||
-                           (spec.handler == &exec_command_handler && (s.transaction().flags() & kMayWrite));
+                           (spec.handler == &exec_command_handler && (s.transaction_flags() & kMayWrite));
     if (!may_write) return false;
   }
   if (!paused_.push_back(&s)) return false;  // out of memory: the command runs
@@ -518,8 +519,8 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (MICROREDIS_UNLIKELY(!monitors_.empty()) && !(spec.flags & (kSkipMonitor | kAdmin))) {
     feed_monitors(s, argv, argc, ctx.redacted);
   }
-  if (MICROREDIS_UNLIKELY(s.tracking().enabled) && (spec.flags & kReadonly) && !(spec.flags & (kPubsub | kScriptKeys)) &&
-      !s.tracking().options.bcast) {
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(s.tracking_enabled()) && (spec.flags & kReadonly) &&
+      !(spec.flags & (kPubsub | kScriptKeys)) && !s.tracking().options.bcast) {
     remember_keys(s, spec, argv, argc);
   }
 
@@ -528,14 +529,13 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   CommandStats& st = cmd_stats_[ref.id];
   // A blocked command served after a write was counted when it blocked (as Redis counts it once);
   // its time and a failure still count.
-  if (!s.blocked_command().rerun) {
+  if (!s.rerunning_blocked()) {
     ++st.calls;
     ++stats_.commands_processed;
   }
   // A command that blocks is measured when it is finally served (Redis's rule); DEBUG SLEEP holds
   // its session until the deadline, which is how long it takes.
-  if (!s.blocked() || (s.block_reason() == BlockReason::keys && s.blocked_command().rerun &&
-                       !s.blocked_command().blocks_again)) {
+  if (!s.blocked() || (s.block_reason() == BlockReason::keys && s.rerunning_blocked() && !s.blocks_again())) {
     record_duration(s, ref, argv, argc, end_us > start_us ? end_us - start_us : 0);
   } else if (s.block_reason() == BlockReason::sleep) {
     record_duration(s, ref, argv, argc, s.block_deadline_us() - start_us);
@@ -727,7 +727,7 @@ MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
   ++dirty_;
   if (MICROREDIS_UNLIKELY(capture_ != nullptr) && !removing_key_) capture_->note_written(*this, db, key);
   watches_ptr_->touch(db, key);
-  if (MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
     tracking_->invalidate(*this, current_, key);
   }
   if (MICROREDIS_UNLIKELY(!blocking_->empty(db.index())) && blocking_->find(db.index(), key) != nullptr) {
@@ -839,19 +839,14 @@ MICROREDIS_INLINE bool Engine::add_commands(const CommandSpec* specs, std::size_
   const std::size_t had = cmd_stats_.size();
   if (!cmd_stats_.resize(commands_.id_count())) return false;
   for (std::size_t i = had; i < cmd_stats_.size(); ++i) cmd_stats_[i] = CommandStats{};
-  if (settings_.latency_tracking != 0 && !histograms_->grow(commands_.id_count())) return false;
+  histograms_->set_id_count(commands_.id_count());
   return true;
 }
 
-MICROREDIS_INLINE bool Engine::set_latency_tracking(bool on) {
-  if (!on) {
-    histograms_->release();
-    settings_.latency_tracking = 0;
-    return true;
-  }
-  if (histograms_->empty() && !histograms_->init(commands_.id_count())) return false;
-  settings_.latency_tracking = 1;
-  return true;
+MICROREDIS_INLINE void Engine::set_latency_tracking(bool on) {
+  // Off frees the histograms; on allocates nothing until a command is recorded.
+  if (!on) histograms_->reset();
+  settings_.latency_tracking = on ? 1 : 0;
 }
 
 MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {
@@ -915,7 +910,7 @@ MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {
 
 MICROREDIS_INLINE void Engine::flushing(Db& db) {
   watches_ptr_->touch_all(db, nullptr);
-  if (tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+  if (MICROREDIS_WITH_TRACKING && tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
   // Waiters that want to hear of their key going away (XREADGROUP) learn it after the command.
   blocking_->for_each(db.index(), [&](BlockingKeys::Node& n) { mark_ready(db, n.key()); });
 }
@@ -1008,10 +1003,9 @@ MICROREDIS_INLINE void Engine::reply_subscription(Session& s, std::string_view v
 MICROREDIS_INLINE std::size_t Engine::unsubscribe_all(Session& s, SubscriptionKind kind, bool notify) {
   static constexpr std::string_view kVerbs[] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
   const std::string_view verb = kVerbs[static_cast<int>(kind)];
-  Vec<PubSub::Node*>& subs = s.subscriptions(kind);
   std::size_t removed = 0;
-  while (!subs.empty()) {
-    PubSub::Node* node = subs[0];
+  while (s.subscription_count(kind) != 0) {
+    PubSub::Node* node = s.subscriptions(kind)[0];
     // The name outlives the node only as a copy: unsubscribing may free it.
     char small[256];
     Buffer big(mem_);
@@ -1097,11 +1091,11 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   // The tracking table shrinks to a lowered tracking-table-max-keys without waiting for a command
   // (Redis's serverCron); invalidations of keys expired or evicted here, BCAST batches included,
   // go out now rather than with the next command (Redis sends them from beforeSleep).
-  if (cron && MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) && settings_.tracking_table_max_keys != 0 &&
-      tracking_->total_keys() > settings_.tracking_table_max_keys) {
+  if (MICROREDIS_WITH_TRACKING && cron && MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+      settings_.tracking_table_max_keys != 0 && tracking_->total_keys() > settings_.tracking_table_max_keys) {
     tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }
-  if (MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
+  if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
   if (resume_pending_) resume_paused();
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.

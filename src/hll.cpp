@@ -431,9 +431,9 @@ MICROREDIS_INLINE bool decode(std::string_view value, Buffer& out) {
     char buf[32];
     int n = 0;
     if (op.value != 0) {
-      n = std::snprintf(buf, sizeof buf, "v:%u,%u", unsigned{op.value}, op.run);
+      n = std::snprintf(buf, sizeof buf, "v:%u,%u", unsigned{op.value}, static_cast<unsigned>(op.run));
     } else {
-      n = std::snprintf(buf, sizeof buf, "%c:%u", op.xzero ? 'Z' : 'z', op.run);
+      n = std::snprintf(buf, sizeof buf, "%c:%u", op.xzero ? 'Z' : 'z', static_cast<unsigned>(op.run));
     }
     if (!out.empty()) ok = out.append(" ");
     ok = ok && out.append(buf, static_cast<std::size_t>(n));

@@ -1,10 +1,20 @@
 #include "microredis/store/keyspace.hpp"
 
+#if MICROREDIS_WITH_HASHES
 #include "microredis/store/hash.hpp"
+#endif
+#if MICROREDIS_WITH_LISTS
 #include "microredis/store/quicklist.hpp"
+#endif
+#if MICROREDIS_WITH_SETS
 #include "microredis/store/set.hpp"
+#endif
+#if MICROREDIS_WITH_STREAMS
 #include "microredis/store/stream.hpp"
+#endif
+#if MICROREDIS_WITH_ZSETS
 #include "microredis/store/zset.hpp"
+#endif
 
 #include <utility>
 
@@ -16,11 +26,21 @@ MICROREDIS_INLINE void free_value(Memory& mem, ValueType type, Encoding enc, voi
     case ValueType::string:
       if (enc == Encoding::raw) RawString::destroy(mem, static_cast<RawString*>(pointer));
       break;
+#if MICROREDIS_WITH_HASHES
     case ValueType::hash: HashObject(enc, pointer).destroy(mem); break;
+#endif
+#if MICROREDIS_WITH_SETS
     case ValueType::set: SetObject(enc, pointer).destroy(mem); break;
+#endif
+#if MICROREDIS_WITH_ZSETS
     case ValueType::zset: ZsetObject(enc, pointer).destroy(mem); break;
+#endif
+#if MICROREDIS_WITH_LISTS
     case ValueType::list: Quicklist::destroy(mem, static_cast<Quicklist*>(pointer)); break;
+#endif
+#if MICROREDIS_WITH_STREAMS
     case ValueType::stream: Stream::destroy(mem, static_cast<Stream*>(pointer)); break;
+#endif
     default:
       break;
   }
@@ -40,36 +60,46 @@ MICROREDIS_INLINE bool copy_value(Memory& mem, const Entry& e, Entry::Layout& ou
         out.pointer = r;
       }
       return true;
+#if MICROREDIS_WITH_HASHES
     case ValueType::hash: {
       HashObject copy;
       if (!HashObject::of(e).clone(mem, copy)) return false;
       out.pointer = copy.pointer();
       return true;
     }
+#endif
+#if MICROREDIS_WITH_SETS
     case ValueType::set: {
       SetObject copy;
       if (!SetObject::of(e).clone(mem, copy)) return false;
       out.pointer = copy.pointer();
       return true;
     }
+#endif
+#if MICROREDIS_WITH_ZSETS
     case ValueType::zset: {
       ZsetObject copy;
       if (!ZsetObject::of(e).clone(mem, copy)) return false;
       out.pointer = copy.pointer();
       return true;
     }
+#endif
+#if MICROREDIS_WITH_LISTS
     case ValueType::list: {
       Quicklist* copy = e.object<Quicklist>()->clone(mem);
       if (copy == nullptr) return false;
       out.pointer = copy;
       return true;
     }
+#endif
+#if MICROREDIS_WITH_STREAMS
     case ValueType::stream: {
       Stream* copy = e.object<Stream>()->clone(mem);
       if (copy == nullptr) return false;
       out.pointer = copy;
       return true;
     }
+#endif
     default:
       return false;
   }
@@ -80,11 +110,21 @@ MICROREDIS_INLINE std::size_t value_memory(const Entry& e) {
   switch (e.type()) {
     case ValueType::string:
       return e.encoding() == Encoding::raw ? sizeof(RawString) + e.object<RawString>()->cap : 0;
+#if MICROREDIS_WITH_HASHES
     case ValueType::hash: return HashObject::of(e).memory_usage();
+#endif
+#if MICROREDIS_WITH_SETS
     case ValueType::set: return SetObject::of(e).memory_usage();
+#endif
+#if MICROREDIS_WITH_ZSETS
     case ValueType::zset: return ZsetObject::of(e).memory_usage();
+#endif
+#if MICROREDIS_WITH_LISTS
     case ValueType::list: return e.object<Quicklist>()->memory_usage();
+#endif
+#if MICROREDIS_WITH_STREAMS
     case ValueType::stream: return e.object<Stream>()->memory_usage();
+#endif
     default: return 0;
   }
 }

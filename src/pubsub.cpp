@@ -45,6 +45,7 @@ inline bool erase_one(Vec<T*>& v, const T* x) {
 
 MICROREDIS_INLINE bool PubSub::subscribe(Session& s, SubscriptionKind kind, std::string_view name, bool& oom) {
   oom = false;
+  if (!s.ensure_extras()) return oom = true, false;
   HashTable<NodeTraits>& t = tables_[static_cast<int>(kind)];
   const std::uint64_t h = t.hash(name);
   auto* node = static_cast<Node*>(t.find(name, h));
@@ -88,7 +89,9 @@ MICROREDIS_INLINE bool PubSub::unsubscribe(Session& s, SubscriptionKind kind, st
   HashTable<NodeTraits>& t = tables_[static_cast<int>(kind)];
   const std::uint64_t h = t.hash(name);
   auto* node = static_cast<Node*>(t.find(name, h));
-  if (node == nullptr || !pubsub_detail::erase_one(s.subscriptions(kind), node)) return false;
+  if (node == nullptr || s.subscription_count(kind) == 0 || !pubsub_detail::erase_one(s.subscriptions(kind), node)) {
+    return false;
+  }
   (void)pubsub_detail::erase_one(node->subscribers, &s);
   if (node->subscribers.empty()) {
     (void)t.remove(name, h);

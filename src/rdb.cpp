@@ -835,11 +835,21 @@ MICROREDIS_INLINE bool Saver::intset_blob(const Intset* is) {
 MICROREDIS_INLINE int Saver::type_of(const Entry& e) {
   switch (e.type()) {
     case ValueType::string: return kTypeString;
+#if MICROREDIS_WITH_LISTS
     case ValueType::list: return kTypeListQuicklist2;
+#endif
+#if MICROREDIS_WITH_SETS
     case ValueType::set: return SetObject::of(e).is_intset() ? kTypeSetIntset : kTypeSet;
+#endif
+#if MICROREDIS_WITH_ZSETS
     case ValueType::zset: return ZsetObject::of(e).is_listpack() ? kTypeZsetListpack : kTypeZset2;
+#endif
+#if MICROREDIS_WITH_HASHES
     case ValueType::hash: return HashObject::of(e).is_listpack() ? kTypeHashListpack : kTypeHash;
+#endif
+#if MICROREDIS_WITH_STREAMS
     case ValueType::stream: return kTypeStreamListpacks2;
+#endif
     default: return -1;
   }
 }
@@ -856,6 +866,7 @@ MICROREDIS_INLINE bool Saver::body(const Entry& e) {
       IntText buf;
       return string(string_of(e, buf));
     }
+#if MICROREDIS_WITH_LISTS
     case ValueType::list: {
       const Quicklist* ql = list_of(e);
       if (!len(ql->node_count())) return false;
@@ -870,6 +881,8 @@ MICROREDIS_INLINE bool Saver::body(const Entry& e) {
       }
       return true;
     }
+#endif
+#if MICROREDIS_WITH_SETS
     case ValueType::set: {
       const SetObject s = SetObject::of(e);
       if (s.is_intset()) return intset_blob(s.intset());
@@ -881,6 +894,8 @@ MICROREDIS_INLINE bool Saver::body(const Entry& e) {
       });
       return ok;
     }
+#endif
+#if MICROREDIS_WITH_ZSETS
     case ValueType::zset: {
       const ZsetObject z = ZsetObject::of(e);
       if (z.is_listpack()) return zset_listpack_blob(z.listpack());
@@ -891,6 +906,8 @@ MICROREDIS_INLINE bool Saver::body(const Entry& e) {
       }
       return true;
     }
+#endif
+#if MICROREDIS_WITH_HASHES
     case ValueType::hash: {
       const HashObject h = HashObject::of(e);
       if (h.is_listpack()) return listpack_blob(h.listpack());
@@ -902,7 +919,10 @@ MICROREDIS_INLINE bool Saver::body(const Entry& e) {
       });
       return ok;
     }
+#endif
+#if MICROREDIS_WITH_STREAMS
     case ValueType::stream: return stream_body(*e.object<Stream>());
+#endif
     default: return false;
   }
 }
@@ -1483,23 +1503,35 @@ MICROREDIS_INLINE LoadResult load_value(Memory& mem, const LoadLimits& limits, R
       if (LoadResult r = in.string(out.scratch, limits.max_string, s); r != LoadResult::ok) return r;
       return make_string(mem, s, out.layout) ? LoadResult::ok : LoadResult::oom;
     }
+#if MICROREDIS_WITH_LISTS
     case kTypeList:
     case kTypeListZiplist:
     case kTypeListQuicklist:
     case kTypeListQuicklist2: return load_list(mem, limits, in, type, out);
+#endif
+#if MICROREDIS_WITH_SETS
     case kTypeSet:
     case kTypeSetIntset: return load_set(mem, limits, in, type, out);
+#endif
+#if MICROREDIS_WITH_ZSETS
     case kTypeZset:
     case kTypeZset2:
     case kTypeZsetZiplist:
     case kTypeZsetListpack: return load_zset(mem, limits, in, type, out);
+#endif
+#if MICROREDIS_WITH_HASHES
     case kTypeHash:
     case kTypeHashZipmap:
     case kTypeHashZiplist:
     case kTypeHashListpack: return load_hash(mem, limits, in, type, out);
+#endif
+#if MICROREDIS_WITH_STREAMS
     case kTypeStreamListpacks:
     case kTypeStreamListpacks2: return load_stream(mem, limits, in, type, out);
-    default: return LoadResult::bad_format;  // modules
+#endif
+    // Modules, and the types a build leaves out (config.hpp's groups): a value this build cannot
+    // hold is a bad format.
+    default: return LoadResult::bad_format;
   }
 }
 

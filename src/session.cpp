@@ -10,6 +10,35 @@ constexpr std::size_t kKeepBufferBytes = 64 * 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
 }  // namespace detail
 
+MICROREDIS_INLINE SessionExtras::SessionExtras(Memory& mem)
+    : tx(mem),
+      watched(mem),
+      subs{Vec<PubSub::Node*>(mem), Vec<PubSub::Node*>(mem), Vec<PubSub::Node*>(mem)},
+      blocked(mem),
+      tracking(mem),
+      name(mem),
+      lib_name(mem),
+      lib_ver(mem) {}
+
+MICROREDIS_INLINE bool SessionExtras::unused() const {
+  for (const auto& v : subs) {
+    if (!v.empty()) return false;
+  }
+  return !tx.active() && tx.size() == 0 && watched.empty() && blocked.keys.empty() && !blocked.rerun &&
+         !tracking.enabled && !tracking.caching && tracking.prefixes.empty() && name.empty() && lib_name.empty() &&
+         lib_ver.empty();
+}
+
+MICROREDIS_INLINE bool Session::ensure_extras() {
+  if (extras_ == nullptr) extras_ = engine_->memory().create<SessionExtras>(engine_->memory());
+  return extras_ != nullptr;
+}
+
+MICROREDIS_INLINE void Session::free_extras() {
+  engine_->memory().destroy(extras_);
+  extras_ = nullptr;
+}
+
 MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
     : engine_(&engine),
       id_(id),
@@ -17,22 +46,15 @@ MICROREDIS_INLINE Session::Session(Engine& engine, std::uint64_t id)
       in_(engine.memory()),
       out_(engine.memory()),
       writer_(out_, 2),
-      tx_(engine.memory()),
-      watched_(engine.memory()),
-      subs_{Vec<PubSub::Node*>(engine.memory()), Vec<PubSub::Node*>(engine.memory()),
-            Vec<PubSub::Node*>(engine.memory())},
-      blocked_cmd_(engine.memory()),
-      tracking_(engine.memory()),
-      name_(engine.memory()),
       peer_(engine.memory()),
-      local_addr_(engine.memory()),
-      lib_name_(engine.memory()),
-      lib_ver_(engine.memory()) {
+      local_addr_(engine.memory()) {
   created_ms_ = last_interaction_ms_ = engine.clock().now_ms();
   authenticated_ = !engine.settings().requirepass_set;
 }
 
-MICROREDIS_INLINE Session::~Session() = default;
+MICROREDIS_INLINE Session::~Session() {
+  if (extras_ != nullptr) free_extras();
+}
 
 MICROREDIS_INLINE void Session::set_peer(std::string_view addr, std::string_view local_addr) {
   peer_.clear();
@@ -42,26 +64,24 @@ MICROREDIS_INLINE void Session::set_peer(std::string_view addr, std::string_view
 }
 
 MICROREDIS_INLINE bool Session::set_name(std::string_view name) {
-  name_.clear();
-  return name_.append(name);
+  if (name.empty() && extras_ == nullptr) return true;
+  if (!ensure_extras()) return false;
+  extras_->name.clear();
+  return extras_->name.append(name);
 }
 
 MICROREDIS_INLINE bool Session::set_lib_info(std::string_view name, std::string_view ver) {
+  if (name.empty() && ver.empty()) return true;
+  if (!ensure_extras()) return false;
   if (!name.empty()) {
-    lib_name_.clear();
-    if (!lib_name_.append(name)) return false;
+    extras_->lib_name.clear();
+    if (!extras_->lib_name.append(name)) return false;
   }
   if (!ver.empty()) {
-    lib_ver_.clear();
-    if (!lib_ver_.append(ver)) return false;
+    extras_->lib_ver.clear();
+    if (!extras_->lib_ver.append(ver)) return false;
   }
   return true;
-}
-
-MICROREDIS_INLINE void Session::set_last_command(std::string_view name) {
-  std::size_t n = name.size() < sizeof last_cmd_ ? name.size() : sizeof last_cmd_;
-  std::memcpy(last_cmd_, name.data(), n);
-  last_cmd_len_ = static_cast<std::uint8_t>(n);
 }
 
 MICROREDIS_INLINE void Session::protocol_error() {
@@ -83,8 +103,12 @@ MICROREDIS_INLINE void Session::protocol_error() {
 }
 
 MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_t len) {
-  const ParserLimits limits{engine_->settings().proto_max_bulk_len, engine_->settings().proto_max_multibulk_len,
-                            64 * 1024, 10, 16384};
+  // The settings are 64-bit; on a 32-bit target a limit past SIZE_MAX means "no limit".
+  constexpr std::uint64_t kMaxSize = static_cast<std::size_t>(-1);
+  const std::uint64_t bulk = engine_->settings().proto_max_bulk_len;
+  const std::uint64_t multibulk = engine_->settings().proto_max_multibulk_len;
+  const ParserLimits limits{static_cast<std::size_t>(bulk < kMaxSize ? bulk : kMaxSize),
+                            static_cast<std::size_t>(multibulk < kMaxSize ? multibulk : kMaxSize), 64 * 1024, 10, 16384};
   std::size_t pos = 0;
   while (pos < len && !closing() && block_ == BlockReason::none) {
     RequestParser::Result r = parser_.parse(data + pos, len - pos, limits, authenticated_);
@@ -233,8 +257,10 @@ MICROREDIS_INLINE Reply Session::execute(const std::string_view* argv, std::size
   } else if (!produced.empty()) {
     parse_reply(produced, reply);
   }
-  // The reply has been handed over: it is not pending output.
+  // The reply has been handed over: it is not pending output. A big one (COMMAND DOCS) does not
+  // keep its buffer, as consume_output() would not either.
   (void)out_.resize(start);
+  out_.shrink_if_over(detail::kKeepBufferBytes);
   if (out_pos_ > out_.size()) out_pos_ = out_.size();
   if (hold_at_ != kNoHold && hold_at_ > out_.size()) hold_at_ = out_.size();
   return reply;

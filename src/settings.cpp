@@ -1,6 +1,7 @@
 #include "microredis/settings.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 #include "microredis/engine.hpp"
 #include "microredis/util/strconv.hpp"
@@ -45,11 +46,36 @@ inline void put_uint(Buffer& o, std::uint64_t v) {
   (void)o.append(buf, format_uint64(buf, v));
 }
 
-inline bool range_error(ConfigError& err, std::int64_t lo, std::int64_t hi) {
+// Texts with 64-bit numbers are composed here, not with printf: newlib-nano's printf (the firmware's
+// C library) has no %lld or %llo.
+struct ErrorText {
   char buf[128];
-  int n = std::snprintf(buf, sizeof buf, "argument must be between %lld and %lld inclusive", static_cast<long long>(lo),
-                        static_cast<long long>(hi));
-  err.set({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+  std::size_t n = 0;
+  ErrorText& s(std::string_view t) {
+    std::memcpy(buf + n, t.data(), t.size());
+    n += t.size();
+    return *this;
+  }
+  ErrorText& i(std::int64_t v) {
+    n += format_int64(buf + n, v);
+    return *this;
+  }
+  ErrorText& octal(std::uint64_t v) {
+    char digits[24];
+    std::size_t k = 0;
+    do {
+      digits[k++] = static_cast<char>('0' + (v & 7));
+      v >>= 3;
+    } while (v != 0);
+    while (k > 0) buf[n++] = digits[--k];
+    return *this;
+  }
+  std::string_view view() const { return {buf, n}; }
+};
+
+inline bool range_error(ConfigError& err, std::int64_t lo, std::int64_t hi) {
+  ErrorText t;
+  err.set(t.s("argument must be between ").i(lo).s(" and ").i(hi).s(" inclusive").view());
   return false;
 }
 
@@ -176,9 +202,9 @@ inline void get_output_limits(const Settings& st, Buffer& o) {
 }
 
 inline void put_octal(Buffer& o, std::int64_t v) {
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%llo", static_cast<unsigned long long>(v));
-  (void)o.append(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  ErrorText t;
+  std::string_view text = t.octal(static_cast<std::uint64_t>(v)).view();
+  (void)o.append(text.data(), text.size());
 }
 
 // An octal number (strtoll base 8 over the whole string), within 0..hi.
@@ -199,9 +225,8 @@ inline bool set_octal(std::int64_t& field, std::string_view v, std::int64_t hi, 
   }
   if (neg) x = -x;
   if (x < 0 || x > hi) {
-    char buf[96];
-    int n = std::snprintf(buf, sizeof buf, "argument must be between 0 and %llo inclusive", static_cast<unsigned long long>(hi));
-    err.set({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+    ErrorText t;
+    err.set(t.s("argument must be between 0 and ").octal(static_cast<std::uint64_t>(hi)).s(" inclusive").view());
     return false;
   }
   field = x;
@@ -373,10 +398,7 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    bool on = false;
                    if (!detail::set_bool(on, v, err)) return false;
-                   if (!e.set_latency_tracking(on)) {
-                     err.set("out of memory for the latency histograms");
-                     return false;
-                   }
+                   e.set_latency_tracking(on);
                    return true;
                  }},
       MR_CFG_INT("hash-max-listpack-entries", "hash-max-ziplist-entries", hash_max_listpack_entries, 0, INT64_MAX),

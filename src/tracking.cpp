@@ -58,7 +58,9 @@ MICROREDIS_INLINE Tracking::~Tracking() {
 MICROREDIS_INLINE bool Tracking::find_collision(Session& s, const std::string_view* prefixes, std::size_t n,
                                                std::string_view& a, std::string_view& b) const {
   for (std::size_t i = 0; i < n; ++i) {
-    for (const Prefix* p : s.tracking().prefixes) {
+    const State* st = s.tracking_state();
+    for (std::size_t k = 0; st != nullptr && k < st->prefixes.size(); ++k) {
+      const Prefix* p = st->prefixes[k];
       if (tracking_detail::overlaps(p->name.view(), prefixes[i])) {
         a = prefixes[i];
         b = p->name.view();
@@ -78,6 +80,7 @@ MICROREDIS_INLINE bool Tracking::find_collision(Session& s, const std::string_vi
 
 MICROREDIS_INLINE bool Tracking::enable(Session& s, const TrackingOptions& options, const std::string_view* prefixes,
                                         std::size_t n) {
+  if (!s.ensure_extras()) return false;
   State& st = s.tracking();
   if (!st.enabled) ++clients_;
   st.enabled = true;
@@ -131,6 +134,7 @@ MICROREDIS_INLINE void Tracking::remove_from_prefix(Prefix* p, Session& s) {
 }
 
 MICROREDIS_INLINE void Tracking::disable(Session& s) {
+  if (!s.has_extras()) return;  // never tracked
   State& st = s.tracking();
   for (Prefix* p : st.prefixes) remove_from_prefix(p, s);
   st.prefixes.release();
@@ -223,7 +227,7 @@ MICROREDIS_INLINE void Tracking::invalidate(Engine& engine, Session* current, st
   if (node == nullptr) return;
   for (std::uint64_t id : node->waiters) {
     Session* target = engine.find_session(id);
-    if (target == nullptr || !target->tracking().enabled || target->tracking().options.bcast) continue;
+    if (target == nullptr || !target->tracking_enabled() || target->tracking().options.bcast) continue;
     if (target == current) {
       if (target->tracking().options.noloop) continue;
       // Its own command changed the key: the message follows the command's reply.
@@ -241,7 +245,7 @@ MICROREDIS_INLINE void Tracking::invalidate_all(Engine& engine, Session* current
   if (flush_sent_) return;
   flush_sent_ = true;
   for (Session* s = engine.first_session(); s != nullptr; s = s->next) {
-    if (!s->tracking().enabled) continue;
+    if (!s->tracking_enabled()) continue;
     if (s == current) {
       pending_self_flush_ = true;
     } else {

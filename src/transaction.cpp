@@ -31,6 +31,7 @@ MICROREDIS_INLINE void Transaction::clear() {
 // WatchRegistry
 
 MICROREDIS_INLINE bool WatchRegistry::watch(Session& s, int db, std::string_view key, bool expired) {
+  if (!s.ensure_extras()) return false;
   for (const Node* n : s.watched_keys()) {
     if (n->db == db && n->key() == key) return true;  // already watched
   }
@@ -44,6 +45,7 @@ MICROREDIS_INLINE bool WatchRegistry::watch(Session& s, int db, std::string_view
 }
 
 MICROREDIS_INLINE void WatchRegistry::unwatch_all(Session& s) {
+  if (s.watched_count() == 0) return;
   for (Node* n : s.watched_keys()) keys_.remove(n, [&](const Watcher& w) { return w.session == &s; });
   s.watched_keys().release();
 }
@@ -86,6 +88,7 @@ MICROREDIS_INLINE void WatchRegistry::touch_all(Db& db, Db* other) {
 }
 
 MICROREDIS_INLINE bool WatchRegistry::watched_key_expired(Session& s, Engine& engine) {
+  if (s.watched_count() == 0) return false;
   for (const Node* n : s.watched_keys()) {
     for (const Watcher& w : n->waiters) {
       if (w.session != &s || w.expired) continue;

@@ -415,18 +415,20 @@ bool CommandRegistry::add(CommandDef def, CommandFunction fn) {
   owned->fn = std::move(fn);
   const CommandDef& d = owned->def;
   owned->slot.owner = owned.get();
-  owned->slot.spec = CommandSpec{d.name,
+  // The spec's texts are SpecText (string_views made constant-initializable): views of the owned strings.
+  using V = std::string_view;
+  owned->slot.spec = CommandSpec{V(d.name),
                                  d.arity,
                                  d.flags,
                                  static_cast<std::int8_t>(d.first_key),
                                  static_cast<std::int8_t>(d.last_key),
                                  static_cast<std::int8_t>(d.key_step),
                                  &CommandRegistry::dispatch,
-                                 d.group,
-                                 d.summary,
-                                 d.since,
-                                 d.complexity,
-                                 d.syntax,
+                                 V(d.group),
+                                 V(d.summary),
+                                 V(d.since),
+                                 V(d.complexity),
+                                 V(d.syntax),
                                  d.acl};
   if (!engine_->add_commands(&owned->slot.spec, 1)) return false;
   owned_.push_back(std::move(owned));

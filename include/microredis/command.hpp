@@ -11,6 +11,7 @@
 
 #include "memory.hpp"
 #include "resp/writer.hpp"
+#include "spec_text.hpp"
 #include "status.hpp"
 #include "store/object.hpp"
 #include "util/strconv.hpp"
@@ -115,20 +116,20 @@ using GetKeysFunction = std::size_t (*)(const std::string_view* argv, std::size_
                                         std::size_t cap);
 
 struct CommandSpec {
-  std::string_view name;  // lower case; "client|setname" for a subcommand
+  SpecText name;  // lower case; "client|setname" for a subcommand
   int arity;              // Redis's convention: -N means "at least N" (the name counts)
   std::uint32_t flags;
   std::int8_t first_key;  // 0: no keys
   std::int8_t last_key;   // negative: counted from the end (-1 = last argument)
   std::int8_t key_step;
   CommandHandler handler;  // nullptr for a container: dispatch always resolves its subcommand
-  std::string_view group;       // "string", "generic", "server", "connection", ...
-  std::string_view summary;
-  std::string_view since;
-  std::string_view complexity;
+  SpecText group;       // "string", "generic", "server", "connection", ...
+  SpecText summary;
+  SpecText since;
+  DocText complexity;  // empty without MICROREDIS_WITH_COMMAND_DOCS
   // The argument grammar, as in Redis's docs: "key value [NX | XX] [EX seconds | PX milliseconds]".
   // COMMAND DOCS derives its argument tree from it.
-  std::string_view syntax = {};
+  DocText syntax = {};  // empty without MICROREDIS_WITH_COMMAND_DOCS
   std::uint32_t acl = 0;
   const CommandSpec* subcommands = nullptr;  // a container command (CLIENT, CONFIG, OBJECT, ...)
   std::size_t subcommand_count = 0;

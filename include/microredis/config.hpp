@@ -42,6 +42,61 @@
 #define MICROREDIS_DEFAULT_DATABASES 16
 #endif
 
+// Feature groups. Each can be compiled out (-DMICROREDIS_WITH_<GROUP>=0, or the CMake option of the
+// same name) to save flash on firmware: its commands are not registered, the keyspace and DEBUG
+// DIGEST stop referring to its value type, and the linker drops the code nothing references any
+// more (build with -ffunction-sections -fdata-sections -Wl,--gc-sections). Strings, keys, expiry,
+// connection, server, client, config, info and memory commands are always there: with every group
+// at 0 the engine is a strings+keys server. A disabled command is unknown, as in a Redis without it.
+#ifndef MICROREDIS_WITH_HASHES
+#define MICROREDIS_WITH_HASHES 1        // HSET HGET ... (store/hash.hpp)
+#endif
+#ifndef MICROREDIS_WITH_SETS
+#define MICROREDIS_WITH_SETS 1          // SADD SMEMBERS ... (store/set.hpp, store/intset.hpp)
+#endif
+#ifndef MICROREDIS_WITH_ZSETS
+#define MICROREDIS_WITH_ZSETS 1         // ZADD ZRANGE ... (store/zset.hpp)
+#endif
+#ifndef MICROREDIS_WITH_LISTS
+#define MICROREDIS_WITH_LISTS 1         // LPUSH LRANGE ... (store/quicklist.hpp)
+#endif
+#ifndef MICROREDIS_WITH_BITMAPS
+#define MICROREDIS_WITH_BITMAPS 1       // SETBIT BITCOUNT BITFIELD ... (store/bitops.hpp)
+#endif
+#ifndef MICROREDIS_WITH_HYPERLOGLOG
+#define MICROREDIS_WITH_HYPERLOGLOG 1   // PFADD PFCOUNT PFMERGE (store/hll.hpp)
+#endif
+#ifndef MICROREDIS_WITH_SORT
+#define MICROREDIS_WITH_SORT 1          // SORT SORT_RO
+#endif
+#ifndef MICROREDIS_WITH_STREAMS
+#define MICROREDIS_WITH_STREAMS 1       // XADD XRANGE XREAD XGROUP ... (store/stream.hpp)
+#endif
+#ifndef MICROREDIS_WITH_GEO
+#define MICROREDIS_WITH_GEO 1           // GEOADD GEOSEARCH ... (sorted sets underneath: needs ZSETS)
+#endif
+#ifndef MICROREDIS_WITH_DUMP
+#define MICROREDIS_WITH_DUMP 1          // DUMP RESTORE DEBUG RELOAD: the RDB loader (store/rdb.hpp) for the types built
+#endif
+#ifndef MICROREDIS_WITH_PUBSUB
+#define MICROREDIS_WITH_PUBSUB 1        // SUBSCRIBE PUBLISH PUBSUB ... (keyspace events need it to be seen)
+#endif
+#ifndef MICROREDIS_WITH_TRANSACTIONS
+#define MICROREDIS_WITH_TRANSACTIONS 1  // MULTI EXEC DISCARD WATCH UNWATCH
+#endif
+#ifndef MICROREDIS_WITH_BLOCKING
+#define MICROREDIS_WITH_BLOCKING 1      // BLPOP BRPOP BLMOVE BZPOPMIN ... (with their data types)
+#endif
+#ifndef MICROREDIS_WITH_TRACKING
+#define MICROREDIS_WITH_TRACKING 1      // client-side caching: CLIENT TRACKING CACHING GETREDIR TRACKINGINFO
+#endif
+#ifndef MICROREDIS_WITH_COMMAND_DOCS
+#define MICROREDIS_WITH_COMMAND_DOCS 1  // COMMAND DOCS argument trees and complexity texts (without: summary,
+#endif                                  // since, group only; the syntax and complexity strings leave flash)
+#ifndef MICROREDIS_WITH_DEBUG
+#define MICROREDIS_WITH_DEBUG 1         // DEBUG and its subcommands
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define MICROREDIS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MICROREDIS_UNLIKELY(x) __builtin_expect(!!(x), 0)

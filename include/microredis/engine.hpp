@@ -222,9 +222,9 @@ class Engine final : private KeyspaceObserver {
   LatencyMonitor& latency() { return *latency_; }
   const LatencyMonitor& latency() const { return *latency_; }
   const LatencyHistograms& latency_histograms() const { return *histograms_; }
-  // latency-tracking: on keeps a histogram per command (allocated here, ~90 bytes per command id),
-  // off frees them. False when they could not be allocated (tracking stays off).
-  bool set_latency_tracking(bool on);
+  // latency-tracking: on keeps a histogram per command, created on its first call (see
+  // LatencyHistograms); off frees them.
+  void set_latency_tracking(bool on);
 
   // --- client-side caching ---
   Tracking& tracking() { return *tracking_; }

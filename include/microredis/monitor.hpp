@@ -102,9 +102,10 @@ class LatencyMonitor {
 // number of calls since the last CONFIG RESETSTAT and a count per power-of-two bucket of
 // 1024 ns << k, reported as Redis reports its hdr_histogram (2 significant figures, 1 ns..1 s):
 // bucket k holds durations up to (1032 << k) - 1 ns and is shown as that bound in microseconds.
-// All histograms are one block allocated with the engine, so that running a command never
-// allocates (about 90 bytes per command id, ~30 KB in all); CONFIG SET latency-tracking no frees it,
-// which matters on a microcontroller.
+// Like Redis's, a command's histogram is created on its first recorded call: an idle engine holds
+// none (a block for every command id would be ~40 KB, more than a microcontroller's engine needs
+// in all). The first call allocates a 2-byte slot per command id, then ~96 bytes per command that
+// ran; CONFIG RESETSTAT and CONFIG SET latency-tracking no free them all.
 class LatencyHistograms {
  public:
   static constexpr int kBuckets = 21;
@@ -113,26 +114,31 @@ class LatencyHistograms {
     std::uint32_t counts[kBuckets];
   };
 
-  explicit LatencyHistograms(Memory& mem) : by_id_(mem) {}
-  // Room for command ids [0, count), all empty. False when out of memory (nothing is then recorded).
-  bool init(std::size_t count);
-  // Room for ids up to count, keeping what is recorded (commands added at run time).
-  bool grow(std::size_t count);
-  // Frees every histogram (latency-tracking no); init() brings them back.
-  void release() { by_id_.release(); }
-  bool empty() const { return by_id_.size() == 0; }
-  // Counts one call of command `id` that took duration_us.
+  explicit LatencyHistograms(Memory& mem) : slot_of_(mem), histograms_(mem) {}
+  // Command ids [0, count) may be recorded (nothing is allocated until one is).
+  void set_id_count(std::size_t count) { id_count_ = count; }
+  // Counts one call of command `id` that took duration_us; the first call of a command allocates
+  // its histogram (out of memory: the call is not counted).
   void record(std::uint32_t id, std::int64_t duration_us);
   // The histogram of a command that ran since the last reset, else nullptr.
   const Histogram* find(std::uint32_t id) const {
-    return id < by_id_.size() && by_id_[id].calls != 0 ? &by_id_[id] : nullptr;
+    if (id >= slot_of_.size() || slot_of_[id] == 0) return nullptr;
+    return &histograms_[slot_of_[id] - 1u];
   }
-  void reset();
+  // Frees every histogram (CONFIG RESETSTAT, latency-tracking no).
+  void reset() {
+    slot_of_.release();
+    histograms_.release();
+  }
+  // How many commands have a histogram.
+  std::size_t count() const { return histograms_.size(); }
   // The upper bound (microseconds) Redis shows for bucket k.
   static std::int64_t bucket_usec(int k) { return static_cast<std::int64_t>(((1032ULL << k) - 1) / 1000); }
 
  private:
-  Vec<Histogram> by_id_;
+  Vec<std::uint16_t> slot_of_;  // per command id: 1 + index in histograms_, 0 = none yet
+  Vec<Histogram> histograms_;   // in order of first call
+  std::size_t id_count_ = 0;
 };
 
 }  // namespace microredis

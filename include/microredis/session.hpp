@@ -35,6 +35,23 @@ enum class BlockReason : std::uint8_t {
   pause,  // CLIENT PAUSE holds its command: until the pause ends (the command stays in the input)
 };
 
+// State few connections ever use, in one block a session allocates on first use and frees once it
+// is back to its initial state, so that an idle connection stays small (see Session::ensure_extras).
+struct SessionExtras {
+  explicit SessionExtras(Memory& mem);
+  // Nothing in it is in use: the block can go.
+  bool unused() const;
+
+  Transaction tx;
+  Vec<WatchRegistry::Node*> watched;
+  Vec<PubSub::Node*> subs[kSubscriptionKinds];
+  BlockedCommand blocked;
+  Tracking::State tracking;
+  Buffer name;
+  Buffer lib_name;
+  Buffer lib_ver;
+};
+
 class Session {
  public:
   Session(Engine& engine, std::uint64_t id);
@@ -71,7 +88,7 @@ class Session {
   void set_peer(std::string_view addr, std::string_view local_addr);
   std::string_view peer() const { return peer_.view(); }
   std::string_view local_addr() const { return local_addr_.view(); }
-  std::string_view name() const { return name_.view(); }
+  std::string_view name() const { return extras_ != nullptr ? extras_->name.view() : std::string_view(); }
   [[nodiscard]] bool set_name(std::string_view name);
   int protocol() const { return writer_.protocol(); }
   void set_protocol(int p) { writer_.set_protocol(p); }
@@ -79,8 +96,8 @@ class Session {
   void select_db(int db) { db_ = db; }
   bool authenticated() const { return authenticated_; }
   void set_authenticated(bool a) { authenticated_ = a; }
-  std::string_view lib_name() const { return lib_name_.view(); }
-  std::string_view lib_ver() const { return lib_ver_.view(); }
+  std::string_view lib_name() const { return extras_ != nullptr ? extras_->lib_name.view() : std::string_view(); }
+  std::string_view lib_ver() const { return extras_ != nullptr ? extras_->lib_ver.view() : std::string_view(); }
   [[nodiscard]] bool set_lib_info(std::string_view name, std::string_view ver);
   // Application data for the adapter (its connection object).
   void* user_data() const { return user_data_; }
@@ -122,24 +139,51 @@ class Session {
   void unblock();
   BlockReason block_reason() const { return block_; }
   std::int64_t block_deadline_us() const { return block_deadline_us_; }
-  BlockedCommand& blocked_command() { return blocked_cmd_; }
+
+  // --- state in the extras block (SessionExtras) ---
+  // The accessors below that return a reference need the block: they are used only once
+  // ensure_extras() succeeded (MULTI, WATCH, SUBSCRIBE, a block on keys, CLIENT TRACKING ON,
+  // CLIENT SETNAME...) or where that state is known to be in use; the queries work always.
+  bool has_extras() const { return extras_ != nullptr; }
+  // Allocates the block if there is none: false when out of memory.
+  [[nodiscard]] bool ensure_extras();
+  // Frees the block when nothing in it is in use (the engine calls it after a command).
+  void release_extras_if_unused() {
+    if (MICROREDIS_UNLIKELY(extras_ != nullptr) && !in_exec_ && block_ != BlockReason::keys && extras_->unused()) {
+      free_extras();
+    }
+  }
+
+  BlockedCommand& blocked_command() { return extras_->blocked; }
+  // The blocked command runs again because a key got data (and, while it runs, whether it
+  // blocked again for lack of it).
+  bool rerunning_blocked() const { return extras_ != nullptr && extras_->blocked.rerun; }
+  bool blocks_again() const { return extras_ != nullptr && extras_->blocked.blocks_again; }
 
   // --- transactions ---
-  Transaction& transaction() { return tx_; }
-  bool in_multi() const { return tx_.active(); }
+  Transaction& transaction() { return extras_->tx; }
+  bool in_multi() const { return extras_ != nullptr && extras_->tx.active(); }
+  // The union of the queued commands' flags (0 outside MULTI).
+  std::uint32_t transaction_flags() const { return extras_ != nullptr ? extras_->tx.flags() : 0; }
+  // Back to no transaction (DISCARD, EXEC, RESET); nothing to do without one.
+  void discard_transaction() {
+    if (extras_ != nullptr) extras_->tx.clear();
+  }
   // True while EXEC runs the queued commands (blocking commands do not block then).
   bool in_exec() const { return in_exec_; }
   void set_in_exec(bool v) { in_exec_ = v; }
-  Vec<WatchRegistry::Node*>& watched_keys() { return watched_; }
-  std::size_t watched_count() const { return watched_.size(); }
+  Vec<WatchRegistry::Node*>& watched_keys() { return extras_->watched; }
+  std::size_t watched_count() const { return extras_ != nullptr ? extras_->watched.size() : 0; }
   // A watched key was written: the next EXEC fails.
   void mark_watch_dirty() { watch_dirty_ = true; }
   void clear_watch_dirty() { watch_dirty_ = false; }
   bool watch_dirty() const { return watch_dirty_; }
 
   // --- pub/sub ---
-  Vec<PubSub::Node*>& subscriptions(SubscriptionKind kind) { return subs_[static_cast<int>(kind)]; }
-  std::size_t subscription_count(SubscriptionKind kind) const { return subs_[static_cast<int>(kind)].size(); }
+  Vec<PubSub::Node*>& subscriptions(SubscriptionKind kind) { return extras_->subs[static_cast<int>(kind)]; }
+  std::size_t subscription_count(SubscriptionKind kind) const {
+    return extras_ != nullptr ? extras_->subs[static_cast<int>(kind)].size() : 0;
+  }
   // Channels plus patterns: the count SUBSCRIBE/PSUBSCRIBE replies carry.
   std::size_t channel_and_pattern_count() const {
     return subscription_count(SubscriptionKind::channel) + subscription_count(SubscriptionKind::pattern);
@@ -148,8 +192,14 @@ class Session {
   bool in_pubsub() const { return channel_and_pattern_count() + subscription_count(SubscriptionKind::shard) > 0; }
 
   // --- client-side caching (CLIENT TRACKING) ---
-  Tracking::State& tracking() { return tracking_; }
-  const Tracking::State& tracking() const { return tracking_; }
+  Tracking::State& tracking() { return extras_->tracking; }
+  // nullptr when the session never used client-side caching.
+  const Tracking::State* tracking_state() const { return extras_ != nullptr ? &extras_->tracking : nullptr; }
+  bool tracking_enabled() const { return extras_ != nullptr && extras_->tracking.enabled; }
+  // CLIENT CACHING YES/NO applies to the next command only.
+  void end_tracking_caching() {
+    if (MICROREDIS_UNLIKELY(extras_ != nullptr)) extras_->tracking.caching = false;
+  }
 
   // --- delayed replies (fault injection for tests) ---
   // Output written from now on stays out of pending_output() until released: by the engine's
@@ -171,8 +221,9 @@ class Session {
   std::int64_t created_ms() const { return created_ms_; }
   std::int64_t last_interaction_ms() const { return last_interaction_ms_; }
   void set_last_interaction_ms(std::int64_t ms) { last_interaction_ms_ = ms; }
-  std::string_view last_command() const { return {last_cmd_, last_cmd_len_}; }
-  void set_last_command(std::string_view name);
+  std::string_view last_command() const { return last_cmd_; }
+  // name: a command table's name (kept as a view: the table outlives the session).
+  void set_last_command(std::string_view name) { last_cmd_ = name; }
   // Bytes buffered on each side (CLIENT LIST qbuf/omem).
   std::size_t query_buffer_size() const { return in_.size() - in_pos_; }
   std::size_t query_buffer_capacity() const { return in_.capacity(); }
@@ -195,6 +246,7 @@ class Session {
   void protocol_error();
   void compact_input();
   std::size_t visible_output_end() const { return out_.size() < hold_at_ ? out_.size() : hold_at_; }
+  void free_extras();
   static constexpr std::size_t kNoHold = ~std::size_t{0};
 
   Engine* engine_;
@@ -208,16 +260,9 @@ class Session {
   std::int64_t hold_deadline_us_ = 0;
   std::uint32_t hold_ticks_ = 0;
   Writer writer_;
-  Transaction tx_;
-  Vec<WatchRegistry::Node*> watched_;
-  Vec<PubSub::Node*> subs_[kSubscriptionKinds];
-  BlockedCommand blocked_cmd_;
-  Tracking::State tracking_;
-  Buffer name_;
+  SessionExtras* extras_ = nullptr;
   Buffer peer_;
   Buffer local_addr_;
-  Buffer lib_name_;
-  Buffer lib_ver_;
   void* user_data_ = nullptr;
   int fd_ = -1;
   int db_ = 0;
@@ -239,8 +284,7 @@ class Session {
   std::uint64_t commands_processed_ = 0;
   std::uint64_t net_in_ = 0;
   std::uint64_t net_out_ = 0;
-  char last_cmd_[32] = {};
-  std::uint8_t last_cmd_len_ = 0;
+  std::string_view last_cmd_;
 };
 
 }  // namespace microredis

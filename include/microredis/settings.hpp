@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "memory.hpp"
+#include "spec_text.hpp"
 
 namespace microredis {
 
@@ -123,8 +124,8 @@ struct ConfigError {
 // One named setting. get() writes the value as CONFIG GET shows it; set() parses and applies a
 // value, returning false with the reason.
 struct ConfigSpec {
-  std::string_view name;
-  std::string_view alias;  // an older name Redis still accepts ("hash-max-ziplist-entries")
+  SpecText name;
+  SpecText alias;  // an older name Redis still accepts ("hash-max-ziplist-entries")
   ConfigFlag flag;
   void (*get)(const Engine& engine, Buffer& out);
   bool (*set)(Engine& engine, std::string_view value, ConfigError& err);

@@ -73,9 +73,10 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   if (s.in_pubsub()) flags[nf++] = 'P';
   if (s.in_multi()) flags[nf++] = 'x';
   if (s.blocked()) flags[nf++] = 'b';
-  if (s.tracking().enabled) flags[nf++] = 't';
-  if (s.tracking().broken_redirect) flags[nf++] = 'R';
-  if (s.tracking().options.bcast) flags[nf++] = 'B';
+  const Tracking::State* tracking = s.tracking_state();
+  if (tracking != nullptr && tracking->enabled) flags[nf++] = 't';
+  if (tracking != nullptr && tracking->broken_redirect) flags[nf++] = 'R';
+  if (tracking != nullptr && tracking->options.bcast) flags[nf++] = 'B';
   if (s.watch_dirty()) flags[nf++] = 'd';
   if (s.closing()) flags[nf++] = s.want_close() ? 'A' : 'c';
   if (s.unix_socket()) flags[nf++] = 'U';
@@ -117,7 +118,7 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   t.s(" tot-mem=").u(tot);
   t.s(" events=").s(s.want_read() ? "r" : "").s(s.has_output() ? "w" : "");
   t.s(" cmd=").s(cmd.empty() ? std::string_view("NULL") : cmd);
-  t.s(" user=default redir=").i(s.tracking().enabled ? static_cast<std::int64_t>(s.tracking().options.redirect) : -1);
+  t.s(" user=default redir=").i(s.tracking_enabled() ? static_cast<std::int64_t>(s.tracking().options.redirect) : -1);
   t.s(" resp=").i(s.protocol());
 }
 
@@ -342,7 +343,8 @@ inline void client_tracking(Context& c) {
       return c.out.error(Status::syntax);
     }
   }
-  Tracking::State& st = c.session.tracking();
+  const Tracking::State never_tracked(c.mem());
+  const Tracking::State& st = c.session.has_extras() ? c.session.tracking() : never_tracked;
   if (iequals(c.arg(2), "ON")) {
     if (!opt.bcast && nprefix > 0) return c.out.error(Status::tracking_prefix_needs_bcast);
     if (st.enabled && st.options.bcast != opt.bcast) return c.out.error(Status::tracking_bcast_switch);
@@ -370,8 +372,8 @@ inline void client_tracking(Context& c) {
 }
 
 inline void client_caching(Context& c) {
+  if (!c.session.tracking_enabled()) return c.out.error(Status::caching_needs_tracking);
   Tracking::State& st = c.session.tracking();
-  if (!st.enabled) return c.out.error(Status::caching_needs_tracking);
   if (iequals(c.arg(2), "YES")) {
     if (!st.options.optin) return c.out.error(Status::caching_yes_needs_optin);
   } else if (iequals(c.arg(2), "NO")) {
@@ -384,12 +386,12 @@ inline void client_caching(Context& c) {
 }
 
 inline void client_getredir(Context& c) {
-  const Tracking::State& st = c.session.tracking();
-  c.out.integer(st.enabled ? static_cast<std::int64_t>(st.options.redirect) : -1);
+  c.out.integer(c.session.tracking_enabled() ? static_cast<std::int64_t>(c.session.tracking().options.redirect) : -1);
 }
 
 inline void client_trackinginfo(Context& c) {
-  const Tracking::State& st = c.session.tracking();
+  const Tracking::State never_tracked(c.mem());
+  const Tracking::State& st = c.session.has_extras() ? c.session.tracking() : never_tracked;
   Writer& w = c.out;
   w.map(3);
   w.bulk("flags");
@@ -562,6 +564,7 @@ inline const CommandSpec kClientSubcommands[] = {
      "[<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | "
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...]>",
      kAclConnection},
+#if MICROREDIS_WITH_TRACKING
     {"client|tracking", -3, kClientFlags, 0, 0, 0, client_tracking, "connection",
      "Controls server-assisted client-side caching for the connection.", "6.0.0",
      "O(1). Some options may introduce additional complexity.",
@@ -576,6 +579,7 @@ inline const CommandSpec kClientSubcommands[] = {
     {"client|trackinginfo", 2, kClientFlags, 0, 0, 0, client_trackinginfo, "connection",
      "Returns information about server-assisted client-side caching for the connection.", "6.2.0", "O(1)", "",
      kAclConnection},
+#endif
     {"client|unblock", -3, kAdmin | kClientFlags, 0, 0, 0, client_unblock, "connection",
      "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
      "O(log N) where N is the number of client connections", "client-id [TIMEOUT | ERROR]", kAclConnection},

@@ -123,7 +123,7 @@ inline void reset(Context& c) {
   s.select_db(0);
   s.set_protocol(2);
   s.set_authenticated(!e.settings().requirepass_set);
-  s.transaction().clear();
+  s.discard_transaction();
   e.watches().unwatch_all(s);
   s.clear_watch_dirty();
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)e.unsubscribe_all(s, static_cast<SubscriptionKind>(k), false);

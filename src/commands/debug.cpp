@@ -13,14 +13,28 @@
 
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#if MICROREDIS_WITH_HASHES
 #include "microredis/store/hash.hpp"
+#endif
+#if MICROREDIS_WITH_LISTS
 #include "microredis/store/quicklist.hpp"
+#endif
+#if MICROREDIS_WITH_SETS
 #include "microredis/store/set.hpp"
+#endif
+#if MICROREDIS_WITH_STREAMS
 #include "microredis/store/stream.hpp"
+#endif
+#if MICROREDIS_WITH_ZSETS
 #include "microredis/store/zset.hpp"
+#endif
 #include "microredis/store/string.hpp"
+#include "microredis/util/strconv.hpp"
+// DEBUG OBJECT's serializedlength uses the RDB saver; RELOAD the loader too (the DUMP group).
 #include "microredis/store/rdb.hpp"
+#if MICROREDIS_WITH_DUMP
 #include "rdb_limits.hpp"
+#endif
 
 namespace microredis {
 namespace debug_cmds {
@@ -128,6 +142,7 @@ inline void value_digest(Digest& d, const Entry& e) {
     IntText buf;
     std::string_view s = string_of(e, buf);
     mix_digest(d, s.data(), s.size());
+#if MICROREDIS_WITH_SETS
   } else if (e.type() == ValueType::set) {
     // Unordered: members are XORed in.
     SetObject::of(e).for_each([&](const Element& m) {
@@ -135,6 +150,8 @@ inline void value_digest(Digest& d, const Entry& e) {
       std::string_view s = m.text(buf);
       xor_digest(d, s.data(), s.size());
     });
+#endif
+#if MICROREDIS_WITH_LISTS
   } else if (e.type() == ValueType::list) {
     // Ordered: each element is mixed in turn.
     Quicklist::walk(list_of(e)->first(), true, [&](const Element& el) {
@@ -143,6 +160,8 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(d, v.data(), v.size());
       return true;
     });
+#endif
+#if MICROREDIS_WITH_ZSETS
   } else if (e.type() == ValueType::zset) {
     // Unordered too: each (member, "%.17g" score) pair is digested, then XORed in.
     ZsetObject::of(e).for_each([&](const Element& m, double score) {
@@ -155,6 +174,8 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
       xor_digest(d, pair, 20);
     });
+#endif
+#if MICROREDIS_WITH_STREAMS
   } else if (e.type() == ValueType::stream) {
     // Ordered: each entry's "<ms>.<seq>", then its fields and values (groups are not digested).
     StreamIterator it(*e.object<Stream>(), nullptr, nullptr, false);
@@ -175,6 +196,8 @@ inline void value_digest(Digest& d, const Entry& e) {
         mix_digest(d, vs.data(), vs.size());
       }
     }
+#endif
+#if MICROREDIS_WITH_HASHES
   } else if (e.type() == ValueType::hash) {
     HashObject::of(e).for_each([&](const Element& f, const Element& v) {
       Digest pair{};
@@ -184,6 +207,7 @@ inline void value_digest(Digest& d, const Entry& e) {
       mix_digest(pair, vs.data(), vs.size());
       xor_digest(d, pair, 20);
     });
+#endif
   }
   if (e.has_expire()) xor_digest(d, "!!expire!!", 10);
 }
@@ -262,12 +286,14 @@ inline void debug_object(Context& c) {
   const std::uint64_t idle = now >= lru ? now - lru : now + (kLruClockMax - lru);
   char line[256];
   std::string_view enc = encoding_name(e->encoding());
+  // No %zu or %llu: newlib-nano's printf (firmware) has neither.
   int n = std::snprintf(line, sizeof line,
-                        "Value at:%p refcount:%ld encoding:%.*s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+                        "Value at:%p refcount:%ld encoding:%.*s serializedlength:%lu lru:%u lru_seconds_idle:",
                         static_cast<const void*>(e), refcount(c.engine, *e), static_cast<int>(enc.size()), enc.data(),
-                        serialized_length(c.mem(), *e),
-                        static_cast<unsigned>(lru), static_cast<unsigned long long>(idle));
-  c.out.simple({line, n > 0 ? static_cast<std::size_t>(n) : 0});
+                        static_cast<unsigned long>(serialized_length(c.mem(), *e)), static_cast<unsigned>(lru));
+  std::size_t len = n > 0 ? static_cast<std::size_t>(n) : 0;
+  if (len + kLongLongChars <= sizeof line) len += format_uint64(line + len, idle);
+  c.out.simple({line, len});
 }
 
 // --- DEBUG SLEEP / SET-ACTIVE-EXPIRE -----------------------------------------------------------
@@ -409,6 +435,8 @@ inline void debug_populate(Context& c) {
 
 // --- DEBUG RELOAD / LOADAOF --------------------------------------------------------------------
 
+#if MICROREDIS_WITH_DUMP
+
 // Redis saves the dataset to its RDB file, empties memory and loads the file back. microredis has
 // no disk: the image is built in one Buffer (the dataset's RDB size, freed at the end), so the
 // reload exercises the same serialization as DUMP/RESTORE and gives every value the encoding a
@@ -458,6 +486,7 @@ inline void debug_reload(Context& c) {
   if (r != rdb::LoadResult::ok) return c.out.error(Status::debug_reload_failed);
   c.out.ok();
 }
+#endif
 
 inline void debug_loadaof(Context& c) { c.out.error(Status::debug_no_persistence, "LOADAOF"); }
 
@@ -486,6 +515,7 @@ inline void debug_help(Context& c) {
       "QUICKLIST-PACKED-THRESHOLD <size>",
       "    Sets the threshold for elements to be inserted as plain vs packed nodes",
       "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+#if MICROREDIS_WITH_DUMP
       "RELOAD [option ...]",
       "    Save the RDB on disk and reload it back to memory. By default it will save",
       "    the RDB file and load it back.",
@@ -496,6 +526,7 @@ inline void debug_help(Context& c) {
       "    * NOFLUSH: Do not empty the dataset before loading the RDB.",
       "    * NOSAVE: the data is loaded from the RDB file saved last; microredis keeps",
       "      none, so the load fails.",
+#endif
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -526,7 +557,9 @@ inline constexpr Subcommand kSubcommands[] = {
     {"digest-value", 2, true, debug_digest_value},
     {"protocol", 3, false, debug_protocol},
     {"error", 3, false, debug_error},
+#if MICROREDIS_WITH_DUMP
     {"reload", 2, true, debug_reload},
+#endif
     {"loadaof", 2, true, debug_loadaof},
 };
 

@@ -231,8 +231,8 @@ inline void pfselftest(Context& c) {
       const std::uint8_t v = hll::dense_get(registers, i);
       if (v != expected[i]) {
         char text[96];
-        const int n = std::snprintf(text, sizeof text, "ERR TESTFAILED Register %u should be %u but is %u", i,
-                                    unsigned{expected[i]}, unsigned{v});
+        const int n = std::snprintf(text, sizeof text, "ERR TESTFAILED Register %u should be %u but is %u",
+                                    static_cast<unsigned>(i), unsigned{expected[i]}, unsigned{v});
         return c.out.error_text({text, static_cast<std::size_t>(n)});
       }
     }

@@ -53,8 +53,10 @@ struct Lines {
 inline std::string_view bytes_to_human(char* buf, std::size_t cap, std::uint64_t n) {
   static constexpr char kUnits[] = "KMGTP";
   int len;
+  // 64-bit integers through format_uint64: newlib-nano's printf (firmware) has no %llu.
   if (n < 1024) {
-    len = std::snprintf(buf, cap, "%lluB", static_cast<unsigned long long>(n));
+    len = static_cast<int>(format_uint64(buf, n));
+    buf[len++] = 'B';
   } else {
     double d = static_cast<double>(n) / 1024;
     int unit = 0;
@@ -63,7 +65,8 @@ inline std::string_view bytes_to_human(char* buf, std::size_t cap, std::uint64_t
       ++unit;
     }
     if (d >= 1024) {
-      len = std::snprintf(buf, cap, "%lluB", static_cast<unsigned long long>(n));
+      len = static_cast<int>(format_uint64(buf, n));
+      buf[len++] = 'B';
     } else {
       len = std::snprintf(buf, cap, "%.2f%c", d, kUnits[unit]);
     }
@@ -239,15 +242,23 @@ inline void section_modules(Context&, Lines& o) { o.raw("# Modules\r\n"); }
 inline void command_stat_line(Context& c, Lines& o, CommandRef ref) {
   const CommandStats& st = c.engine.command_stats(ref.id);
   if (st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0) return;
-  char buf[160];
+  char buf[kLongLongChars];
   float per_call = st.calls == 0 ? 0.0f : static_cast<float>(st.usec) / static_cast<float>(st.calls);
-  int n = std::snprintf(buf, sizeof buf, ":calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
-                        static_cast<unsigned long long>(st.calls), static_cast<unsigned long long>(st.usec),
-                        static_cast<double>(per_call), static_cast<unsigned long long>(st.rejected_calls),
-                        static_cast<unsigned long long>(st.failed_calls));
   o.raw("cmdstat_");
   safe_name(o, ref.spec->name);
-  o.raw({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+  o.raw(":calls=");
+  o.raw({buf, format_uint64(buf, st.calls)});
+  o.raw(",usec=");
+  o.raw({buf, format_uint64(buf, st.usec)});
+  char per_call_text[64];
+  int n = std::snprintf(per_call_text, sizeof per_call_text, "%.2f", static_cast<double>(per_call));
+  o.raw(",usec_per_call=");
+  o.raw({per_call_text, n > 0 && n < 64 ? static_cast<std::size_t>(n) : 0});
+  o.raw(",rejected_calls=");
+  o.raw({buf, format_uint64(buf, st.rejected_calls)});
+  o.raw(",failed_calls=");
+  o.raw({buf, format_uint64(buf, st.failed_calls)});
+  o.raw("\r\n");
 }
 
 inline void section_commandstats(Context& c, Lines& o) {
@@ -299,11 +310,14 @@ inline void section_keyspace(Context& c, Lines& o) {
   for (int i = 0; i < c.engine.db_count(); ++i) {
     const Db& db = c.engine.db(i);
     if (db.size() == 0 && db.volatile_count() == 0) continue;
-    char buf[96];
-    int n = std::snprintf(buf, sizeof buf, "db%d:keys=%llu,expires=%llu,avg_ttl=0\r\n", i,
-                          static_cast<unsigned long long>(db.size()),
-                          static_cast<unsigned long long>(db.volatile_count()));
-    o.raw({buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+    char buf[kLongLongChars];
+    o.raw("db");
+    o.raw({buf, format_uint64(buf, static_cast<std::uint64_t>(i))});
+    o.raw(":keys=");
+    o.raw({buf, format_uint64(buf, db.size())});
+    o.raw(",expires=");
+    o.raw({buf, format_uint64(buf, db.volatile_count())});
+    o.raw(",avg_ttl=0\r\n");
   }
 }
 

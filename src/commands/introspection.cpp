@@ -662,17 +662,22 @@ inline void write_arg(Writer& w, const Syntax& syn, const Syntax::Arg& a) {
 
 // The COMMAND DOCS map of a command. syn is scratch space for the syntax parser.
 inline void write_docs(Writer& w, Syntax& syn, const CommandSpec& s) {
-  bool args = !s.syntax.empty() && syn.parse(s.syntax, has_keys(s)) && syn.top_count() > 0;
+  // Without MICROREDIS_WITH_COMMAND_DOCS the argument trees (and their parser) are left out.
+  bool args = MICROREDIS_WITH_COMMAND_DOCS && !s.syntax.empty() && syn.parse(s.syntax, has_keys(s)) &&
+              syn.top_count() > 0;
   bool container = s.subcommand_count > 0;
-  w.map(4 + (args ? 1 : 0) + (container ? 1 : 0));
+  bool complexity = !s.complexity.empty();
+  w.map(3 + (complexity ? 1 : 0) + (args ? 1 : 0) + (container ? 1 : 0));
   w.bulk("summary");
   w.bulk(s.summary);
   w.bulk("since");
   w.bulk(s.since);
   w.bulk("group");
   w.bulk(s.group);
-  w.bulk("complexity");
-  w.bulk(s.complexity);
+  if (complexity) {
+    w.bulk("complexity");
+    w.bulk(s.complexity);
+  }
   if (args) {
     w.bulk("arguments");
     w.array(syn.top_count());

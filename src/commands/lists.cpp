@@ -504,6 +504,7 @@ inline const CommandSpec kCommands[] = {
     {"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, rpoplpush, "list",
      "Moves the last element of a list to the head of another (or the same) list.", "1.2.0", "O(1)",
      "source destination", kAclList},
+#if MICROREDIS_WITH_BLOCKING
     {"blpop", -3, kWrite | kNoscript | kBlocking, 1, -2, 1, blpop, "list",
      "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes "
      "the list if the last element was popped.", "2.0.0", "O(N) where N is the number of provided keys.",
@@ -525,6 +526,7 @@ inline const CommandSpec kCommands[] = {
      "Deletes the list if the last element was popped.", "7.0.0",
      "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
      "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", kAclList, nullptr, 0, blmpop_keys},
+#endif
     {"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, lmpop, "list",
      "Pops elements from the first non-empty list of several keys.", "7.0.0",
      "O(N+M) where N is the number of keys given and M the number of elements returned",

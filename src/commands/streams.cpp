@@ -567,7 +567,7 @@ inline void xread_generic(Context& c, bool group_mode) {
     deadline_us = (c.now_ms() + timeout_ms) * 1000;
   }
   // Running again for a key that got data (see the top of the file).
-  const bool rerun = c.session.blocked_command().rerun;
+  const bool rerun = c.session.rerunning_blocked();
 
   // The IDs; the groups are looked up again when serving (nothing changes in between).
   const std::string_view* keys = c.argv + streams_arg;

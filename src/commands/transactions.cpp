@@ -9,13 +9,14 @@ namespace microredis {
 namespace transactions_cmds {
 
 inline void discard_state(Context& c) {
-  c.session.transaction().clear();
+  c.session.discard_transaction();
   c.engine.watches().unwatch_all(c.session);
   c.session.clear_watch_dirty();
 }
 
 inline void multi(Context& c) {
   if (c.session.in_multi()) return c.out.error(Status::multi_nested);
+  if (!c.session.ensure_extras()) return c.out.error(Status::oom);
   c.session.transaction().begin();
   c.out.ok();
 }

@@ -1212,6 +1212,7 @@ inline const CommandSpec kCommands[] = {
     {"zpopmax", -2, kWrite | kFast, 1, 1, 1, zpopmax, "sorted_set",
      "Removes and returns the members with the highest scores of a sorted set.", "5.0.0",
      "O(log(N)*M) where M is the number of members popped", "key [count]", kAclSortedSet},
+#if MICROREDIS_WITH_BLOCKING
     {"bzpopmin", -3, kWrite | kNoscript | kFast | kBlocking, 1, -2, 1, bzpopmin, "sorted_set",
      "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member "
      "is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0",
@@ -1228,6 +1229,7 @@ inline const CommandSpec kCommands[] = {
      "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted "
      "set, and M being the number of elements popped.", "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
      kAclSortedSet, nullptr, 0, bzmpop_keys},
+#endif
     {"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, zmpop, "sorted_set",
      "Removes and returns members with the lowest or highest scores of the first non-empty sorted set.",
      "7.0.0", "O(K)+O(M*log(N)) where K is the number of keys and M the number of members popped",

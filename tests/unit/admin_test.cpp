@@ -146,10 +146,12 @@ TEST_SUITE("server") {
   TEST_CASE("latency-tracking no frees the per-command histograms; yes brings them back empty") {
     Harness h;
     CHECK(h.run({"CONFIG", "GET", "latency-tracking"}) == bulks({"latency-tracking", "yes"}));
+    CHECK(h.engine.latency_histograms().count() >= 1);  // CONFIG GET's own
     CHECK(h.run({"SET", "a", "b"}) == ok());
     const std::size_t with = h.engine.memory().used();
     CHECK(h.run({"CONFIG", "SET", "latency-tracking", "no"}) == ok());
-    CHECK(h.engine.memory().used() + 20000 < with);  // ~90 bytes per command id
+    CHECK(h.engine.latency_histograms().count() == 0);
+    CHECK(h.engine.memory().used() + 2 * sizeof(microredis::LatencyHistograms::Histogram) <= with);
     CHECK(h.run({"CONFIG", "GET", "latency-tracking"}) == bulks({"latency-tracking", "no"}));
     CHECK(h.run({"SET", "a", "b"}) == ok());
     CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}) == array({}));
@@ -158,6 +160,32 @@ TEST_SUITE("server") {
     CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}) == array({}));
     CHECK(h.run({"SET", "a", "b"}) == ok());
     CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}).size() == 2);
+  }
+
+  TEST_CASE("latency histograms are created on a command's first call: an idle engine holds none") {
+    microredis::Engine idle;
+    const std::size_t at_idle = idle.memory().used();
+    CHECK(idle.latency_histograms().count() == 0);
+    CHECK(idle.latency_histograms().find(idle.commands().find_full("get").id) == nullptr);
+    // Every command id's histogram would be far bigger than what the idle engine holds in all
+    // beside its command statistics.
+    const std::size_t all = idle.commands().id_count() * sizeof(microredis::LatencyHistograms::Histogram);
+    CHECK(all > 20000);
+    (void)idle.execute({"GET", "k"});
+    CHECK(idle.latency_histograms().count() == 1);
+    const auto* get = idle.latency_histograms().find(idle.commands().find_full("get").id);
+    REQUIRE(get != nullptr);
+    CHECK(get->calls == 1);
+    CHECK(idle.latency_histograms().find(idle.commands().find_full("set").id) == nullptr);
+    const std::size_t after_one = idle.memory().used();
+    CHECK(after_one > at_idle);
+    CHECK(after_one - at_idle < all / 8);
+    (void)idle.execute({"GET", "k"});
+    CHECK(idle.memory().used() == after_one);  // later calls allocate nothing
+    CHECK(get->calls == 2);
+    (void)idle.execute({"CONFIG", "RESETSTAT"});
+    CHECK(idle.latency_histograms().count() == 1);  // RESETSTAT's own call, recorded after it ran
+    CHECK(idle.latency_histograms().find(idle.commands().find_full("get").id) == nullptr);
   }
 
   TEST_CASE("ROLE WAIT LOLWUT") {

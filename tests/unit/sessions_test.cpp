@@ -408,4 +408,64 @@ TEST_SUITE("sessions") {
       CHECK(h.run({"CONFIG", "SET", "requirepass", ""}) == ok());
     }
   }
+
+  TEST_CASE("rarely used session state is one block, allocated on first use and freed once unused") {
+    Harness h;
+    Client a(h);
+    Client b(h);
+    CHECK(!a.s->has_extras());
+    CHECK(a.run({"SET", "k", "v"}) == ok());
+    CHECK(a.run({"GET", "k"}) == bulk("v"));
+    CHECK(!a.s->has_extras());
+    SUBCASE("MULTI ... EXEC") {
+      CHECK(a.run({"WATCH", "k"}) == ok());
+      CHECK(a.s->has_extras());
+      CHECK(a.run({"MULTI"}) == ok());
+      CHECK(a.run({"SET", "k", "w"}) == simple("QUEUED"));
+      CHECK(a.run({"EXEC"}) == array({ok()}));
+      CHECK(!a.s->has_extras());
+      CHECK(a.run({"MULTI"}) == ok());
+      CHECK(a.run({"DISCARD"}) == ok());
+      CHECK(!a.s->has_extras());
+    }
+    SUBCASE("SUBSCRIBE ... UNSUBSCRIBE") {
+      a.send({"SUBSCRIBE", "ch"});
+      CHECK(a.replies().size() == 1);
+      CHECK(a.s->has_extras());
+      CHECK(h.run({"PUBLISH", "ch", "hi"}) == integer(1));
+      CHECK(a.replies().size() == 1);
+      a.send({"UNSUBSCRIBE"});
+      CHECK(a.replies().size() == 1);
+      CHECK(!a.s->has_extras());
+    }
+    SUBCASE("a blocked command, served") {
+      a.send({"BLPOP", "list", "0"});
+      CHECK(a.replies().empty());
+      CHECK(a.s->has_extras());
+      CHECK(b.run({"RPUSH", "list", "x"}) == integer(1));
+      CHECK(a.replies() == std::vector<Reply>{bulks({"list", "x"})});
+      CHECK(!a.s->has_extras());
+    }
+    SUBCASE("a blocked command, timed out") {
+      a.send({"BLPOP", "list", "1"});
+      CHECK(a.s->has_extras());
+      h.clock.advance_ms(1500);
+      (void)h.engine.tick();
+      CHECK(a.replies() == std::vector<Reply>{nil()});
+      CHECK(!a.s->has_extras());
+    }
+    SUBCASE("CLIENT TRACKING and CLIENT SETNAME") {
+      CHECK(a.run({"CLIENT", "TRACKING", "on"}) == ok());
+      CHECK(a.run({"CLIENT", "GETREDIR"}) == integer(0));
+      CHECK(a.run({"CLIENT", "TRACKING", "off"}) == ok());
+      CHECK(!a.s->has_extras());
+      CHECK(a.run({"CLIENT", "GETREDIR"}) == integer(-1));
+      CHECK(a.run({"CLIENT", "SETNAME", "worker"}) == ok());
+      CHECK(a.run({"CLIENT", "GETNAME"}) == bulk("worker"));
+      CHECK(a.s->has_extras());
+      CHECK(a.run({"CLIENT", "SETNAME", ""}) == ok());
+      CHECK(a.run({"CLIENT", "GETNAME"}) == nil());
+      CHECK(!a.s->has_extras());
+    }
+  }
 }

@@ -1,0 +1,102 @@
+/* Start-up for QEMU's mps2-an386 (Cortex-M4): the vector table, the reset handler (copy .data,
+   zero .bss, paint the stack, start newlib's semihosting I/O and the C++ constructors, run main)
+   and the few system hooks newlib wants on bare metal. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+extern uint32_t __data_start__, __data_end__, __data_load__, __bss_start__, __bss_end__;
+extern uint32_t __stack_top__, __stack_limit__;
+
+extern void initialise_monitor_handles(void);
+extern void __libc_init_array(void);
+extern int main(void);
+
+void reset_handler(void);
+void fault_handler(void);
+void default_handler(void);
+void systick_handler(void);
+
+/* Paint for stack_high_water(): the stack is filled with it before main runs. */
+#define STACK_PAINT 0xC5C5C5C5u
+
+/* An entry is the initial stack pointer or a handler. */
+typedef union {
+  void* stack;
+  void (*handler)(void);
+} vector_entry;
+
+#define H(fn) {.handler = fn}
+#define UNUSED4 H(default_handler), H(default_handler), H(default_handler), H(default_handler)
+
+/* The first 16 entries are the Cortex-M exceptions; the board's 32 interrupts follow, unused. */
+__attribute__((section(".isr_vector"), used)) const vector_entry vector_table[16 + 32] = {
+    {.stack = &__stack_top__},
+    H(reset_handler),
+    H(default_handler), /* NMI */
+    H(fault_handler),   /* HardFault */
+    H(fault_handler),   /* MemManage */
+    H(fault_handler),   /* BusFault */
+    H(fault_handler),   /* UsageFault */
+    H(0), H(0), H(0), H(0),
+    H(default_handler), /* SVCall */
+    H(default_handler), /* DebugMonitor */
+    H(0),
+    H(default_handler), /* PendSV */
+    H(systick_handler), /* SysTick */
+    UNUSED4, UNUSED4, UNUSED4, UNUSED4, UNUSED4, UNUSED4, UNUSED4, UNUSED4,
+};
+
+/* Semihosting, for the handlers that cannot trust the C library. */
+static int semihost(int op, const void* arg) {
+  register int r0 __asm__("r0") = op;
+  register const void* r1 __asm__("r1") = arg;
+  __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+
+static void halt(const char* why, int status) {
+  semihost(0x04 /* SYS_WRITE0 */, why);
+  /* SYS_EXIT with ADP_Stopped_ApplicationExit and a status (the 64-bit form QEMU accepts). */
+  uint32_t block[2] = {0x20026u, (uint32_t)status};
+  semihost(0x20 /* SYS_EXIT_EXTENDED */, block);
+  semihost(0x18 /* SYS_EXIT */, (const void*)0x20026u);
+  for (;;) {
+  }
+}
+
+void fault_handler(void) { halt("FATAL: processor fault (HardFault/MemManage/BusFault/UsageFault)\n", 3); }
+void default_handler(void) { halt("FATAL: unexpected interrupt\n", 3); }
+
+void reset_handler(void) {
+  memcpy(&__data_start__, &__data_load__, (size_t)((char*)&__data_end__ - (char*)&__data_start__));
+  memset(&__bss_start__, 0, (size_t)((char*)&__bss_end__ - (char*)&__bss_start__));
+  /* Paint the stack below this frame (with some margin) to measure its high-water mark later. */
+  uint32_t* sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  for (uint32_t* p = &__stack_limit__; p < sp - 16; ++p) *p = STACK_PAINT;
+  initialise_monitor_handles();
+  __libc_init_array();
+  exit(main());
+}
+
+/* Bytes of stack ever used (the painted words that were overwritten). */
+size_t stack_high_water(void) {
+  const uint32_t* p = &__stack_limit__;
+  while (p < &__stack_top__ && *p == STACK_PAINT) ++p;
+  return (size_t)((const char*)&__stack_top__ - (const char*)p);
+}
+
+size_t stack_size(void) { return (size_t)((const char*)&__stack_top__ - (const char*)&__stack_limit__); }
+
+/* Hooks newlib and libstdc++ expect. */
+void* __dso_handle = 0;
+void _init(void) {}
+void _fini(void) {}
+
+/* The engine takes randomness from its own seeded generator; nothing here needs entropy. */
+int getentropy(void* buffer, size_t length) {
+  memset(buffer, 0, length);
+  return 0;
+}
