@@ -1160,7 +1160,7 @@ bool Scripting::Impl::call_command(bool raise) {
   out.clear();
   engine.call(*client, ref, call_argv.data(), call_argv.size());
   // Client-side caching: a script that reads makes its caller track the keys it declared.
-  if ((ref.spec->flags & kReadonly) && run.caller->tracking().enabled && !run.caller->tracking().options.bcast &&
+  if ((ref.spec->flags & kReadonly) && run.caller->tracking_enabled() && !run.caller->tracking().options.bcast &&
       run.nkeys > 0) {
     engine.tracking().remember(*run.caller, run.keys, run.nkeys);
   }
