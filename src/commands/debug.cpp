@@ -445,7 +445,13 @@ inline void debug_reload(Context& c) {
   c.out.ok();
 }
 
-inline void debug_loadaof(Context& c) { c.out.error(Status::debug_no_persistence, "LOADAOF"); }
+// DEBUG LOADAOF: the dataset is emptied and rebuilt by replaying the AOF (its base and the
+// commands appended since), as Redis's loadAppendOnlyFiles; only while appendonly is on.
+inline void debug_loadaof(Context& c) {
+  if (!c.engine.aof_enabled()) return c.out.error(Status::debug_no_persistence, "LOADAOF");
+  if (!c.engine.load_aof()) return c.out.error(Status::debug_loadaof_failed);
+  c.out.ok();
+}
 
 inline void debug_help(Context& c) {
   c.reply_help({

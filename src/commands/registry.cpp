@@ -13,7 +13,8 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
          register_hash_commands(table) && register_set_commands(table) && register_memory_commands(table) &&
          register_pubsub_commands(table) && register_zset_commands(table) &&
          register_list_commands(table) && register_sort_commands(table) &&
-         register_stream_commands(table) && register_dump_commands(table) && register_geo_commands(table);
+         register_stream_commands(table) && register_dump_commands(table) && register_geo_commands(table) &&
+         register_replication_commands(table);
 }
 
 }  // namespace microredis

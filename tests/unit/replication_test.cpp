@@ -1,0 +1,179 @@
+#include "harness.hpp"
+
+#include <string>
+#include <vector>
+
+using namespace microredis;
+using namespace mrtest;
+
+namespace {
+
+using Stream = std::vector<std::vector<std::string>>;
+
+// A replica as Redis's test suite attaches one: SYNC, then the RDB payload is skipped.
+Session* attach_replica(Harness& h, bool psync = false) {
+  Session* r = h.engine.open_session();
+  REQUIRE(r != nullptr);
+  r->feed(psync ? multibulk({"PSYNC", "?", "-1"}) : std::string("SYNC\r\n"));
+  std::string out = take_output(*r);
+  if (psync) {
+    REQUIRE(out.rfind("+FULLRESYNC ", 0) == 0);
+    out.erase(0, out.find("\r\n") + 2);
+  }
+  REQUIRE(out.size() > 1);
+  REQUIRE(out[0] == '$');
+  const std::size_t eol = out.find("\r\n");
+  const std::size_t len = std::stoul(out.substr(1, eol - 1));
+  REQUIRE(out.size() == eol + 2 + len);
+  CHECK(out.compare(eol + 2, 5, "REDIS") == 0);
+  return r;
+}
+
+// The commands the replica received since the last call (first argument lower-cased).
+Stream stream(Session& r) {
+  Stream out;
+  for (const Reply& cmd : drain(r)) {
+    std::vector<std::string> args;
+    for (const Reply& a : cmd.elements) args.push_back(a.str);
+    if (!args.empty()) {
+      for (char& ch : args[0]) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    out.push_back(args);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("replication") {
+  TEST_CASE("SYNC sends the dataset, then every write as commands, SELECT first") {
+    Harness h;
+    h.run({"SET", "before", "1"});
+    Session* r = attach_replica(h);
+    CHECK(h.run({"SET", "foo", "bar"}) == ok());
+    CHECK(h.run({"GET", "foo"}) == bulk("bar"));
+    CHECK(h.run({"SELECT", "3"}) == ok());
+    CHECK(h.run({"LPUSH", "l", "a", "b"}) == integer(2));
+    CHECK(stream(*r) == Stream{{"select", "0"}, {"set", "foo", "bar"}, {"select", "3"}, {"lpush", "l", "a", "b"}});
+    // The replica's RDB carried the key written before.
+    CHECK(h.run({"INFO", "replication"}).str.find("connected_slaves:1") != std::string::npos);
+    h.engine.close_session(r);
+    CHECK(h.run({"INFO", "replication"}).str.find("connected_slaves:0") != std::string::npos);
+  }
+
+  TEST_CASE("PSYNC answers FULLRESYNC with the replication id and offset") {
+    Harness h;
+    Session* r = attach_replica(h, true);
+    h.run({"SET", "k", "v"});
+    CHECK(stream(*r) == Stream{{"select", "0"}, {"set", "k", "v"}});
+    const Reply role = h.run({"ROLE"});
+    REQUIRE(role.elements.size() == 3);
+    CHECK(role.elements[0] == bulk("master"));
+    CHECK(role.elements[1].integer > 0);
+    CHECK(role.elements[2].elements.size() == 1);
+  }
+
+  TEST_CASE("writes that change nothing are not propagated") {
+    Harness h;
+    Session* r = attach_replica(h);
+    h.run({"DEL", "nothing"});
+    h.run({"SREM", "s", "x"});
+    h.run({"INCR", "n"});
+    CHECK(stream(*r) == Stream{{"select", "0"}, {"incr", "n"}});
+  }
+
+  TEST_CASE("MULTI/EXEC: one write goes alone, several are wrapped, empty ones vanish") {
+    Harness h;
+    Session* r = attach_replica(h);
+    SUBCASE("single write") {
+      h.run({"MULTI"});
+      h.run({"SET", "foo", "bar"});
+      h.run({"GET", "foo"});
+      h.run({"EXEC"});
+      CHECK(stream(*r) == Stream{{"select", "0"}, {"set", "foo", "bar"}});
+    }
+    SUBCASE("several writes with SELECT inside") {
+      h.run({"MULTI"});
+      h.run({"SET", "a", "1"});
+      h.run({"SELECT", "1"});
+      h.run({"SET", "b", "2"});
+      h.run({"EXEC"});
+      CHECK(stream(*r) ==
+            Stream{{"select", "0"}, {"multi"}, {"set", "a", "1"}, {"select", "1"}, {"set", "b", "2"}, {"exec"}});
+    }
+    SUBCASE("read-only and empty transactions") {
+      h.run({"MULTI"});
+      h.run({"GET", "x"});
+      h.run({"EXEC"});
+      h.run({"MULTI"});
+      h.run({"EXEC"});
+      h.run({"SET", "after", "1"});
+      CHECK(stream(*r) == Stream{{"select", "0"}, {"set", "after", "1"}});
+    }
+  }
+
+  TEST_CASE("expired keys propagate as DEL (UNLINK under lazyfree-lazy-expire)") {
+    Harness h;
+    h.run({"DEBUG", "SET-ACTIVE-EXPIRE", "0"});
+    h.run({"SET", "k", "v", "PXAT", std::to_string(h.clock.now_ms() + 100)});
+    Session* r = attach_replica(h);
+    h.clock.advance_ms(200);
+    CHECK(h.run({"GET", "k"}) == nil());
+    CHECK(stream(*r) == Stream{{"select", "0"}, {"del", "k"}});
+    h.run({"CONFIG", "SET", "lazyfree-lazy-expire", "yes"});
+    h.run({"SET", "k2", "v", "PXAT", std::to_string(h.clock.now_ms() + 100)});
+    (void)stream(*r);
+    h.clock.advance_ms(200);
+    CHECK(h.run({"EXISTS", "k2"}) == integer(0));
+    CHECK(stream(*r) == Stream{{"unlink", "k2"}});
+  }
+
+  TEST_CASE("min-replicas-to-write refuses writes, and EXEC of a transaction with one") {
+    Harness h;
+    h.run({"SET", "xx", "1"});
+    h.run({"CONFIG", "SET", "min-replicas-to-write", "2"});
+    CHECK(h.run({"SET", "a", "b"}) == error("NOREPLICAS Not enough good replicas to write."));
+    CHECK(h.run({"GET", "xx"}) == bulk("1"));
+    Session* other = h.engine.open_session();
+    h.run({"CONFIG", "SET", "min-replicas-to-write", "0"});
+    wire(*other, {"MULTI"});
+    wire(*other, {"INCR", "xx"});
+    h.run({"CONFIG", "SET", "min-replicas-to-write", "1"});
+    CHECK(wire(*other, {"EXEC"}) ==
+          "-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n");
+    Session* r = attach_replica(h);
+    CHECK(h.run({"SET", "a", "b"}) == ok());
+    h.clock.advance_ms(11'000);  // the replica's last ACK is now older than min-replicas-max-lag
+    CHECK(h.run({"SET", "a", "b"}) == error("NOREPLICAS Not enough good replicas to write."));
+    (void)stream(*r);
+    r->feed(multibulk({"REPLCONF", "ACK", "0"}));
+    CHECK(take_output(*r).empty());
+    CHECK(h.run({"SET", "a", "b"}) == ok());
+  }
+
+  TEST_CASE("a replica may not touch the keyspace; CLIENT LIST shows it with flag S") {
+    Harness h;
+    Session* r = attach_replica(h);
+    CHECK(wire(*r, {"GET", "k"}) == "-ERR Replica can't interact with the keyspace\r\n");
+    CHECK(h.run({"CLIENT", "LIST"}).str.find("flags=S ") != std::string::npos);
+  }
+
+  TEST_CASE("REPLCONF options") {
+    Harness h;
+    CHECK(h.run({"REPLCONF", "listening-port", "6380", "capa", "eof", "capa", "psync2"}) == ok());
+    CHECK(h.run({"REPLCONF", "listening-port"}) == error(Status::syntax));
+    CHECK(h.run({"REPLCONF", "bogus", "1"}) == error("ERR Unrecognized REPLCONF option: bogus"));
+  }
+
+  TEST_CASE("the replication stream pings every repl-ping-replica-period seconds") {
+    Harness h;
+    Session* r = attach_replica(h);
+    h.clock.advance_ms(10'000);
+    h.engine.tick();
+    CHECK(stream(*r) == Stream{{"ping"}});
+    h.run({"CONFIG", "SET", "repl-ping-replica-period", "3600"});
+    h.clock.advance_ms(10'000);
+    h.engine.tick();
+    CHECK(stream(*r).empty());
+  }
+}
