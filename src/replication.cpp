@@ -249,6 +249,11 @@ MICROREDIS_INLINE std::size_t Engine::replicas_acked(std::int64_t offset) const 
 // nothing for repl-timeout drops the link.
 MICROREDIS_INLINE void Engine::replication_cron() {
   Replication& r = *repl_;
+  // appendfsync everysec: the appended commands become durable once a second.
+  if (r.aof_on && settings_.appendfsync == 2 && aof_sink_.sync != nullptr && now_ms() - r.last_fsync_ms >= 1000) {
+    r.last_fsync_ms = now_ms();
+    aof_sink_.sync(aof_sink_.ctx);
+  }
   if (r.replicas().empty()) return;
   const std::int64_t period_ms = settings_.repl_ping_replica_period * 1000;
   if (now_ms() - r.last_ping_ms < period_ms) return;

@@ -90,6 +90,7 @@ class Replication {
   int aof_db = -1;                 // ... and the AOF
   bool backlog_active = false;     // a replica has attached once (repl_backlog_active)
   std::int64_t last_ping_ms = 0;
+  std::int64_t last_fsync_ms = 0;
   AofSink aof{};                   // appendonly: the sink (append set) while on
   bool aof_on = false;
   bool loading = false;            // replaying the AOF: nothing propagates
