@@ -177,3 +177,60 @@ TEST_SUITE("replication") {
     CHECK(stream(*r).empty());
   }
 }
+
+TEST_SUITE("replication") {
+  TEST_CASE("streams propagate the generated ID, exact trims, and XREADGROUP as XCLAIM") {
+    Harness h;
+    Session* r = attach_replica(h);
+    const Reply id = h.run({"XADD", "s", "MAXLEN", "~", "10", "*", "f", "v"});
+    CHECK(stream(*r) == Stream{{"select", "0"}, {"xadd", "s", "MAXLEN", "=", "1", id.str, "f", "v"}});
+    h.run({"XGROUP", "CREATE", "s", "g", "0"});
+    (void)stream(*r);
+    h.run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"});
+    const std::string now = std::to_string(h.clock.now_ms());
+    CHECK(stream(*r) == Stream{{"xclaim", "s", "g", "alice", "0", id.str, "TIME", now, "RETRYCOUNT", "1", "FORCE",
+                                "JUSTID", "LASTID", id.str}});
+    h.run({"XADD", "s", "*", "f", "w"});
+    (void)stream(*r);
+    h.run({"XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">"});
+    const Stream noack = stream(*r);
+    REQUIRE(noack.size() == 4);
+    CHECK(noack[0] == std::vector<std::string>{"multi"});
+    CHECK(noack[1] == std::vector<std::string>{"xgroup", "CREATECONSUMER", "s", "g", "bob"});
+    CHECK(noack[2][0] == "xgroup");
+    CHECK(noack[2][1] == "SETID");
+    CHECK(noack[3] == std::vector<std::string>{"exec"});
+  }
+
+  TEST_CASE("appendonly through a memory sink: DEBUG LOADAOF replays base and commands") {
+    Harness h;
+    CHECK(h.run({"CONFIG", "SET", "appendonly", "yes"}) ==
+          error("ERR CONFIG SET failed (possibly related to argument 'appendonly') - persistence is not supported by "
+                "microredis"));
+    MemoryAof aof(h.engine.memory());
+    const AofSink sink = aof.sink();
+    h.engine.set_aof_sink(&sink);
+    h.run({"SET", "base", "1"});
+    CHECK(h.run({"CONFIG", "SET", "appendonly", "yes"}) == ok());
+    CHECK(h.run({"CONFIG", "GET", "appendonly"}) == bulks({"appendonly", "yes"}));
+    CHECK(aof.base().substr(0, 5) == "REDIS");
+    h.run({"SELECT", "2"});
+    h.run({"RPUSH", "l", "a", "b"});
+    h.run({"XADD", "s", "*", "f", "v"});
+    CHECK(aof.incremental().find("SELECT") != std::string_view::npos);
+    h.run({"FLUSHALL"});
+    h.run({"SET", "after", "x"});
+    CHECK(h.run({"DEBUG", "LOADAOF"}) == ok());
+    CHECK(h.run({"GET", "after"}) == bulk("x"));
+    CHECK(h.run({"EXISTS", "l", "s"}) == integer(0));  // the FLUSHALL replayed too
+    h.run({"SELECT", "0"});
+    CHECK(h.run({"GET", "base"}) == nil());
+    CHECK(h.run({"BGREWRITEAOF"}) == simple("Background append only file rewriting started"));
+    CHECK(aof.incremental().empty());
+    h.run({"SET", "k", "v"});
+    CHECK(h.run({"DEBUG", "LOADAOF"}) == ok());
+    CHECK(h.run({"GET", "k"}) == bulk("v"));
+    h.engine.set_aof_sink(nullptr);
+    CHECK(h.run({"CONFIG", "GET", "appendonly"}) == bulks({"appendonly", "no"}));
+  }
+}
