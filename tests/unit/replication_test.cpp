@@ -234,3 +234,47 @@ TEST_SUITE("replication") {
     CHECK(h.run({"CONFIG", "GET", "appendonly"}) == bulks({"appendonly", "no"}));
   }
 }
+
+TEST_SUITE("replication") {
+  TEST_CASE("relative times propagate as absolute ones; GETDEL/GETEX/GETSET/INCRBYFLOAT as their effect") {
+    Harness h;
+    Session* r = attach_replica(h);
+    const std::int64_t now = h.clock.now_ms();
+    const std::string at100s = std::to_string(now + 100'000);
+    h.run({"SET", "k", "v", "EX", "100"});
+    h.run({"SETEX", "k", "100", "v"});
+    h.run({"PSETEX", "k", "100000", "v"});
+    h.run({"SET", "k", "v", "GET", "PX", "100000"});
+    h.run({"EXPIRE", "k", "200", "GT"});
+    h.run({"PEXPIRE", "k", "100000"});
+    h.run({"EXPIREAT", "k", "1"});
+    CHECK(stream(*r) == Stream{{"select", "0"},
+                               {"set", "k", "v", "PXAT", at100s},
+                               {"set", "k", "v", "PXAT", at100s},
+                               {"set", "k", "v", "PXAT", at100s},
+                               {"set", "k", "v", "PXAT", at100s},
+                               {"pexpireat", "k", std::to_string(now + 200'000), "GT"},
+                               {"pexpireat", "k", at100s},
+                               {"del", "k"}});
+    h.run({"SET", "k", "v"});
+    h.run({"GETEX", "k"});
+    h.run({"GETEX", "k", "EX", "100"});
+    h.run({"GETEX", "k", "PERSIST"});
+    h.run({"GETEX", "k", "EXAT", "1"});
+    h.run({"SET", "k", "v"});
+    h.run({"GETSET", "k", "w"});
+    h.run({"GETDEL", "k"});
+    h.run({"INCRBYFLOAT", "f", "1.5"});
+    CHECK(stream(*r) == Stream{{"set", "k", "v"},
+                               {"pexpireat", "k", at100s},
+                               {"persist", "k"},
+                               {"del", "k"},
+                               {"set", "k", "v"},
+                               {"set", "k", "w"},
+                               {"del", "k"},
+                               {"set", "f", "1.5", "KEEPTTL"}});
+    const Reply dump = h.run({"DUMP", "f"});
+    h.run({"RESTORE", "g", "100000", dump.str});
+    CHECK(stream(*r) == Stream{{"restore", "g", at100s, dump.str, "ABSTTL"}});
+  }
+}
