@@ -84,7 +84,7 @@ MICROREDIS_INLINE void Context::propagate_as(std::initializer_list<std::string_v
 
 MICROREDIS_INLINE void Context::propagate_as(const std::string_view* args, std::size_t n) {
   propagation_prevented = true;
-  if (engine.propagating()) engine.also_propagate(session.db_index(), args, n);
+  if (engine.propagating()) (void)engine.replication().set_rewrite(session.db_index(), args, n);
 }
 
 MICROREDIS_INLINE void Context::also_propagate(std::initializer_list<std::string_view> args) const {
@@ -107,7 +107,8 @@ MICROREDIS_INLINE void Engine::also_propagate(int db, const std::string_view* ar
 
 MICROREDIS_INLINE void Engine::finish_propagation(Context& ctx, bool changed) {
   // EXEC is never propagated itself: its commands are, wrapped when there are several.
-  if (changed && !ctx.propagation_prevented && ctx.cmd.spec->handler != &exec_command_handler) {
+  const bool record = changed && !repl_->loading && ctx.cmd.spec->handler != &exec_command_handler;
+  if (!repl_->take_rewrite(record) && record && !ctx.propagation_prevented) {
     also_propagate(ctx.session.db_index(), ctx.argv, ctx.argc);
   }
   if (call_depth_ == 0) flush_propagation();

@@ -63,7 +63,7 @@ struct ReplicaInfo {
 
 class Replication {
  public:
-  explicit Replication(Memory& mem) : ops_(mem), bytes_(mem), replicas_(mem) {}
+  explicit Replication(Memory& mem) : ops_(mem), bytes_(mem), rewrite_(mem), replicas_(mem) {}
 
   struct Op {
     int db;  // -1: no database (PING)
@@ -80,6 +80,25 @@ class Replication {
     bytes_.clear();
   }
   static bool encode(Buffer& out, const std::string_view* argv, std::size_t argc);
+  // The running command's rewrite (Context::propagate_as): recorded as an operation only if the
+  // command changed the dataset, after what it propagated itself (Redis's rewritten argv).
+  bool set_rewrite(int db, const std::string_view* argv, std::size_t argc) {
+    rewrite_.clear();
+    rewrite_db_ = db;
+    has_rewrite_ = encode(rewrite_, argv, argc);
+    return has_rewrite_;
+  }
+  bool take_rewrite(bool keep) {
+    if (!has_rewrite_) return false;
+    has_rewrite_ = false;
+    if (!keep) return false;
+    const std::size_t pos = bytes_.size();
+    if (!bytes_.append(rewrite_.view()) || !ops_.push_back(Op{rewrite_db_, pos, rewrite_.size()})) {
+      (void)bytes_.resize(pos);
+      return false;
+    }
+    return true;
+  }
 
   Vec<ReplicaInfo>& replicas() { return replicas_; }
   const Vec<ReplicaInfo>& replicas() const { return replicas_; }
@@ -99,6 +118,9 @@ class Replication {
  private:
   Vec<Op> ops_;
   Buffer bytes_;
+  Buffer rewrite_;
+  int rewrite_db_ = 0;
+  bool has_rewrite_ = false;
   Vec<ReplicaInfo> replicas_;
 };
 

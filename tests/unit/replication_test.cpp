@@ -278,3 +278,48 @@ TEST_SUITE("replication") {
     CHECK(stream(*r) == Stream{{"restore", "g", at100s, dump.str, "ABSTTL"}});
   }
 }
+
+TEST_SUITE("replication") {
+  TEST_CASE("pops propagate as what they did: blocking and multi-key pops, SPOP, HINCRBYFLOAT") {
+    Harness h;
+    Session* r = attach_replica(h);
+    h.run({"RPUSH", "l", "a", "b", "c", "d"});
+    h.run({"BLPOP", "l", "0"});
+    h.run({"LMPOP", "1", "l", "RIGHT", "COUNT", "10"});
+    h.run({"RPUSH", "l", "x"});
+    h.run({"BLMOVE", "l", "m", "LEFT", "RIGHT", "0"});
+    h.run({"BRPOPLPUSH", "m", "l", "0"});
+    CHECK(stream(*r) == Stream{{"select", "0"},
+                               {"rpush", "l", "a", "b", "c", "d"},
+                               {"lpop", "l"},
+                               {"rpop", "l", "3"},
+                               {"rpush", "l", "x"},
+                               {"lmove", "l", "m", "LEFT", "RIGHT"},
+                               {"rpoplpush", "m", "l"}});
+    // A waiter served by a push: the push, then the pop it came to.
+    Session* waiter = h.engine.open_session();
+    waiter->feed(multibulk({"BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5"}));
+    h.run({"LPUSH", "q", "1", "2"});
+    CHECK(stream(*r) == Stream{{"lpush", "q", "1", "2"}, {"lpop", "q", "2"}});
+    h.run({"ZADD", "z", "1", "a", "2", "b", "3", "c"});
+    h.run({"BZPOPMIN", "z", "0"});
+    h.run({"ZMPOP", "1", "z", "MAX", "COUNT", "5"});
+    CHECK(stream(*r) == Stream{{"zadd", "z", "1", "a", "2", "b", "3", "c"}, {"zpopmin", "z"}, {"zpopmax", "z", "2"}});
+    h.run({"SADD", "s", "only"});
+    h.run({"SPOP", "s"});
+    h.run({"SADD", "s", "a", "b", "c"});
+    h.run({"SPOP", "s", "10"});
+    CHECK(stream(*r) == Stream{{"sadd", "s", "only"}, {"srem", "s", "only"}, {"sadd", "s", "a", "b", "c"}, {"del", "s"}});
+    h.run({"SADD", "s", "a", "b", "c"});
+    (void)stream(*r);
+    h.run({"SPOP", "s", "2"});
+    const Stream popped = stream(*r);
+    REQUIRE(popped.size() == 4);
+    CHECK(popped[0] == std::vector<std::string>{"multi"});
+    CHECK(popped[1][0] == "srem");
+    CHECK(popped[2][0] == "srem");
+    CHECK(popped[3] == std::vector<std::string>{"exec"});
+    h.run({"HINCRBYFLOAT", "h", "f", "2.5"});
+    CHECK(stream(*r) == Stream{{"hset", "h", "f", "2.5"}});
+  }
+}
