@@ -143,12 +143,13 @@ inline StreamConsumer* lookup_or_create_consumer(Context& c, std::string_view ke
 // Redis's streamPropagateXCLAIM: a delivery as replicas and the AOF replay it, idempotently:
 //   XCLAIM <key> <group> <consumer> 0 <id> TIME <ms> RETRYCOUNT <n> FORCE JUSTID LASTID <group last id>
 inline void propagate_xclaim(Context& c, std::string_view key, std::string_view group, const StreamGroup& g,
-                             const StreamPending& p) {
+                             const StreamPending& p, std::string_view id_text = {}) {
   char id[kStreamIDChars];
+  if (id_text.empty()) id_text = {id, p.id.format(id)};
   char last[kStreamIDChars];
   char time[kLongLongChars];
   char count[kLongLongChars];
-  const std::string_view args[] = {"XCLAIM", key, group, p.consumer->name(), "0", {id, p.id.format(id)}, "TIME",
+  const std::string_view args[] = {"XCLAIM", key, group, p.consumer->name(), "0", id_text, "TIME",
                                    {time, format_int64(time, p.delivery_time)}, "RETRYCOUNT",
                                    {count, format_int64(count, static_cast<std::int64_t>(p.delivery_count))},
                                    "FORCE", "JUSTID", "LASTID", {last, g.last_id.format(last)}};
@@ -1061,9 +1062,14 @@ inline void xclaim(Context& c) {
     }
   }
   bool changed = false;
+  // Replicas get one idempotent XCLAIM per entry claimed (or dropped), or XGROUP SETID when only
+  // LASTID moved the group; never the command itself.
+  c.prevent_propagation();
+  bool propagate_last_id = false;
   if (last_id > g->last_id) {
     g->last_id = last_id;
     changed = true;
+    propagate_last_id = true;
   }
   // A bogus delivery time (negative, or in the future) is taken as now.
   if (deliverytime < 0 || deliverytime > now) deliverytime = now;
@@ -1078,6 +1084,8 @@ inline void xclaim(Context& c) {
     if (!s->contains(id)) {
       // Gone from the stream: it leaves the pending lists too.
       if (p != nullptr) {
+        if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, *p, c.arg(i));
+        propagate_last_id = false;
         g->acknowledge(c.mem(), id);
         changed = true;
       }
@@ -1113,8 +1121,11 @@ inline void xclaim(Context& c) {
       p->delivery_count = justid ? previous_count : previous_count + 1;
     }
     changed = true;
+    if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, *p, c.arg(i));
+    propagate_last_id = false;
     if (!claimed.push_back(id)) st = Status::oom;
   }
+  if (propagate_last_id && c.propagating()) propagate_group_id(c, key, c.arg(2), *g);
   if (changed) c.modified(key);
   if (st != Status::ok) return c.out.error(st);
   c.out.array(claimed.size());
@@ -1175,6 +1186,7 @@ inline void xautoclaim(Context& c) {
   StreamConsumer* consumer = nullptr;
   Status st = Status::ok;
   bool changed = false;
+  c.prevent_propagation();  // replicas get an XCLAIM per entry claimed or dropped
   auto cur = g->pel.lower_bound(start);
   while (attempts > 0 && count > 0 && cur.valid()) {
     --attempts;
@@ -1182,6 +1194,7 @@ inline void xautoclaim(Context& c) {
     const StreamID id = p.id;
     if (!s->contains(id)) {
       // Gone from the stream: it leaves the pending lists, and the reply says so.
+      if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, p);
       g->acknowledge(c.mem(), id);
       (void)deleted.push_back(id);
       changed = true;
@@ -1206,6 +1219,7 @@ inline void xautoclaim(Context& c) {
     }
     p.delivery_time = now;
     if (!justid) ++p.delivery_count;
+    if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, p);
     (void)claimed.push_back(id);
     changed = true;
     --count;

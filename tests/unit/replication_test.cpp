@@ -323,3 +323,23 @@ TEST_SUITE("replication") {
     CHECK(stream(*r) == Stream{{"hset", "h", "f", "2.5"}});
   }
 }
+
+TEST_SUITE("replication") {
+  TEST_CASE("XCLAIM and XAUTOCLAIM propagate one XCLAIM per entry, LASTID alone as XGROUP SETID") {
+    Harness h;
+    h.run({"XADD", "s", "1-0", "f", "v"});
+    h.run({"XGROUP", "CREATE", "s", "g", "0"});
+    h.run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"});
+    Session* r = attach_replica(h);
+    const std::string now = std::to_string(h.clock.now_ms());
+    h.run({"XCLAIM", "s", "g", "bob", "0", "1"});
+    CHECK(stream(*r) == Stream{{"select", "0"},
+                               {"xclaim", "s", "g", "bob", "0", "1", "TIME", now, "RETRYCOUNT", "2", "FORCE", "JUSTID",
+                                "LASTID", "1-0"}});
+    h.run({"XAUTOCLAIM", "s", "g", "carol", "0", "0", "JUSTID"});
+    CHECK(stream(*r) == Stream{{"xclaim", "s", "g", "carol", "0", "1-0", "TIME", now, "RETRYCOUNT", "2", "FORCE",
+                                "JUSTID", "LASTID", "1-0"}});
+    h.run({"XCLAIM", "s", "g", "bob", "0", "9-9", "LASTID", "5-0"});
+    CHECK(stream(*r) == Stream{{"xgroup", "SETID", "s", "g", "5-0", "ENTRIESREAD", "1"}});
+  }
+}
