@@ -314,7 +314,7 @@ MICROREDIS_INLINE bool Engine::set_appendonly(bool on) {
 }
 
 MICROREDIS_INLINE bool Engine::load_aof() {
-  if (aof_sink_.load == nullptr) return false;
+  if (aof_sink_.load == nullptr || repl_->loading) return false;
   Buffer base(mem_);
   Buffer incr(mem_);
   if (!aof_sink_.load(aof_sink_.ctx, base, incr)) return false;

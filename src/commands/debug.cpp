@@ -519,6 +519,9 @@ inline constexpr Subcommand kSubcommands[] = {
 };
 
 inline void debug(Context& c) {
+  // Nothing DEBUG does reaches replicas or the AOF (Redis resets server.dirty after RELOAD and
+  // LOADAOF); replaying a LOADAOF from the AOF would recurse.
+  c.prevent_propagation();
   std::string_view sub = c.arg(1);
   if (iequals(sub, "populate") && c.argc >= 3 && c.argc <= 5) return debug_populate(c);
   for (const Subcommand& s : kSubcommands) {
