@@ -102,25 +102,30 @@ MICROREDIS_INLINE void Engine::also_propagate(int db, const std::string_view* ar
   if (!propagating_ || repl_->loading) return;
   (void)repl_->add(db, argv, argc);
   // Outside any command (active expiry, eviction in tick): out at once, unwrapped.
-  if (call_depth_ == 0) flush_propagation();
+  if (call_depth_ == 0) flush_propagation(true);
 }
 
 MICROREDIS_INLINE void Engine::finish_propagation(Context& ctx, bool changed) {
   // EXEC is never propagated itself: its commands are, wrapped when there are several.
-  const bool record = changed && !repl_->loading && ctx.cmd.spec->handler != &exec_command_handler;
+  const bool record = (changed || ctx.propagation_forced) && !repl_->loading && ctx.cmd.spec->handler != &exec_command_handler;
   if (!repl_->take_rewrite(record) && record && !ctx.propagation_prevented) {
     also_propagate(ctx.session.db_index(), ctx.argv, ctx.argc);
   }
-  if (call_depth_ == 0) flush_propagation();
+  if (call_depth_ == 0) {
+    // SCAN and RANDOMKEY may expire any number of keys on their way: those DELs go out as they
+    // are, unwrapped, as after active expiry (Redis's CMD_TOUCHES_ARBITRARY_KEYS).
+    const std::string_view name = ctx.cmd.spec->name;
+    flush_propagation(name == "scan" || name == "randomkey");
+  }
 }
 
-MICROREDIS_INLINE void Engine::flush_propagation() {
+MICROREDIS_INLINE void Engine::flush_propagation(bool no_wrap) {
   Replication& r = *repl_;
   const std::size_t n = r.pending();
   if (n == 0) return;
   // One command is atomic; several (EXEC, a command that propagates more than one) are wrapped,
   // with the SELECT of the first before MULTI (propagatePendingCommands).
-  const bool wrap = n > 1;
+  const bool wrap = n > 1 && !no_wrap;
   if (wrap) emit(r.op(0).db, replication_impl::kMulti);
   for (std::size_t i = 0; i < n; ++i) emit(r.op(i).db, r.bytes(r.op(i)));
   if (wrap) emit(r.op(n - 1).db, replication_impl::kExec);

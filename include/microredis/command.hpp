@@ -193,6 +193,8 @@ struct Context {
   std::uint64_t redacted = 0;
   // The command's own arguments are not propagated (prevent_propagation, propagate_as).
   bool propagation_prevented = false;
+  // Propagated even if it changed nothing (FLUSHALL/FLUSHDB on empty databases).
+  bool propagation_forced = false;
 
   std::string_view arg(std::size_t i) const { return argv[i]; }
   void redact(std::size_t i) {
@@ -223,6 +225,7 @@ struct Context {
   void also_propagate(const std::string_view* args, std::size_t n) const;
   // The command's own arguments are not propagated (what also_propagate recorded still is).
   void prevent_propagation() { propagation_prevented = true; }
+  void force_propagation() { propagation_forced = true; }
 
   // The reply of a container's HELP subcommand: a header naming the command, the given lines, and
   // the HELP line itself, all as simple strings (Redis's addReplyHelp).

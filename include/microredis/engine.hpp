@@ -335,7 +335,7 @@ class Engine final : private KeyspaceObserver {
   void check_output_limits(Session& s);
   // After a command ran: records its own propagation, and at the top level sends what is pending.
   void finish_propagation(Context& ctx, bool changed);
-  void flush_propagation();
+  void flush_propagation(bool no_wrap = false);
   void emit(int db, std::string_view bytes);
   void update_propagating();
   void replication_cron();

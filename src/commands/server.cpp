@@ -30,6 +30,7 @@ inline void flushdb(Context& c) {
   c.engine.flushing(c.db);
   c.db.clear();
   c.engine.add_dirty(keys);
+  c.force_propagation();  // replicas flush too, even when nothing was there (as Redis)
   c.out.ok();
 }
 
@@ -42,6 +43,7 @@ inline void flushall(Context& c) {
     c.engine.db(i).clear();
   }
   c.engine.add_dirty(keys);
+  c.force_propagation();
   c.out.ok();
 }
 

@@ -345,3 +345,26 @@ TEST_SUITE("replication") {
     CHECK(stream(*r) == Stream{{"xgroup", "SETID", "s", "g", "5-0", "ENTRIESREAD", "1"}});
   }
 }
+
+TEST_SUITE("replication") {
+  TEST_CASE("lazy expiry: wrapped with the command it happened in, but never for SCAN and RANDOMKEY") {
+    Harness h;
+    h.run({"DEBUG", "SET-ACTIVE-EXPIRE", "0"});
+    const std::string soon = std::to_string(h.clock.now_ms() + 1);
+    h.run({"SET", "foo1", "bar", "PXAT", soon});
+    h.run({"SET", "foo2", "bar", "PXAT", soon});
+    h.run({"SET", "foo3", "bar", "PXAT", soon});
+    h.clock.advance_ms(10);
+    Session* r = attach_replica(h);
+    h.run({"SCAN", "0"});
+    Stream s = stream(*r);
+    REQUIRE(s.size() == 4);
+    CHECK(s[0] == std::vector<std::string>{"select", "0"});
+    for (std::size_t i = 1; i < 4; ++i) CHECK(s[i][0] == "del");
+    h.run({"SET", "k", "v", "PXAT", std::to_string(h.clock.now_ms() + 1)});
+    h.clock.advance_ms(10);
+    (void)stream(*r);
+    h.run({"SET", "k", "w"});
+    CHECK(stream(*r) == Stream{{"multi"}, {"del", "k"}, {"set", "k", "w"}, {"exec"}});
+  }
+}
