@@ -364,7 +364,10 @@ TEST_SUITE("replication") {
     h.run({"SET", "k", "v", "PXAT", std::to_string(h.clock.now_ms() + 1)});
     h.clock.advance_ms(10);
     (void)stream(*r);
-    h.run({"SET", "k", "w"});
-    CHECK(stream(*r) == Stream{{"multi"}, {"del", "k"}, {"set", "k", "w"}, {"exec"}});
+    h.run({"MULTI"});
+    h.run({"GET", "k"});
+    h.run({"SET", "x", "1"});
+    h.run({"EXEC"});
+    CHECK(stream(*r) == Stream{{"multi"}, {"del", "k"}, {"set", "x", "1"}, {"exec"}});
   }
 }
