@@ -67,6 +67,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   slowlog_ = mem_.create<SlowLog>(mem_);
   latency_ = mem_.create<LatencyMonitor>(mem_);
   histograms_ = mem_.create<LatencyHistograms>(mem_);
+  repl_ = mem_.create<Replication>(mem_);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   histograms_->set_id_count(commands_.id_count());
@@ -78,6 +79,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
   free_capture();
+  mem_.destroy(repl_);
   mem_.destroy(histograms_);
   mem_.destroy(latency_);
   mem_.destroy(slowlog_);
@@ -142,6 +144,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
     }
   }
   if (s->monitoring()) remove_monitor(*s);
+  if (s->replica()) remove_replica(*s);
   if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
@@ -292,8 +295,15 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.error(Status::subscribed_context, spec.name);
     return reject(s, ref, out_start);
   }
+  // Writes need min-replicas-to-write good replicas (Redis's checkGoodReplicasStatus).
+  if (MICROREDIS_UNLIKELY(settings_.min_replicas_to_write != 0) && settings_.min_replicas_max_lag != 0 &&
+      ((spec.flags & kWrite) || (spec.handler == &exec_command_handler && (s.transaction_flags() & kWrite))) &&
+      good_replicas() < static_cast<std::size_t>(settings_.min_replicas_to_write)) {
+    w.error(Status::no_replicas);
+    return reject(s, ref, out_start);
+  }
   // A MONITOR session is a replica to Redis: it may not touch the keyspace.
-  if (MICROREDIS_UNLIKELY(s.monitoring()) &&
+  if (MICROREDIS_UNLIKELY(s.monitoring() || s.replica()) &&
       ((spec.flags & (kWrite | kReadonly | kMayReplicate)) ||
        (spec.handler == &exec_command_handler && (s.transaction_flags() & (kWrite | kReadonly | kMayReplicate))))) {
     w.error(Status::replica_keyspace);
@@ -502,6 +512,8 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   shared_.keep_expired = MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !(spec.flags & kWrite) &&
                          pause_mode() != PauseMode::off;
   Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref, 0};
+  const std::uint64_t dirty_before = dirty_;
+  ++call_depth_;
   if (MICROREDIS_LIKELY(capture_ == nullptr)) {
     if (MICROREDIS_LIKELY(filter_ == nullptr) || filter_(filter_ctx_, ctx)) spec.handler(ctx);
   } else {
@@ -514,6 +526,8 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
     report_writes(old_mark, written_mark);
   }
   shared_.keep_expired = false;
+  --call_depth_;
+  if (MICROREDIS_UNLIKELY(propagating_)) finish_propagation(ctx, dirty_ != dirty_before);
   // Administrative commands are too dangerous to show, as in Redis; MONITOR sees the command
   // after it ran (the db it ended in, EXEC after the commands it ran).
   if (MICROREDIS_UNLIKELY(!monitors_.empty()) && !(spec.flags & (kSkipMonitor | kAdmin))) {
@@ -606,7 +620,9 @@ MICROREDIS_INLINE void Engine::record_duration(Session& s, CommandRef ref, const
 }
 
 MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
-  const OutputBufferLimit& lim = s.in_pubsub() ? settings_.output_limit_pubsub : settings_.output_limit_normal;
+  const OutputBufferLimit& lim = s.replica()     ? settings_.output_limit_replica
+                                 : s.in_pubsub() ? settings_.output_limit_pubsub
+                                                 : settings_.output_limit_normal;
   if (lim.hard == 0 && lim.soft == 0) return;
   std::size_t size = s.output_buffer_size();
   bool over_hard = lim.hard != 0 && size >= lim.hard;
@@ -703,6 +719,12 @@ MICROREDIS_INLINE void Engine::on_key_removed(Db& db, const Entry& entry, KeyRem
   removing_key_ = true;
   key_modified(db, entry.key());
   removing_key_ = false;
+  // Replicas and the AOF delete the key too (propagateDeletion).
+  if (MICROREDIS_UNLIKELY(propagating_)) {
+    const bool lazy = why == KeyRemoval::expired ? settings_.lazyfree_lazy_expire : settings_.lazyfree_lazy_eviction;
+    const std::string_view del[] = {lazy ? "UNLINK" : "DEL", entry.key()};
+    also_propagate(db.index(), del, 2);
+  }
   if (MICROREDIS_UNLIKELY(key_observer_ != nullptr)) {
     key_observer_(key_observer_ctx_, why == KeyRemoval::expired ? KeyChange::expire : KeyChange::evict, db,
                   entry.key(), &entry);
@@ -724,7 +746,8 @@ MICROREDIS_INLINE void Engine::remember_keys(Session& s, const CommandSpec& spec
 }
 
 MICROREDIS_INLINE void Engine::key_modified(Db& db, std::string_view key) {
-  ++dirty_;
+  // Expiry and eviction are no writes of a command (Redis counts them in no dirty counter).
+  if (!removing_key_) ++dirty_;
   if (MICROREDIS_UNLIKELY(capture_ != nullptr) && !removing_key_) capture_->note_written(*this, db, key);
   watches_ptr_->touch(db, key);
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active() || tracking_->total_prefixes() != 0)) {
@@ -1082,7 +1105,8 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
       } else if (deadline != 0 && deadline < next) {
         next = deadline;
       }
-    } else if (cron && idle_ms > 0 && s != default_session_ && now / 1000 - s->last_interaction_ms() > idle_ms) {
+    } else if (cron && idle_ms > 0 && s != default_session_ && !s->replica() &&
+               now / 1000 - s->last_interaction_ms() > idle_ms) {
       s->close_now();
       notify_output(*s);
     }
@@ -1097,6 +1121,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   }
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
   if (resume_pending_) resume_paused();
+  if (MICROREDIS_UNLIKELY(propagating_)) replication_cron();
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.
   std::int64_t dt = now - stats_.ops_sample_time_us;

@@ -445,8 +445,46 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                  }},
       ConfigSpec{"save", {}, ConfigFlag::none, [](const Engine&, Buffer&) {},
                  [](Engine&, std::string_view v, ConfigError& err) { return detail::set_only(v, "", err); }},
-      ConfigSpec{"appendonly", {}, ConfigFlag::none, [](const Engine&, Buffer& o) { detail::put_text(o, "no"); },
-                 [](Engine&, std::string_view v, ConfigError& err) { return detail::set_only(v, "no", err); }},
+      // appendonly yes needs an AOF sink from the host (Engine::set_aof_sink): without one,
+      // persistence does not exist and "no" is the only true value.
+      ConfigSpec{"appendonly", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::put_text(o, e.aof_enabled() ? "yes" : "no"); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   bool on = false;
+                   if (!e.has_aof_sink()) return detail::set_only(v, "no", err);
+                   if (!detail::set_bool(on, v, err)) return false;
+                   if (!e.set_appendonly(on)) {
+                     err.set("the append only file could not be written");
+                     return false;
+                   }
+                   return true;
+                 }},
+      ConfigSpec{"appendfsync", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) {
+                   static constexpr std::string_view kNames[] = {"no", "always", "everysec"};
+                   detail::put_text(o, kNames[e.settings().appendfsync]);
+                 },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   static constexpr std::string_view kNames[] = {"no", "always", "everysec"};
+                   for (int i = 0; i < 3; ++i) {
+                     if (iequals(v, kNames[i])) {
+                       e.settings().appendfsync = i;
+                       return true;
+                     }
+                   }
+                   err.set("argument(s) must be one of the following: always, everysec, no");
+                   return false;
+                 }},
+      MR_CFG_STRING("appendfilename", ConfigFlag::immutable, appendfilename),
+      MR_CFG_STRING("appenddirname", ConfigFlag::immutable, appenddirname),
+      MR_CFG_BOOL("aof-use-rdb-preamble", aof_use_rdb_preamble),
+      MR_CFG_INT("repl-ping-replica-period", "repl-ping-slave-period", repl_ping_replica_period, 1, INT32_MAX),
+      MR_CFG_INT("repl-timeout", {}, repl_timeout, 1, INT32_MAX),
+      MR_CFG_INT("min-replicas-to-write", "min-slaves-to-write", min_replicas_to_write, 0, INT32_MAX),
+      MR_CFG_INT("min-replicas-max-lag", "min-slaves-max-lag", min_replicas_max_lag, 0, INT32_MAX),
+      MR_CFG_BOOL("lazyfree-lazy-expire", lazyfree_lazy_expire),
+      MR_CFG_BOOL("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
+      MR_CFG_BOOL("replica-serve-stale-data", replica_serve_stale_data),
   };
   count = sizeof kConfigs / sizeof kConfigs[0];
   return kConfigs;

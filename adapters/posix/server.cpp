@@ -1,5 +1,6 @@
 // The epoll loop behind microredis::posix::Server. The contract is described in server.hpp.
 #include "microredis/posix/server.hpp"
+#include "microredis/posix/aof.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -114,6 +115,7 @@ ServerOptions ServerOptions::from_settings(const Settings& st) {
 }
 
 struct Server::Impl {
+  FileAof aof;  // the engine's append-only file (CONFIG SET appendonly yes)
   Impl(Engine& e, ServerOptions o) : engine(e), options(std::move(o)) {}
 
   Engine& engine;
@@ -545,6 +547,7 @@ Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<I
   engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
   engine.set_busy_handler(&Impl::on_busy, impl_.get());
   install_host_info(engine);
+  impl_->aof.install(engine);
 }
 
 Server::~Server() {
@@ -552,6 +555,7 @@ Server::~Server() {
   impl_->engine.set_output_listener(nullptr, nullptr);
   impl_->engine.set_shutdown_listener(nullptr, nullptr);
   impl_->engine.set_busy_handler(nullptr, nullptr);
+  impl_->aof.uninstall();
 }
 
 bool Server::listen(std::string& error) {

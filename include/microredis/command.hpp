@@ -206,6 +206,10 @@ struct Context {
   CommandRef cmd;
   // Arguments MONITOR shows as "(redacted)" (bit i: argument i), as Redis hides passwords.
   std::uint64_t redacted = 0;
+  // The command's own arguments are not propagated (prevent_propagation, propagate_as).
+  bool propagation_prevented = false;
+  // Propagated even if it changed nothing (FLUSHALL/FLUSHDB on empty databases).
+  bool propagation_forced = false;
 
   std::string_view arg(std::size_t i) const { return argv[i]; }
   void redact(std::size_t i) {
@@ -223,6 +227,20 @@ struct Context {
   // timeout reply is written at once. The handler writes nothing after calling this.
   void block_on_keys(const std::string_view* keys, std::size_t n, std::int64_t deadline_us, TimeoutReply reply,
                      ValueType wait_type) const;
+
+  // Propagation (replication.hpp). propagating(): a replica or the AOF listens — handlers that
+  // rewrite test it first, so that nothing is formatted when nobody listens.
+  bool propagating() const;  // defined in engine.hpp
+  // Propagate these arguments instead of the command's own (Redis's rewriteClientCommandVector),
+  // in the session's current database; call it only when the command changed the dataset.
+  void propagate_as(std::initializer_list<std::string_view> args);
+  void propagate_as(const std::string_view* args, std::size_t n);
+  // Propagate an extra command (before the command's own, as Redis's alsoPropagate).
+  void also_propagate(std::initializer_list<std::string_view> args) const;
+  void also_propagate(const std::string_view* args, std::size_t n) const;
+  // The command's own arguments are not propagated (what also_propagate recorded still is).
+  void prevent_propagation() { propagation_prevented = true; }
+  void force_propagation() { propagation_forced = true; }
 
   // The reply of a container's HELP subcommand: a header naming the command, the given lines, and
   // the HELP line itself, all as simple strings (Redis's addReplyHelp).

@@ -19,6 +19,7 @@
 #include "settings.hpp"
 #include "store/keyspace.hpp"
 #include "monitor.hpp"
+#include "replication.hpp"
 #include "transaction.hpp"
 #include "util/random.hpp"
 
@@ -216,6 +217,34 @@ class Engine final : private KeyspaceObserver {
   [[nodiscard]] bool add_monitor(Session& s);
   void remove_monitor(Session& s);
   std::size_t monitor_count() const { return monitors_.size(); }
+  // --- propagation: replication stream and AOF (replication.hpp) ---
+  // True while a replica or the AOF listens: only then are writes recorded as commands.
+  bool propagating() const { return propagating_; }
+  // Records a command to propagate for the running command (in db; -1: no SELECT).
+  void also_propagate(int db, const std::string_view* argv, std::size_t argc);
+  Replication& replication() { return *repl_; }
+  const Replication& replication() const { return *repl_; }
+  // SYNC/PSYNC: s becomes a replica; the RDB image of the dataset ("$<len>\r\n<image>") is
+  // appended to its output, then the stream. false when out of memory.
+  [[nodiscard]] bool add_replica(Session& s);
+  void remove_replica(Session& s);
+  // REPLCONF ACK: the replica processed the stream up to offset; WAIT waiters may be answered.
+  void replica_ack(Session& s, std::int64_t offset);
+  // Replicas whose last ACK is at most min-replicas-max-lag seconds old.
+  std::size_t good_replicas() const;
+  // Replicas that acknowledged offset (WAIT).
+  std::size_t replicas_acked(std::int64_t offset) const;
+  // The append-only file: the adapter's sink (nullptr: none; CONFIG SET appendonly yes is then
+  // refused). Turning it on writes a fresh base (the RDB image) through the sink.
+  void set_aof_sink(const AofSink* sink);
+  bool has_aof_sink() const { return aof_sink_.append != nullptr; }
+  bool set_appendonly(bool on);
+  bool aof_enabled() const { return repl_->aof_on; }
+  // BGREWRITEAOF: a fresh base of the dataset through the sink (done at once: no fork).
+  bool rewrite_aof();
+  // DEBUG LOADAOF: empties the dataset and replays the AOF the sink holds.
+  bool load_aof();
+
   // --- SLOWLOG and the latency monitor ---
   SlowLog& slowlog() { return *slowlog_; }
   const SlowLog& slowlog() const { return *slowlog_; }
@@ -323,6 +352,12 @@ class Engine final : private KeyspaceObserver {
   friend struct WriteCapture;
   void report_key_written_now(Db& db, std::string_view key);
   void check_output_limits(Session& s);
+  // After a command ran: records its own propagation, and at the top level sends what is pending.
+  void finish_propagation(Context& ctx, bool changed);
+  void flush_propagation(bool no_wrap = false);
+  void emit(int db, std::string_view bytes);
+  void update_propagating();
+  void replication_cron();
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
   bool pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
   void resume_paused();
@@ -386,7 +421,13 @@ class Engine final : private KeyspaceObserver {
   BusyHandler busy_handler_ = nullptr;
   void* busy_ctx_ = nullptr;
   bool in_busy_handler_ = false;
+  Replication* repl_ = nullptr;
+  AofSink aof_sink_{};
+  int call_depth_ = 0;
+  bool propagating_ = false;
 };
+
+inline bool Context::propagating() const { return engine.propagating(); }
 
 // Registers every built-in command family into a table (the engine does this on construction).
 bool register_builtin_commands(CommandTable& table);

@@ -129,6 +129,9 @@ class Session {
   // MONITOR mode: the session receives every command the engine runs (Engine::monitor).
   bool monitoring() const { return monitoring_; }
   void set_monitoring(bool v) { monitoring_ = v; }
+  // A replica (SYNC/PSYNC): its output is the replication stream (Engine::add_replica).
+  bool replica() const { return replica_; }
+  void set_replica(bool v) { replica_ = v; }
   // True while a command runs through execute(): it has no input buffer to wait in, so
   // CLIENT PAUSE never holds it (as Redis never pauses its own fake clients).
   bool executing_directly() const { return direct_; }
@@ -233,6 +236,8 @@ class Session {
   void count_command() { ++commands_processed_; }
   std::uint64_t net_input_bytes() const { return net_in_; }
   std::uint64_t net_output_bytes() const { return net_out_; }
+  // REPLCONF listening-port, kept for INFO replication once the session is a replica.
+  std::int64_t replica_listening_port = 0;
   // Since when the output buffer has been over the soft limit (0: it is not).
   std::int64_t soft_limit_since_ms = 0;
 
@@ -272,6 +277,7 @@ class Session {
   bool unix_socket_ = false;
   bool no_evict_ = false;
   bool monitoring_ = false;
+  bool replica_ = false;
   bool direct_ = false;
   bool in_feed_ = false;
   bool in_exec_ = false;

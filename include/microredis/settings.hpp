@@ -36,7 +36,10 @@ struct OutputBufferLimit {
 };
 
 struct Settings {
-  explicit Settings(Memory& mem) : requirepass(mem), bind(mem), unixsocket(mem), dir(mem), logfile(mem) {}
+  explicit Settings(Memory& mem) : requirepass(mem), bind(mem), unixsocket(mem), dir(mem), logfile(mem), appendfilename(mem), appenddirname(mem) {
+    (void)appendfilename.append("appendonly.aof");
+    (void)appenddirname.append("appendonlydir");
+  }
 
   // Security and clients.
   Buffer requirepass;  // empty: no password
@@ -66,6 +69,17 @@ struct Settings {
   std::uint64_t tracking_table_max_keys = 1000000;
   // Background work.
   std::int64_t hz = 10;
+  // Replication (master side) and the AOF.
+  std::int64_t repl_ping_replica_period = 10;  // seconds between PINGs in the replication stream
+  std::int64_t min_replicas_to_write = 0;      // writes need this many good replicas (0: off)
+  std::int64_t min_replicas_max_lag = 10;      // a good replica acked within this many seconds
+  std::int64_t repl_timeout = 60;
+  bool appendonly = false;
+  int appendfsync = 2;                         // 0 no, 1 always, 2 everysec
+  bool aof_use_rdb_preamble = true;
+  bool lazyfree_lazy_expire = false;           // expired keys propagate as UNLINK instead of DEL
+  bool lazyfree_lazy_eviction = false;
+  bool replica_serve_stale_data = true;
   std::int64_t active_expire_effort = 1;
   bool active_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE
   bool cron_paused = false;           // DEBUG PAUSE-CRON: tick() skips its periodic work
@@ -94,6 +108,8 @@ struct Settings {
   std::int64_t tcp_keepalive = 300;
   Buffer dir;
   Buffer logfile;
+  Buffer appendfilename;  // the AOF's base name and directory (under dir), as Redis 7.0 names them
+  Buffer appenddirname;
   LogLevel loglevel = LogLevel::notice;
   std::int64_t databases = 16;  // immutable once the engine exists
   // Slow log (kept here so that CONFIG sees it).

@@ -128,6 +128,11 @@ namespace microredis {
   X(slowlog_count, "ERR count should be greater than or equal to -1")                              \
   X(wait_timeout_not_integer, "ERR timeout is not an integer or out of range")                     \
   X(lolwut_art, "ERR LOLWUT VERSION {} artwork is not built into microredis")                      \
+  X(no_replicas, "NOREPLICAS Not enough good replicas to write.")                                  \
+  X(replconf_option, "ERR Unrecognized REPLCONF option: {}")                                       \
+  X(replica_sync_failed, "ERR could not send the RDB image to the replica (out of memory)")        \
+  X(aof_rewrite_failed, "ERR Background append only file rewriting failed")                        \
+  X(debug_loadaof_failed, "ERR Error loading the AOF file")                                       \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \

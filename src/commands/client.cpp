@@ -69,6 +69,7 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   // In Redis's order: O (monitor) P x b (blocked on keys or held by CLIENT PAUSE) t R B d c|A U e.
   char flags[16];
   std::size_t nf = 0;
+  if (s.replica()) flags[nf++] = 'S';
   if (s.monitoring()) flags[nf++] = 'O';
   if (s.in_pubsub()) flags[nf++] = 'P';
   if (s.in_multi()) flags[nf++] = 'x';

@@ -488,7 +488,13 @@ inline void debug_reload(Context& c) {
 }
 #endif
 
-inline void debug_loadaof(Context& c) { c.out.error(Status::debug_no_persistence, "LOADAOF"); }
+// DEBUG LOADAOF: the dataset is emptied and rebuilt by replaying the AOF (its base and the
+// commands appended since), as Redis's loadAppendOnlyFiles; only while appendonly is on.
+inline void debug_loadaof(Context& c) {
+  if (!c.engine.aof_enabled()) return c.out.error(Status::debug_no_persistence, "LOADAOF");
+  if (!c.engine.load_aof()) return c.out.error(Status::debug_loadaof_failed);
+  c.out.ok();
+}
 
 inline void debug_help(Context& c) {
   c.reply_help({
@@ -564,6 +570,9 @@ inline constexpr Subcommand kSubcommands[] = {
 };
 
 inline void debug(Context& c) {
+  // Nothing DEBUG does reaches replicas or the AOF (Redis resets server.dirty after RELOAD and
+  // LOADAOF); replaying a LOADAOF from the AOF would recurse.
+  c.prevent_propagation();
   std::string_view sub = c.arg(1);
   if (iequals(sub, "populate") && c.argc >= 3 && c.argc <= 5) return debug_populate(c);
   for (const Subcommand& s : kSubcommands) {

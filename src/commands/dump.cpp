@@ -63,6 +63,7 @@ inline void restore(Context& c) {
     if (deleted) {
       c.modified(key);
       c.notify(kNotifyGeneric, "del", key);
+      c.propagate_as({"DEL", key});
     }
     return c.out.ok();
   }
@@ -74,6 +75,16 @@ inline void restore(Context& c) {
   c.modified(key);
   c.notify(kNotifyGeneric, "restore", key);
   c.out.ok();
+  // A relative TTL propagates as the absolute one: argument 2 replaced, ABSTTL appended.
+  if (ttl != 0 && !absttl && c.propagating()) {
+    Vec<std::string_view> args(c.mem());
+    if (!args.reserve(c.argc + 1)) return;
+    for (std::size_t i = 0; i < c.argc; ++i) (void)args.push_back(c.arg(i));
+    char ms[kLongLongChars];
+    args[2] = {ms, format_int64(ms, ttl)};
+    (void)args.push_back("ABSTTL");
+    c.propagate_as(args.data(), args.size());
+  }
 }
 
 inline const CommandSpec kCommands[] = {

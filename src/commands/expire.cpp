@@ -92,12 +92,23 @@ inline void expire_generic(Context& c, std::int64_t basetime_ms, bool seconds) {
     (void)c.db.remove(key);
     c.modified(key);
     c.notify(kNotifyGeneric, "del", key);
+    c.propagate_as({c.engine.settings().lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
     return c.out.integer(1);
   }
   if (c.db.set_expire(e, when) == nullptr) return c.out.error(Status::oom);
   c.modified(key);
   c.notify(kNotifyGeneric, "expire", key);
   c.out.integer(1);
+  // Every form propagates as PEXPIREAT with the absolute time (its NX/XX/GT/LT kept).
+  if (c.propagating()) {
+    Vec<std::string_view> args(c.mem());
+    if (!args.reserve(c.argc)) return;
+    for (std::size_t i = 0; i < c.argc; ++i) (void)args.push_back(c.arg(i));
+    char ms[kLongLongChars];
+    args[0] = "PEXPIREAT";
+    args[2] = {ms, format_int64(ms, when)};
+    c.propagate_as(args.data(), args.size());
+  }
 }
 
 inline void expire(Context& c) { expire_generic(c, c.now_ms(), true); }

@@ -333,6 +333,8 @@ inline void hincrbyfloat(Context& c) {
   c.out.bulk(text);
   c.modified(key);
   c.notify(kNotifyHash, "hincrbyfloat", key);
+  // The result, not the increment, so that float formatting cannot differ on replicas.
+  c.propagate_as({"HSET", key, field, text});
 }
 
 // One field (and its value) of HRANDFIELD's reply: a pair is a nested array in RESP3, two flat

@@ -226,15 +226,33 @@ inline void section_stats(Context& c, Lines& o) {
 
 inline void section_replication(Context& c, Lines& o) {
   char id[41];
+  const Replication& r = c.engine.replication();
   o.raw("# Replication\r\n");
   o.str("role", "master");
-  o.i("connected_slaves", 0);
+  o.i("connected_slaves", static_cast<std::int64_t>(r.replicas().size()));
+  if (c.engine.settings().min_replicas_to_write != 0 && c.engine.settings().min_replicas_max_lag != 0) {
+    o.i("min_slaves_good_slaves", static_cast<std::int64_t>(c.engine.good_replicas()));
+  }
+  std::size_t n = 0;
+  for (const ReplicaInfo& ri : r.replicas()) {
+    // slave<N>:ip=<ip>,port=<listening port>,state=online,offset=<acked>,lag=<seconds since ack>
+    std::string_view peer = ri.session->peer();
+    const std::size_t colon = peer.rfind(':');
+    if (colon != std::string_view::npos) peer = peer.substr(0, colon);
+    char buf[160];
+    int len = std::snprintf(buf, sizeof buf, "slave%zu:ip=%.*s,port=%lld,state=online,offset=%lld,lag=%lld\r\n", n++,
+                            static_cast<int>(peer.size() < 64 ? peer.size() : 64), peer.data(),
+                            static_cast<long long>(ri.session->replica_listening_port),
+                            static_cast<long long>(ri.ack_offset),
+                            static_cast<long long>((c.now_ms() - ri.ack_time_ms) / 1000));
+    o.raw({buf, len > 0 ? static_cast<std::size_t>(len) : 0});
+  }
   o.str("master_failover_state", "no-failover");
-  o.str("master_replid", hex_id(id, c.engine.run_id_seed(), 0x7265706c6964ull));
+  o.str("master_replid", master_replid(c.engine.run_id_seed(), id));
   o.str("master_replid2", "0000000000000000000000000000000000000000");
-  o.i("master_repl_offset", 0);
+  o.i("master_repl_offset", r.offset);
   o.i("second_repl_offset", -1);
-  o.i("repl_backlog_active", 0);
+  o.i("repl_backlog_active", r.backlog_active ? 1 : 0);
 }
 
 inline void section_modules(Context&, Lines& o) { o.raw("# Modules\r\n"); }

@@ -359,6 +359,8 @@ inline void blocking_pop(Context& c, ListEnd where) {
     Entry* e = c.write_key(keys[i]);
     if (e == nullptr) continue;
     if (!c.check_type(e, ValueType::list)) return;
+    // Replicas see the pop it came to: LPOP/RPOP key.
+    c.propagate_as({where == ListEnd::head ? "LPOP" : "RPOP", keys[i]});
     return pop_and_reply(c, keys[i], e, where, 1, true, true);
   }
   c.block_on_keys(keys, nkeys, deadline, TimeoutReply::null_array, ValueType::list);
@@ -375,6 +377,12 @@ inline void blocking_move(Context& c, ListEnd from, ListEnd to, std::string_view
   if (r == KeyReadiness::wrong_type) return;
   if (r == KeyReadiness::none) {
     return c.block_on_keys(c.argv + 1, 1, deadline, TimeoutReply::null_bulk, ValueType::list);
+  }
+  // BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH (their arguments but the timeout).
+  if (c.argc == 6) {
+    c.propagate_as({"LMOVE", c.arg(1), c.arg(2), c.arg(3), c.arg(4)});
+  } else {
+    c.propagate_as({"RPOPLPUSH", c.arg(1), c.arg(2)});
   }
   lmove_generic(c, from, to);
 }
@@ -423,6 +431,13 @@ inline void lmpop_generic(Context& c, std::size_t first, bool blocking) {
     Entry* e = c.write_key(c.arg(i));
     if (e == nullptr) continue;
     if (!c.check_type(e, ValueType::list)) return;
+    // LMPOP/BLMPOP as the pop with the count it came to: LPOP/RPOP key n.
+    if (c.propagating()) {
+      const std::uint64_t len = list_of(*e)->length();
+      char n[kLongLongChars];
+      const std::int64_t popped_n = static_cast<std::uint64_t>(count) < len ? count : static_cast<std::int64_t>(len);
+      c.propagate_as({where == ListEnd::head ? "LPOP" : "RPOP", c.arg(i), {n, format_int64(n, popped_n)}});
+    }
     return pop_and_reply(c, c.arg(i), e, where, static_cast<std::size_t>(count), false, true);
   }
   if (blocking) {

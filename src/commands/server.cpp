@@ -30,6 +30,7 @@ inline void flushdb(Context& c) {
   c.engine.flushing(c.db);
   c.db.clear();
   c.engine.add_dirty(keys);
+  c.force_propagation();  // replicas flush too, even when nothing was there (as Redis)
   c.out.ok();
 }
 
@@ -42,6 +43,7 @@ inline void flushall(Context& c) {
     c.engine.db(i).clear();
   }
   c.engine.add_dirty(keys);
+  c.force_propagation();
   c.out.ok();
 }
 
@@ -371,12 +373,23 @@ inline void latency_help(Context& c) {
                 "    If no commands are specified then all histograms are replied."});
 }
 
-// ROLE: always a master with no replicas and replication offset 0.
+// ROLE: always a master: its replication offset and its replicas (ip, listening port, acked
+// offset; the numbers as bulk strings, as Redis sends them).
 inline void role(Context& c) {
+  const Replication& r = c.engine.replication();
   c.out.array(3);
   c.out.bulk("master");
-  c.out.integer(0);
-  c.out.array(0);
+  c.out.integer(r.offset);
+  c.out.array(r.replicas().size());
+  for (const ReplicaInfo& ri : r.replicas()) {
+    std::string_view peer = ri.session->peer();
+    const std::size_t colon = peer.rfind(':');
+    if (colon != std::string_view::npos) peer = peer.substr(0, colon);
+    c.out.array(3);
+    c.out.bulk(peer);
+    c.out.bulk_int(ri.session->replica_listening_port);
+    c.out.bulk_int(ri.ack_offset);
+  }
 }
 
 // WAIT numreplicas timeout: arguments checked as Redis checks them; with no replicas none can

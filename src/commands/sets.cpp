@@ -521,8 +521,11 @@ inline void spop_with_count(Context& c) {
     c.db.remove(key);
     c.notify(kNotifyGeneric, "del", key);
     c.modified(key);
+    c.propagate_as({"DEL", key});
     return;
   }
+  // Replicas get one SREM per popped member (Redis 7.0's spopWithCountCommand), never SPOP.
+  c.prevent_propagation();
   const Writer::Deferred mark = c.out.defer();
   c.out.set(count);
   const std::uint64_t remaining = size - count;
@@ -534,6 +537,7 @@ inline void spop_with_count(Context& c) {
       ElementText buf;
       const std::string_view text = m.text(buf);
       reply_element(c.out, m);  // before the removal frees a table member's bytes
+      c.also_propagate({"SREM", key, text});
       bool removed = false;
       const Status st = obj.remove(c.mem(), text, removed);
       store_pointer(e, obj);
@@ -580,7 +584,13 @@ inline void spop_with_count(Context& c) {
   layout.pointer = kept.pointer();
   if (c.db.rebuild(e, layout, e->expire_ms(), true) == nullptr) return rollback_with_error(c, mark, Status::oom);
   (void)survivors.release();
-  obj.for_each([&](const Element& m) { reply_element(c.out, m); });
+  obj.for_each([&](const Element& m) {
+    reply_element(c.out, m);
+    if (c.propagating()) {
+      ElementText buf;
+      c.also_propagate({"SREM", key, m.text(buf)});
+    }
+  });
   obj.destroy(c.mem());
   c.modified(key);
 }
@@ -598,6 +608,7 @@ inline void spop(Context& c) {
   const std::string_view text = m.text(buf);
   const Writer::Deferred mark = c.out.defer();
   reply_element(c.out, m);  // before the removal frees a table member's bytes
+  c.propagate_as({"SREM", key, text});
   bool removed = false;
   const Status st = obj.remove(c.mem(), text, removed);
   store_pointer(e, obj);

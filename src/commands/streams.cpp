@@ -140,6 +140,31 @@ inline StreamConsumer* lookup_or_create_consumer(Context& c, std::string_view ke
   return consumer;
 }
 
+// Redis's streamPropagateXCLAIM: a delivery as replicas and the AOF replay it, idempotently:
+//   XCLAIM <key> <group> <consumer> 0 <id> TIME <ms> RETRYCOUNT <n> FORCE JUSTID LASTID <group last id>
+inline void propagate_xclaim(Context& c, std::string_view key, std::string_view group, const StreamGroup& g,
+                             const StreamPending& p, std::string_view id_text = {}) {
+  char id[kStreamIDChars];
+  if (id_text.empty()) id_text = {id, p.id.format(id)};
+  char last[kStreamIDChars];
+  char time[kLongLongChars];
+  char count[kLongLongChars];
+  const std::string_view args[] = {"XCLAIM", key, group, p.consumer->name(), "0", id_text, "TIME",
+                                   {time, format_int64(time, p.delivery_time)}, "RETRYCOUNT",
+                                   {count, format_int64(count, static_cast<std::int64_t>(p.delivery_count))},
+                                   "FORCE", "JUSTID", "LASTID", {last, g.last_id.format(last)}};
+  c.also_propagate(args, sizeof args / sizeof args[0]);
+}
+
+// Redis's streamPropagateGroupID: XGROUP SETID <key> <group> <last id> ENTRIESREAD <n>.
+inline void propagate_group_id(Context& c, std::string_view key, std::string_view group, const StreamGroup& g) {
+  char last[kStreamIDChars];
+  char read[kLongLongChars];
+  const std::string_view args[] = {"XGROUP", "SETID", key, group, {last, g.last_id.format(last)}, "ENTRIESREAD",
+                                   {read, format_int64(read, g.entries_read)}};
+  c.also_propagate(args, sizeof args / sizeof args[0]);
+}
+
 // Records the delivery of an entry to a consumer in the group's pending lists (a new pending
 // entry, or one taken over from whichever consumer had it). False when out of memory.
 inline bool deliver(Context& c, StreamGroup& g, StreamConsumer& consumer, const StreamID& id) {
@@ -162,7 +187,9 @@ inline bool deliver(Context& c, StreamGroup& g, StreamConsumer& consumer, const 
 // last delivered ID and read counter, and (without NOACK) adding them to the pending lists.
 // Status::oom leaves the entries delivered so far pending; the caller takes the reply back.
 inline Status reply_group_range(Context& c, Stream& s, const StreamID& start, std::size_t count, StreamGroup& g,
-                                StreamConsumer& consumer, bool noack) {
+                                StreamConsumer& consumer, bool noack, std::string_view key = {},
+                                std::string_view group_name = {}) {
+  bool last_id_moved = false;
   const Writer::Deferred mark = c.out.defer();
   StreamIterator it(s, &start, nullptr, false);
   StreamID id;
@@ -177,11 +204,17 @@ inline Status reply_group_range(Context& c, Stream& s, const StreamID& start, st
         g.entries_read = s.estimate_distance(id);
       }
       g.last_id = id;
+      last_id_moved = true;
+    }
+    if (!noack && c.propagating()) {
+      if (const StreamPending* p = g.pel.find(id)) propagate_xclaim(c, key, group_name, g, *p);
     }
     reply_entry(c.out, it, id, numfields);
     if (++n == count) break;
   }
   c.out.end_array(mark, n);
+  // With NOACK nothing else tells replicas how far the group read.
+  if (noack && last_id_moved && c.propagating()) propagate_group_id(c, key, group_name, g);
   return Status::ok;
 }
 
@@ -219,6 +252,7 @@ struct AddTrimArgs {
   bool seq_given = true;
   bool no_mkstream = false;
   std::size_t id_pos = 0;  // XADD: the ID argument (argc when there is none)
+  std::size_t threshold_pos = 0;  // the MAXLEN/MINID threshold argument (0: none)
 };
 
 // Redis's streamParseAddOrTrimArgsOrReply. False after replying an error.
@@ -243,6 +277,7 @@ inline bool parse_add_trim(Context& c, bool xadd, AddTrimArgs& a) {
       } else if (moreargs >= 2 && next == "=") {
         ++i;
       }
+      a.threshold_pos = i + 1;
       if (maxlen) {
         if (!parse_int64(c.arg(i + 1), a.trim.maxlen)) {
           c.out.error(Status::not_integer);
@@ -293,7 +328,10 @@ inline bool parse_add_trim(Context& c, bool xadd, AddTrimArgs& a) {
     c.out.error(Status::stream_xtrim_without_strategy);
     return false;
   }
-  if (limit_given) {
+  if (c.engine.replication().loading) {
+    // Replaying the AOF (Redis's mustObeyClient): the trim was rewritten exact, LIMIT is moot.
+    a.trim.limit = 0;
+  } else if (limit_given) {
     if (!a.trim.approx) {
       c.out.error(Status::stream_limit_without_approx);
       return false;
@@ -314,6 +352,31 @@ inline Entry::Layout layout_of(Stream* s) {
   l.encoding = Encoding::stream;
   l.pointer = s;
   return l;
+}
+
+// What replicas and the AOF get (Redis's xadd/xtrim rewrites): the ID XADD generated instead of
+// "*" or "ms-*", and an approximate trim as the exact one it came to ("= <length>" or
+// "= <first id>"), so that replaying it gives the same stream whatever the node sizes.
+inline void propagate_add_trim(Context& c, const AddTrimArgs& a, const Stream& s, const StreamID* id) {
+  if (!c.propagating()) return;
+  const bool rewrite_id = id != nullptr && (!a.id_given || !a.seq_given);
+  const bool rewrite_trim = a.trim.strategy != StreamTrim::Strategy::none && a.trim.approx && a.threshold_pos >= 2;
+  if (!rewrite_id && !rewrite_trim) return;
+  Vec<std::string_view> args(c.mem());
+  if (!args.reserve(c.argc)) return;
+  for (std::size_t i = 0; i < c.argc; ++i) (void)args.push_back(c.arg(i));
+  char idbuf[kStreamIDChars];
+  char trimbuf[kStreamIDChars];
+  if (rewrite_id) args[a.id_pos] = {idbuf, id->format(idbuf)};
+  if (rewrite_trim) {
+    args[a.threshold_pos - 1] = "=";
+    if (a.trim.strategy == StreamTrim::Strategy::maxlen) {
+      args[a.threshold_pos] = {trimbuf, format_int64(trimbuf, static_cast<std::int64_t>(s.length()))};
+    } else {
+      args[a.threshold_pos] = {trimbuf, s.first_id().format(trimbuf)};
+    }
+  }
+  c.propagate_as(args.data(), args.size());
 }
 
 // XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
@@ -366,6 +429,7 @@ inline void xadd(Context& c) {
     (void)s->trim(c.mem(), a.trim, deleted);
     if (deleted > 0) c.notify(kNotifyStream, "xtrim", key);
   }
+  propagate_add_trim(c, a, *s, &id);
 }
 
 // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
@@ -381,6 +445,7 @@ inline void xtrim(Context& c) {
   if (deleted > 0) {
     c.notify(kNotifyStream, "xtrim", key);
     c.modified(key);
+    propagate_add_trim(c, a, *stream_of(e), nullptr);
   }
   if (st != Status::ok) return c.out.error(st);
   c.out.integer(deleted);
@@ -521,6 +586,8 @@ constexpr std::int64_t kBlockedReadCount = 1000;
 
 // Redis's xreadCommand, for both commands. argv[0]'s length tells which.
 inline void xread_generic(Context& c, bool group_mode) {
+  // XREADGROUP propagates what it did to the group (XCLAIM, XGROUP SETID/CREATECONSUMER), never itself.
+  if (group_mode) c.prevent_propagation();
   std::int64_t timeout_ms = -1;  // -1: no BLOCK
   std::int64_t count = 0;
   std::size_t streams_arg = 0;
@@ -634,12 +701,17 @@ inline void xread_generic(Context& c, bool group_mode) {
       reply_range(c, *s, &start, nullptr, static_cast<std::size_t>(count), false);
       continue;
     }
+    const bool consumer_existed = g->find_consumer(consumer_name) != nullptr;
     StreamConsumer* consumer = lookup_or_create_consumer(c, keys[k], *g, consumer_name);
     if (consumer == nullptr) return rollback_with_error(c, mark, Status::oom);
+    if (!consumer_existed && noack) {
+      c.also_propagate({"XGROUP", "CREATECONSUMER", keys[k], group_name, consumer_name});
+    }
     if (history) {
       reply_consumer_history(c, *s, *g, *consumer, start, static_cast<std::size_t>(count));
     } else {
-      const Status st = reply_group_range(c, *s, start, static_cast<std::size_t>(count), *g, *consumer, noack);
+      const Status st =
+          reply_group_range(c, *s, start, static_cast<std::size_t>(count), *g, *consumer, noack, keys[k], group_name);
       if (st != Status::ok) {
         c.modified(keys[k]);
         return rollback_with_error(c, mark, st);
@@ -990,9 +1062,14 @@ inline void xclaim(Context& c) {
     }
   }
   bool changed = false;
+  // Replicas get one idempotent XCLAIM per entry claimed (or dropped), or XGROUP SETID when only
+  // LASTID moved the group; never the command itself.
+  c.prevent_propagation();
+  bool propagate_last_id = false;
   if (last_id > g->last_id) {
     g->last_id = last_id;
     changed = true;
+    propagate_last_id = true;
   }
   // A bogus delivery time (negative, or in the future) is taken as now.
   if (deliverytime < 0 || deliverytime > now) deliverytime = now;
@@ -1007,6 +1084,8 @@ inline void xclaim(Context& c) {
     if (!s->contains(id)) {
       // Gone from the stream: it leaves the pending lists too.
       if (p != nullptr) {
+        if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, *p, c.arg(i));
+        propagate_last_id = false;
         g->acknowledge(c.mem(), id);
         changed = true;
       }
@@ -1042,8 +1121,11 @@ inline void xclaim(Context& c) {
       p->delivery_count = justid ? previous_count : previous_count + 1;
     }
     changed = true;
+    if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, *p, c.arg(i));
+    propagate_last_id = false;
     if (!claimed.push_back(id)) st = Status::oom;
   }
+  if (propagate_last_id && c.propagating()) propagate_group_id(c, key, c.arg(2), *g);
   if (changed) c.modified(key);
   if (st != Status::ok) return c.out.error(st);
   c.out.array(claimed.size());
@@ -1104,6 +1186,7 @@ inline void xautoclaim(Context& c) {
   StreamConsumer* consumer = nullptr;
   Status st = Status::ok;
   bool changed = false;
+  c.prevent_propagation();  // replicas get an XCLAIM per entry claimed or dropped
   auto cur = g->pel.lower_bound(start);
   while (attempts > 0 && count > 0 && cur.valid()) {
     --attempts;
@@ -1111,6 +1194,7 @@ inline void xautoclaim(Context& c) {
     const StreamID id = p.id;
     if (!s->contains(id)) {
       // Gone from the stream: it leaves the pending lists, and the reply says so.
+      if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, p);
       g->acknowledge(c.mem(), id);
       (void)deleted.push_back(id);
       changed = true;
@@ -1135,6 +1219,7 @@ inline void xautoclaim(Context& c) {
     }
     p.delivery_time = now;
     if (!justid) ++p.delivery_count;
+    if (c.propagating()) propagate_xclaim(c, key, c.arg(2), *g, p);
     (void)claimed.push_back(id);
     changed = true;
     --count;

@@ -269,6 +269,11 @@ inline void set_generic(Context& c, unsigned flags, std::string_view key, std::s
   c.modified(key);
   c.notify(kNotifyString, "set", key);
   if (has_expire) c.notify(kNotifyGeneric, "expire", key);
+  // Any expire propagates as an absolute time: SET key value PXAT <ms> (SETEX/PSETEX too).
+  if (has_expire && c.propagating()) {
+    char ms[kLongLongChars];
+    c.propagate_as({"SET", key, value, "PXAT", {ms, format_int64(ms, when)}});
+  }
   if ((flags & kSetGet) == 0) integer_reply ? c.out.integer(1) : c.out.ok();
 }
 
@@ -292,6 +297,7 @@ inline void getset(Context& c) {
   if (store_string(c, key, e, c.arg(2), -1) == nullptr) return rollback_with_oom(c, mark);
   c.modified(key);
   c.notify(kNotifyString, "set", key);
+  if (c.propagating()) c.propagate_as({"SET", key, c.arg(2)});
 }
 
 inline void getdel(Context& c) {
@@ -302,6 +308,7 @@ inline void getdel(Context& c) {
   if (e != nullptr && c.db.remove(key)) {
     c.modified(key);
     c.notify(kNotifyGeneric, "del", key);
+    c.propagate_as({"DEL", key});
   }
 }
 
@@ -323,14 +330,20 @@ inline void getex(Context& c) {
     c.db.remove(key);
     c.modified(key);
     c.notify(kNotifyGeneric, "del", key);
+    c.propagate_as({c.engine.settings().lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
   } else if ((flags & kAnyExpire) != 0) {
     if (c.db.set_expire(e, when) == nullptr) return rollback_with_oom(c, mark);
     c.modified(key);
     c.notify(kNotifyGeneric, "expire", key);
+    if (c.propagating()) {
+      char ms[kLongLongChars];
+      c.propagate_as({"PEXPIREAT", key, {ms, format_int64(ms, when)}});
+    }
   } else if ((flags & kPersist) != 0 && e->has_expire()) {
     if (c.db.set_expire(e, -1) == nullptr) return rollback_with_oom(c, mark);
     c.modified(key);
     c.notify(kNotifyGeneric, "persist", key);
+    c.propagate_as({"PERSIST", key});
   }
 }
 
@@ -445,6 +458,8 @@ inline void incrbyfloat(Context& c) {
   c.modified(key);
   c.notify(kNotifyString, "incrbyfloat", key);
   c.out.bulk(text);
+  // The result, not the increment: float formatting must not differ on replicas (SET ... KEEPTTL).
+  c.propagate_as({"SET", key, text, "KEEPTTL"});
 }
 
 // GETRANGE and SUBSTR.

@@ -912,10 +912,22 @@ inline void generic_zpop(Context& c, const std::string_view* keys, std::size_t n
   }
   if (e == nullptr) return nil_when_empty ? c.out.null_array() : c.out.array(0);
   if (count == 0) return c.out.array(0);
+  const bool no_count = count == -1;
   if (count == -1) count = 1;
   ZsetObject obj = ZsetObject::of(*e);
   const std::size_t llen = obj.length();
   const std::size_t n = static_cast<std::uint64_t>(count) > llen ? llen : static_cast<std::size_t>(count);
+  // ZMPOP, BZMPOP and BZPOPMIN/MAX (the callers that name the key) propagate as the ZPOPMIN/MAX
+  // they came to, with the count popped when they had one.
+  if (emit_key && c.propagating()) {
+    char num[kLongLongChars];
+    const std::string_view name = max ? "ZPOPMAX" : "ZPOPMIN";
+    if (no_count) {
+      c.propagate_as({name, key});
+    } else {
+      c.propagate_as({name, key, {num, format_int64(num, static_cast<std::int64_t>(n))}});
+    }
+  }
 
   const Writer::Deferred mark = c.out.defer();
   if (!nested && !emit_key) {

@@ -1,0 +1,84 @@
+// The master side of replication (SYNC PSYNC REPLCONF) and the AOF commands (BGREWRITEAOF).
+// The stream itself is the engine's (replication.hpp): these commands attach sessions to it.
+#include "microredis/commands.hpp"
+#include "microredis/engine.hpp"
+
+namespace microredis {
+namespace replication_cmds {
+
+// SYNC / PSYNC <replid> <offset>: always a full resynchronization (there is no backlog to
+// continue from): PSYNC answers "+FULLRESYNC <replid> <offset>", then both send "$<len>\r\n" and
+// the RDB image, then the command stream.
+inline void sync(Context& c) {
+  Session& s = c.session;
+  if (s.replica()) return;  // already attached: ignored, as Redis does
+  const bool psync = c.argc >= 3;
+  const std::size_t mark = c.out.buffer().size();
+  if (psync) {
+    char id[41];
+    char num[kLongLongChars];
+    const std::int64_t offset = c.engine.replication().offset;
+    c.out.raw("+FULLRESYNC ");
+    c.out.raw(master_replid(c.engine.run_id_seed(), id));
+    c.out.raw(" ");
+    c.out.raw({num, format_int64(num, offset)});
+    c.out.raw("\r\n");
+  }
+  if (!c.engine.add_replica(s)) {
+    (void)c.out.buffer().resize(mark);
+    c.out.error(Status::replica_sync_failed);
+  }
+}
+
+// REPLCONF <option> <value> ...: what a replica tells its master. ACK carries no reply.
+inline void replconf(Context& c) {
+  if (c.argc % 2 == 0) return c.out.error(Status::syntax);
+  for (std::size_t i = 1; i < c.argc; i += 2) {
+    const std::string_view opt = c.arg(i);
+    std::int64_t v = 0;
+    if (iequals(opt, "listening-port")) {
+      if (!parse_int64(c.arg(i + 1), v)) return c.out.error(Status::not_integer);
+      c.session.replica_listening_port = v;
+    } else if (iequals(opt, "ack")) {
+      if (!c.session.replica()) return;
+      if (parse_int64(c.arg(i + 1), v)) c.engine.replica_ack(c.session, v);
+      return;
+    } else if (iequals(opt, "getack")) {
+      return;  // only a replica answers GETACK
+    } else if (iequals(opt, "capa") || iequals(opt, "ip-address") || iequals(opt, "rdb-only") ||
+               iequals(opt, "rdb-filter-only")) {
+      // Capabilities are hints: the stream is the same for every replica.
+    } else {
+      return c.out.error(Status::replconf_option, opt);
+    }
+  }
+  c.out.ok();
+}
+
+// BGREWRITEAOF: the base is written at once, through the host's AOF sink.
+inline void bgrewriteaof(Context& c) {
+  if (!c.engine.has_aof_sink()) return c.out.error(Status::no_persistence, "BGREWRITEAOF");
+  if (!c.engine.rewrite_aof()) return c.out.error(Status::aof_rewrite_failed);
+  c.out.simple("Background append only file rewriting started");
+}
+
+constexpr std::uint32_t kSyncFlags = kAdmin | kNoscript | kNoAsyncLoading | kNoMulti;
+
+const CommandSpec kCommands[] = {
+    {"sync", 1, kSyncFlags, 0, 0, 0, sync, "server", "An internal command used in replication.", "1.0.0", "",
+     "", kAclAdmin | kAclSlow | kAclDangerous},
+    {"psync", -3, kSyncFlags, 0, 0, 0, sync, "server", "An internal command used in replication.", "2.8.0", "",
+     "replicationid offset", kAclAdmin | kAclSlow | kAclDangerous},
+    {"replconf", -1, kAdmin | kNoscript | kLoading | kStale | kAllowBusy, 0, 0, 0, replconf, "server",
+     "An internal command for configuring the replication stream.", "3.0.0", "O(1)", "",
+     kAclAdmin | kAclSlow | kAclDangerous},
+    {"bgrewriteaof", 1, kAdmin | kNoscript | kNoAsyncLoading, 0, 0, 0, bgrewriteaof, "server",
+     "Asynchronously rewrites the append-only file to disk.", "1.0.0", "O(1)", "",
+     kAclAdmin | kAclSlow | kAclDangerous},
+};
+
+}  // namespace replication_cmds
+
+MICROREDIS_INLINE bool register_replication_commands(CommandTable& t) { return t.add(replication_cmds::kCommands); }
+
+}  // namespace microredis
