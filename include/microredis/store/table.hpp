@@ -85,6 +85,25 @@ class HashTable {
   }
   void* find(std::string_view key) { return find(key, hash(key)); }
 
+  // Lookups of a batch overlap their cache misses when the batch is first walked with
+  // prefetch_bucket() for every key, then prefetch_entries() for every key, then looked up:
+  // the misses on buckets, then on entries, are waited for together instead of one by one.
+  void prefetch_bucket(std::uint64_t h) const {
+    const Table& tab = rehashing() ? tables_[1] : tables_[0];
+    if (tab.buckets != nullptr) MICROREDIS_PREFETCH(&tab.buckets[tab.index(h)]);
+  }
+  // Starts loading the entries of h's home bucket whose tag matches (reads the bucket).
+  void prefetch_entries(std::uint64_t h) const {
+    const Table& tab = rehashing() ? tables_[1] : tables_[0];
+    if (tab.buckets == nullptr) return;
+    const Bucket& b = tab.buckets[tab.index(h)];
+    const std::uint8_t tag = tag_of(h);
+    for (unsigned m = b.entry_mask(); m != 0; m &= m - 1) {
+      int i = ctz(m);
+      if (b.tags[i] == tag) MICROREDIS_PREFETCH(b.slots[i]);
+    }
+  }
+
   // Adds an entry whose key is not in the table. False when memory ran out (nothing changed).
   [[nodiscard]] bool insert(void* entry, std::uint64_t h) {
     rehash_step();
