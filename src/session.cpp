@@ -109,18 +109,23 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
 }
 
 MICROREDIS_INLINE std::size_t Session::run_batch(const ParsedBatch& batch, std::size_t pos) {
-  // Over a big keyspace each command waits on cache misses (a table bucket, then an entry); asked
-  // for together, the misses of the whole batch overlap instead of queueing one after another.
-  if (batch.count >= 2 && !tx_.active()) {
-    std::string_view keys[ParsedBatch::kMaxCommands];
-    std::size_t n = 0;
+  // Over a big keyspace each command waits on two dependent cache misses: its table bucket, then
+  // its entry. The buckets of the whole batch are requested first; the entries of command i + kLead
+  // (whose bucket has had time to arrive) while command i runs. The misses overlap instead of
+  // queueing one after the other.
+  constexpr std::size_t kLead = 8;
+  std::uint64_t hashes[ParsedBatch::kMaxCommands];
+  const Db* db = batch.count >= 2 && !tx_.active() ? &engine_->db(db_) : nullptr;
+  if (db != nullptr) {
     for (std::size_t i = 0; i < batch.count; ++i) {
-      if (batch.argc[i] >= 2) keys[n++] = batch.args[batch.first_arg[i] + 1];
+      // A command without a second argument prefetches its first (harmless: a hint).
+      hashes[i] = db->prefetch_bucket(batch.args[batch.first_arg[i] + (batch.argc[i] >= 2 ? 1 : 0)]);
     }
-    engine_->db(db_).prefetch(keys, n);
+    for (std::size_t i = 0; i < kLead && i < batch.count; ++i) db->prefetch_entries(hashes[i]);
   }
   const std::size_t base = pos;
   for (std::size_t i = 0; i < batch.count; ++i) {
+    if (db != nullptr && i + kLead < batch.count) db->prefetch_entries(hashes[i + kLead]);
     engine_->dispatch(*this, batch.args + batch.first_arg[i], batch.argc[i]);
     if (block_ == BlockReason::pause) break;  // held unconsumed, as in run_commands
     pos = base + batch.end[i];

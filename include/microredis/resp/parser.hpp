@@ -33,7 +33,7 @@ struct ParserLimits {
 // and RequestParser then handles it, with its exact errors. For such commands both give the same
 // arguments and lengths.
 struct ParsedBatch {
-  static constexpr std::size_t kMaxCommands = 16;
+  static constexpr std::size_t kMaxCommands = 32;
   static constexpr std::size_t kMaxArgs = 128;
   ParsedBatch() {}  // nothing zeroed: parse_ahead fills what it reports (this runs for every read)
   std::size_t count = 0;                   // commands parsed
