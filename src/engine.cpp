@@ -301,6 +301,12 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     w.error(Status::replica_keyspace);
     return reject(s, ref, out_start);
   }
+  // Client-side caching keeps its table within tracking-table-max-keys, before any command runs,
+  // is queued or held (Redis's processCommand), so its invalidations precede the reply.
+  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
+      tracking_->total_keys() > settings_.tracking_table_max_keys && settings_.tracking_table_max_keys != 0) {
+    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
+  }
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec)) return;
   if (in_multi && !tx_control) {
@@ -310,11 +316,6 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     }
     w.simple("QUEUED");
     return;
-  }
-  // Client-side caching keeps its table within tracking-table-max-keys.
-  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) &&
-      tracking_->total_keys() > settings_.tracking_table_max_keys && settings_.tracking_table_max_keys != 0) {
-    tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }
   current_ = &s;
   call(s, ref, argv, argc);
@@ -627,34 +628,47 @@ MICROREDIS_INLINE std::size_t Engine::evict_some() {
   if (policy == EvictionPolicy::noeviction) return 0;
   bool volatile_only = policy == EvictionPolicy::volatile_lru || policy == EvictionPolicy::volatile_lfu ||
                        policy == EvictionPolicy::volatile_random || policy == EvictionPolicy::volatile_ttl;
-  // Sample maxmemory-samples keys and evict the best candidate: approximated LRU/LFU/TTL, as Redis.
+  // Sample maxmemory-samples keys of every database that has candidates and evict the best one:
+  // approximated LRU/LFU/TTL, as Redis. Volatile policies draw from keys with a TTL only.
   Db* best_db = nullptr;
   Entry* best = nullptr;
   std::uint64_t best_score = 0;
-  auto samples = static_cast<int>(settings_.maxmemory_samples > 0 ? settings_.maxmemory_samples : 5);
-  for (int attempt = 0, taken = 0; taken < samples && attempt < samples * 20; ++attempt) {
-    Db& d = *dbs_[random().below(static_cast<std::uint64_t>(db_count_))];
-    if (d.size() == 0 || (volatile_only && d.volatile_count() == 0)) continue;
-    Entry* e = d.random_entry();
-    if (e == nullptr || (volatile_only && !e->has_expire())) continue;
-    ++taken;
-    std::uint64_t score;  // higher = better to evict
-    switch (policy) {
-      case EvictionPolicy::allkeys_lru:
-      case EvictionPolicy::volatile_lru: {
-        std::uint32_t now = lru_clock(now_ms());
-        score = now >= e->lru() ? now - e->lru() : now + (kLruClockMax - e->lru());
-        break;
+  constexpr std::size_t kMaxSamples = 64;  // maxmemory-samples' upper bound
+  const auto samples = static_cast<std::size_t>(
+      settings_.maxmemory_samples < 1 ? 5 : settings_.maxmemory_samples > 64 ? 64 : settings_.maxmemory_samples);
+  Entry* drawn[kMaxSamples];
+  for (int i = 0; i < db_count_; ++i) {
+    Db& d = *dbs_[i];
+    std::size_t n = 0;
+    if (volatile_only) {
+      n = d.sample_volatile(drawn, samples);
+    } else if (d.size() != 0) {
+      while (n < samples) {
+        Entry* e = d.random_entry();
+        if (e == nullptr) break;
+        drawn[n++] = e;
       }
-      case EvictionPolicy::allkeys_lfu:
-      case EvictionPolicy::volatile_lfu: score = 255 - (e->lru() & 0xff); break;
-      case EvictionPolicy::volatile_ttl: score = ~static_cast<std::uint64_t>(e->expire_ms()); break;
-      default: score = random().next(); break;
     }
-    if (best == nullptr || score > best_score) {
-      best = e;
-      best_db = &d;
-      best_score = score;
+    for (std::size_t k = 0; k < n; ++k) {
+      Entry* e = drawn[k];
+      std::uint64_t score;  // higher = better to evict
+      switch (policy) {
+        case EvictionPolicy::allkeys_lru:
+        case EvictionPolicy::volatile_lru: {
+          std::uint32_t now = lru_clock(now_ms());
+          score = now >= e->lru() ? now - e->lru() : now + (kLruClockMax - e->lru());
+          break;
+        }
+        case EvictionPolicy::allkeys_lfu:
+        case EvictionPolicy::volatile_lfu: score = 255 - (e->lru() & 0xff); break;
+        case EvictionPolicy::volatile_ttl: score = ~static_cast<std::uint64_t>(e->expire_ms()); break;
+        default: score = random().next(); break;
+      }
+      if (best == nullptr || score > best_score) {
+        best = e;
+        best_db = &d;
+        best_score = score;
+      }
     }
   }
   if (best == nullptr) return 0;
@@ -1021,7 +1035,8 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   // Active expiry: a bounded number of hash-space steps per database, round robin, more with a
   // higher active-expire-effort. Lazy expiry on access covers whatever this has not reached yet.
   // None while clients are paused, which keeps the dataset constant.
-  if (settings_.active_expire_enabled && !paused) {
+  const bool cron = !settings_.cron_paused;
+  if (cron && settings_.active_expire_enabled && !paused) {
     ++stats_.active_expire_cycles;
     const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
     for (int i = 0; i < db_count_; ++i) {
@@ -1033,7 +1048,9 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
     }
     expire_db_cursor_ = (expire_db_cursor_ + 1) % static_cast<std::size_t>(db_count_);
   }
-  for (int i = 0; i < db_count_; ++i) dbs_[i]->rehash(100);
+  if (cron) {
+    for (int i = 0; i < db_count_; ++i) dbs_[i]->rehash(100);
+  }
 
   // Blocked sessions whose time has come, and idle clients.
   const std::int64_t idle_ms = settings_.timeout * 1000;
@@ -1054,7 +1071,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
       } else if (deadline != 0 && deadline < next) {
         next = deadline;
       }
-    } else if (idle_ms > 0 && s != default_session_ && now / 1000 - s->last_interaction_ms() > idle_ms) {
+    } else if (cron && idle_ms > 0 && s != default_session_ && now / 1000 - s->last_interaction_ms() > idle_ms) {
       s->close_now();
       notify_output(*s);
     }
@@ -1063,7 +1080,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   // The tracking table shrinks to a lowered tracking-table-max-keys without waiting for a command
   // (Redis's serverCron); invalidations of keys expired or evicted here, BCAST batches included,
   // go out now rather than with the next command (Redis sends them from beforeSleep).
-  if (MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) && settings_.tracking_table_max_keys != 0 &&
+  if (cron && MICROREDIS_UNLIKELY(tracking_->tracking_clients() != 0) && settings_.tracking_table_max_keys != 0 &&
       tracking_->total_keys() > settings_.tracking_table_max_keys) {
     tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }

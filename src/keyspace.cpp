@@ -314,6 +314,29 @@ MICROREDIS_INLINE Entry* Db::random_entry() {
   }
 }
 
+MICROREDIS_INLINE std::size_t Db::sample_volatile(Entry** out, std::size_t want) {
+  std::size_t n = 0;
+  if (volatile_count_ == 0 || want == 0) return 0;
+  const std::uint64_t start = shared_->rng.next();
+  std::uint64_t cursor = start;
+  bool wrapped = false;
+  while (n < want) {
+    const std::uint64_t next = table_.scan(cursor, [&](void* p) {
+      auto* e = static_cast<Entry*>(p);
+      if (n < want && e->has_expire()) out[n++] = e;
+    });
+    // Once around hash space: past the end (next == 0), then back beyond the starting point.
+    if (next == 0) {
+      if (wrapped) break;
+      wrapped = true;
+    } else if (wrapped && next > start) {
+      break;
+    }
+    cursor = next;
+  }
+  return n;
+}
+
 MICROREDIS_INLINE std::size_t Db::active_expire(std::size_t max_steps) {
   if (volatile_count_ == 0) return 0;
   std::size_t expired = 0;

@@ -63,6 +63,7 @@ struct Settings {
   std::int64_t hz = 10;
   std::int64_t active_expire_effort = 1;
   bool active_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE
+  bool cron_paused = false;           // DEBUG PAUSE-CRON: tick() skips its periodic work
   // Encoding thresholds (used by the aggregate types).
   std::int64_t hash_max_listpack_entries = 128;
   std::int64_t hash_max_listpack_value = 64;

@@ -289,6 +289,13 @@ inline void debug_sleep(Context& c) {
   c.session.block_until(BlockReason::sleep, c.now_us() + us);
 }
 
+// DEBUG PAUSE-CRON <0|1>: tests stop the periodic work (active expiry, idle timeouts, the tracking
+// table limit) to observe what commands alone do.
+inline void debug_pause_cron(Context& c) {
+  c.engine.settings().cron_paused = static_cast<std::int64_t>(loose_double(c.arg(2))) != 0;
+  c.out.ok();
+}
+
 inline void debug_set_active_expire(Context& c) {
   c.engine.settings().active_expire_enabled = static_cast<std::int64_t>(loose_double(c.arg(2))) != 0;
   c.out.ok();
@@ -463,6 +470,8 @@ inline void debug_help(Context& c) {
       "POPULATE <count> [<prefix>] [<size>]",
       "    Create <count> string keys named key:<num>. If <prefix> is specified then",
       "    it is used instead of the 'key' prefix.",
+      "PAUSE-CRON <0|1>",
+      "    Stop periodic cron job processing.",
       "PROTOCOL <type>",
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -502,6 +511,7 @@ inline constexpr Subcommand kSubcommands[] = {
     {"help", 2, false, debug_help},
     {"sleep", 3, false, debug_sleep},
     {"set-active-expire", 3, false, debug_set_active_expire},
+    {"pause-cron", 3, false, debug_pause_cron},
     {"quicklist-packed-threshold", 3, false, debug_quicklist_packed_threshold},
     {"object", 3, false, debug_object},
     {"digest", 2, false, debug_digest},

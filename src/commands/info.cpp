@@ -160,6 +160,8 @@ inline void section_memory(Context& c, Lines& o) {
   if (const ConfigSpec* spec = find_config("maxmemory-policy")) spec->get(c.engine, policy);
   o.str("maxmemory_policy", policy.view());
   o.u("mem_clients_normal", clients);
+  // Redis leaves replica output and AOF buffers out of the eviction limit; microredis has neither.
+  o.u("mem_not_counted_for_evict", 0);
   o.i("lazyfree_pending_objects", 0);
 }
 

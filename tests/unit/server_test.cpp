@@ -97,6 +97,37 @@ TEST_SUITE("server") {
     CHECK(!h.engine.settings().active_expire_enabled);
   }
 
+  TEST_CASE("DEBUG PAUSE-CRON stops tick()'s periodic work") {
+    Harness h;
+    CHECK(h.run({"SET", "k", "v", "PX", "10"}) == ok());
+    CHECK(h.run({"DEBUG", "PAUSE-CRON", "1"}) == ok());
+    h.clock.advance_ms(20);
+    h.engine.tick();
+    CHECK(h.run({"DBSIZE"}) == integer(1));  // no active expiry
+    CHECK(h.run({"DEBUG", "PAUSE-CRON", "0"}) == ok());
+    h.engine.tick();
+    CHECK(h.run({"DBSIZE"}) == integer(0));
+    CHECK(h.run({"DEBUG", "PAUSE-CRON"}) ==
+          error("ERR unknown subcommand or wrong number of arguments for 'PAUSE-CRON'. Try DEBUG HELP."));
+  }
+
+  TEST_CASE("volatile eviction policies find the keys with a TTL in any database") {
+    // Redis draws volatile-* candidates from its expires dict: one volatile key among many others,
+    // in a database other than 0, is always found.
+    Harness h;
+    CHECK(h.run({"SELECT", "9"}) == ok());
+    for (int i = 0; i < 300; ++i) CHECK(h.run({"SET", "key:" + std::to_string(i), std::string(64, 'x')}) == ok());
+    CHECK(h.run({"SET", "volatile", "x", "EX", "1000"}) == ok());
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-policy", "volatile-random"}) == ok());
+    CHECK(h.run({"CONFIG", "SET", "maxmemory", std::to_string(h.engine.memory().used() - 1)}) == ok());
+    CHECK(h.run({"EXISTS", "volatile"}) == integer(0));
+    CHECK(h.run({"DBSIZE"}) == integer(300));
+    CHECK(h.run({"INFO", "stats"}).str.find("evicted_keys:1\r\n") != std::string::npos);
+    // Nothing else may go: commands that grow memory are refused.
+    CHECK(h.run({"SET", "more", "x"}) == error("OOM command not allowed when used memory > 'maxmemory'."));
+    CHECK(h.run({"GET", "key:1"}) == bulk(std::string(64, 'x')));
+  }
+
   TEST_CASE("DEBUG OBJECT") {
     Harness h;
     CHECK(h.run({"DEBUG", "OBJECT", "nokey"}) == error("ERR no such key"));

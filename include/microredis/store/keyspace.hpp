@@ -118,6 +118,10 @@ class Db {
   // A random live key's entry, or nullptr. Expired keys it draws are deleted on the way (as Redis's
   // dbRandomKey), so it ends even when every key has expired.
   Entry* random_entry();
+  // Up to want entries with a TTL, walking hash space from a random point (eviction's volatile-*
+  // policies; Redis samples its expires dict). Finds one whenever volatile_count() > 0. Returns
+  // how many it stored in out; expired entries are candidates too.
+  std::size_t sample_volatile(Entry** out, std::size_t want);
   // One SCAN step over hash space; see HashTable::scan. fn(const Entry&) must not change the db.
   // Takes and returns positions: clients see them as scan_cursor_of_position() (table.hpp).
   template <class Fn>
