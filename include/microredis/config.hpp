@@ -53,8 +53,14 @@
 #define MICROREDIS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MICROREDIS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MICROREDIS_NOINLINE __attribute__((noinline))
-// A hint to start loading the cache line at p for reading (no effect on correctness).
+// A hint to start loading the cache line at p for reading (no effect on correctness). On x86 an
+// asm statement: GCC 12 -O2 dropped __builtin_prefetch from the table's inline prefetch functions.
+#if defined(__x86_64__) || defined(__i386__)
+#define MICROREDIS_PREFETCH(p) \
+  __asm__ volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(static_cast<const void*>(p))))
+#else
 #define MICROREDIS_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#endif
 #else
 #define MICROREDIS_LIKELY(x) (x)
 #define MICROREDIS_UNLIKELY(x) (x)
