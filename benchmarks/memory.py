@@ -16,7 +16,7 @@ Data sets (the counts are multiplied by --scale):
   sets         100,000 x SADD set:%06d J+(I%1000)*10       10 small integers per set
   zsets        100,000 x ZADD zset:%06d J m:J              10 members per sorted set
   lists        100,000 x RPUSH list:%06d v:%06d x 10        10 elements per list
-Takes about a minute.
+Takes about a minute. MEMORY_PORT=N runs every server on port N (one at a time) instead of free ports.
 """
 import argparse
 import os
@@ -140,7 +140,8 @@ def load(server, name, count):
 
 
 def measure(argv_of, name, count):
-    port = free_port()
+    # One server at a time: MEMORY_PORT pins them all to one port instead of a free one.
+    port = int(os.environ["MEMORY_PORT"]) if os.environ.get("MEMORY_PORT") else free_port()
     tmp = tempfile.mkdtemp()
     srv = Server(argv_of(port, tmp), port)
     try:

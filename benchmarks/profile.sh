@@ -8,7 +8,7 @@
 # the given pipeline depth, and prints the top 25 symbols by self time and the top 25 by time
 # including children. Build with -DCMAKE_BUILD_TYPE=RelWithDebInfo for call graphs with lines.
 # Needs perf (apt-get install linux-perf). REQUESTS=2000000 sets -n per test; PERF_DATA=file keeps
-# the recording (then: perf annotate -i file SYMBOL).
+# the recording (then: perf annotate -i file SYMBOL). PORT=N uses port N instead of a free one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESTS=${1:-set,get}; DEPTH=${2:-32}; REQUESTS=${REQUESTS:-2000000}
@@ -20,7 +20,7 @@ WORK=$(mktemp -d)
 PID=
 cleanup() { [[ -n $PID ]] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 taskset -c 0 "$SERVER" --port "$PORT" --bind 127.0.0.1 >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 200); do [[ $(redis-cli -p "$PORT" ping 2>/dev/null) == PONG ]] && break; sleep 0.05; done

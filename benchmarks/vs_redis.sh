@@ -17,6 +17,7 @@
 #   CLIENTS=50 KEYSPACE=100000 DATASIZE=16   N_SCALE=1 (multiplies every -n)
 #   SERVER=build/examples/server/microredis-server   REDIS_SERVER=redis-server
 #   SERVER_CPU=0 CLIENT_CPU=1   RAW=file (keep the per-run rows, tab-separated)
+#   PORT_M PORT_R (fixed ports for microredis and redis instead of free ones)
 # LRANGE_100 is run as the custom command "LRANGE bench:list 0 99" on a list of 100 16-byte
 # elements filled before the run: redis-benchmark's own lrange_100 test first runs an LPUSH phase
 # inside the same measurement, which would mix LPUSH's CPU into LRANGE's.
@@ -55,7 +56,7 @@ wait_ping() { # port
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }  # utime+stime, after "(comm) "
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 
-PORT_M=$(free_port); PORT_R=$(free_port)
+PORT_M=${PORT_M:-$(free_port)}; PORT_R=${PORT_R:-$(free_port)}
 while [[ $PORT_R == "$PORT_M" ]]; do PORT_R=$(free_port); done
 taskset -c "$SERVER_CPU" "$SERVER" --port "$PORT_M" --bind 127.0.0.1 >"$WORK/microredis.log" 2>&1 &
 PIDS+=($!); PID_M=$!

@@ -242,10 +242,12 @@ MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t ou
 }
 
 MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv, std::size_t argc) {
-  refresh_time();
+  if (!in_input_batch_) refresh_time();
   Writer& w = s.writer();
   const std::size_t out_start = s.output_buffer_size();
-  CommandRef ref = commands_.find(argv[0]);
+  // Pipelines mostly repeat one command: the last one found is checked before the table.
+  CommandRef ref = last_found_ && iequals(last_found_.spec->name, argv[0]) ? last_found_ : commands_.find(argv[0]);
+  if (ref) last_found_ = ref;
   if (MICROREDIS_UNLIKELY(!ref)) {
     // Redis drops connections that look like HTTP requests (cross-protocol scripting).
     if (iequals(argv[0], "host:") || iequals(argv[0], "post")) {
@@ -561,7 +563,14 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   }
   if (MICROREDIS_UNLIKELY(s.reply_mode() == Session::ReplyMode::skip)) s.set_reply_mode(Session::ReplyMode::on);
   if (!w.ok_state()) s.close_now();
-  if (!s.in_exec()) check_output_limits(s);
+  if (!s.in_exec()) {
+    check_output_limits(s);
+    // The next command of the batch starts now: its snapshot needs no clock read of its own.
+    if (in_input_batch_) {
+      now_us_ = end_us;
+      shared_.now_ms = end_us / 1000;
+    }
+  }
 }
 
 MICROREDIS_INLINE void Engine::serve_while_busy(Session& s, Status refusal) {

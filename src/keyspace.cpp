@@ -205,6 +205,17 @@ MICROREDIS_INLINE Entry* Db::lookup_no_touch(std::string_view key) {
   return e;
 }
 
+MICROREDIS_INLINE void Db::prefetch(const std::string_view* keys, std::size_t n, std::size_t stride) const {
+  if (n > kPrefetchBatch) n = kPrefetchBatch;
+  std::uint64_t hashes[kPrefetchBatch];
+  for (std::size_t i = 0; i < n; ++i) {
+    hashes[i] = table_.hash(keys[i * stride]);
+    table_.prefetch_bucket(hashes[i]);
+  }
+  // By now the first buckets have arrived (or are about to): their entries can be requested.
+  for (std::size_t i = 0; i < n; ++i) table_.prefetch_entries(hashes[i]);
+}
+
 MICROREDIS_INLINE Entry* Db::lookup(std::string_view key) {
   Entry* e = lookup_no_touch(key);
   if (e != nullptr) touch(e);
@@ -225,6 +236,9 @@ MICROREDIS_INLINE void Db::discard(Entry* e) {
 MICROREDIS_INLINE Entry* Db::put(std::string_view key, const Entry::Layout& value, std::int64_t expire_ms) {
   std::uint64_t h = table_.hash(key);
   void** slot = table_.find_slot(key, h);
+  if (slot != nullptr && static_cast<Entry*>(*slot)->overwrite(value, expire_ms, fresh_lru())) {
+    return static_cast<Entry*>(*slot);
+  }
   Entry* e = Entry::create(mem(), key, expire_ms, value, fresh_lru());
   if (e == nullptr) {
     if (value.encoding != Encoding::int_ && value.encoding != Encoding::embstr) {

@@ -17,7 +17,33 @@ MICROREDIS_INLINE AllocatorHooks malloc_hooks() {
   h.allocate = &detail::malloc_allocate;
   h.deallocate = &detail::malloc_deallocate;
   h.reallocate = &detail::malloc_reallocate;
+  h.pool_small_blocks = true;
   return h;
+}
+
+MICROREDIS_INLINE bool Memory::new_small_page(std::size_t cls) {
+  void* page = hooks_.allocate(hooks_.ctx, kSmallPageBytes, alignof(std::max_align_t));
+  if (page == nullptr) return false;
+  std::memcpy(page, &small_pages_, sizeof(void*));
+  small_pages_ = page;
+  ++small_page_count_;
+  small_next_[cls] = static_cast<char*>(page) + alignof(std::max_align_t);
+  small_end_[cls] = static_cast<char*>(page) + kSmallPageBytes;
+  return true;
+}
+
+MICROREDIS_INLINE void Memory::release_small_pages() {
+  while (small_pages_ != nullptr) {
+    void* next;
+    std::memcpy(&next, small_pages_, sizeof(void*));
+    hooks_.deallocate(hooks_.ctx, small_pages_, kSmallPageBytes, alignof(std::max_align_t));
+    small_pages_ = next;
+  }
+  small_page_count_ = 0;
+  for (std::size_t i = 0; i < kSmallClasses; ++i) {
+    small_free_[i] = nullptr;
+    small_next_[i] = small_end_[i] = nullptr;
+  }
 }
 
 MICROREDIS_INLINE void* Memory::reallocate(void* p, std::size_t old_size, std::size_t new_size) {

@@ -72,6 +72,33 @@ MICROREDIS_INLINE std::size_t Entry::alloc_size() const {
   }
 }
 
+MICROREDIS_INLINE bool Entry::overwrite(const Layout& value, std::int64_t expire_ms, std::uint32_t lru) {
+  const Encoding old = encoding();
+  if ((old != Encoding::int_ && old != Encoding::embstr) ||
+      (value.encoding != Encoding::int_ && value.encoding != Encoding::embstr) || has_expire() != (expire_ms >= 0)) {
+    return false;
+  }
+  std::uint8_t* v = value_field();
+  const std::size_t value_size = value.encoding == Encoding::int_
+                                     ? 8
+                                     : varint_size(value.embstr.size()) + value.embstr.size();
+  if (static_cast<std::size_t>(v - bytes()) + value_size != alloc_size()) return false;
+  std::uint8_t* p = bytes();
+  p[0] = static_cast<std::uint8_t>(static_cast<unsigned>(value.type) | (static_cast<unsigned>(value.encoding) << 4));
+  p[1] = static_cast<std::uint8_t>((expire_ms >= 0 ? kHasExpire : 0) |
+                                   (value.encoding == Encoding::int_ && value.private_int ? kPrivateInt : 0));
+  set_lru(lru);
+  if (expire_ms >= 0) set_expire_in_place(expire_ms);
+  if (value.encoding == Encoding::int_) {
+    std::memcpy(v, &value.integer, 8);
+  } else {
+    v = write_varint(v, value.embstr.size());
+    // memmove: the new value may be a view of this very entry's value.
+    if (!value.embstr.empty()) std::memmove(v, value.embstr.data(), value.embstr.size());
+  }
+  return true;
+}
+
 MICROREDIS_INLINE Entry* Entry::create(Memory& mem, std::string_view key, std::int64_t expire_ms,
                                        const Layout& value, std::uint32_t lru) {
   std::size_t size = kHeader + (expire_ms >= 0 ? 8 : 0) + varint_size(key.size()) + key.size();
@@ -80,7 +107,7 @@ MICROREDIS_INLINE Entry* Entry::create(Memory& mem, std::string_view key, std::i
     case Encoding::embstr: size += varint_size(value.embstr.size()) + value.embstr.size(); break;
     default: size += sizeof(void*); break;
   }
-  auto* p = static_cast<std::uint8_t*>(mem.allocate(size, 1));
+  auto* p = static_cast<std::uint8_t*>(mem.allocate_small(size));
   if (p == nullptr) return nullptr;
   p[0] = static_cast<std::uint8_t>(static_cast<unsigned>(value.type) | (static_cast<unsigned>(value.encoding) << 4));
   p[1] = static_cast<std::uint8_t>((expire_ms >= 0 ? kHasExpire : 0) |

@@ -11,6 +11,58 @@ namespace detail {
 constexpr std::size_t kKeepParserBytes = 64 * 1024;
 }  // namespace detail
 
+namespace detail {
+// Reads "<digits>\r?" at data[pos] into n and moves pos past the two line-end bytes (the second is
+// skipped unchecked, as Redis does). False unless the line is complete and a canonical decimal
+// (no sign, no leading zero) small enough for any limit: then RequestParser decides.
+inline bool ahead_count(const char* data, std::size_t len, std::size_t& pos, std::size_t& n) {
+  std::size_t p = pos;
+  std::size_t v = 0;
+  while (p < len && static_cast<unsigned char>(data[p] - '0') <= 9) {
+    v = v * 10 + static_cast<std::size_t>(data[p] - '0');
+    ++p;
+  }
+  const std::size_t digits = p - pos;
+  if (digits == 0 || digits > 9 || (digits > 1 && data[pos] == '0') || p + 1 >= len || data[p] != '\r') return false;
+  n = v;
+  pos = p + 2;
+  return true;
+}
+}  // namespace detail
+
+MICROREDIS_INLINE std::size_t parse_ahead(const char* data, std::size_t len, const ParserLimits& limits,
+                                          ParsedBatch& batch) {
+  std::size_t count = 0;
+  std::size_t nargs = 0;
+  std::size_t pos = 0;
+  while (count < ParsedBatch::kMaxCommands && pos < len && data[pos] == '*') {
+    std::size_t p = pos + 1;
+    std::size_t argc = 0;
+    if (!detail::ahead_count(data, len, p, argc) || argc == 0 || argc > limits.max_multibulk_len ||
+        argc > ParsedBatch::kMaxArgs - nargs) {
+      break;
+    }
+    std::size_t a = 0;
+    for (; a < argc; ++a) {
+      std::size_t n = 0;
+      if (p >= len || data[p] != '$') break;
+      ++p;
+      if (!detail::ahead_count(data, len, p, n) || n > limits.max_bulk_len || len - p < n + 2) break;
+      batch.args[nargs + a] = {data + p, n};
+      p += n + 2;
+    }
+    if (a != argc) break;
+    batch.first_arg[count] = nargs;
+    batch.argc[count] = argc;
+    batch.end[count] = p;
+    nargs += argc;
+    pos = p;
+    ++count;
+  }
+  batch.count = count;
+  return count;
+}
+
 MICROREDIS_INLINE void RequestParser::reset() {
   args_.clear();
   refs_.clear();

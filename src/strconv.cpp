@@ -112,13 +112,32 @@ MICROREDIS_INLINE bool parse_long_double(std::string_view s, long double& out) {
 }
 
 MICROREDIS_INLINE std::size_t format_uint64(char* buf, std::uint64_t v) {
-  char tmp[kLongLongChars];
-  std::size_t n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  for (std::size_t i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  // Every reply's lengths and counts go through here: count the digits, then write two at a time
+  // from the end (as Redis's ll2string does).
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  if (v < 10) {
+    buf[0] = static_cast<char>('0' + v);
+    return 1;
+  }
+  std::size_t n = 2;
+  for (std::uint64_t limit = 100; n < 20 && v >= limit; limit *= 10) ++n;
+  char* p = buf + n;
+  while (v >= 100) {
+    const auto i = static_cast<std::size_t>(v % 100) * 2;
+    v /= 100;
+    *--p = kPairs[i + 1];
+    *--p = kPairs[i];
+  }
+  if (v >= 10) {
+    const auto i = static_cast<std::size_t>(v) * 2;
+    *--p = kPairs[i + 1];
+    *--p = kPairs[i];
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
   return n;
 }
 

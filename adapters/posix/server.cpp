@@ -381,6 +381,7 @@ struct Server::Impl {
     if (now_us >= next_tick_us || next_tick_us - now_us > 1'000'000) next_tick_us = engine.tick();
     next_tick_us = engine.next_deadline_us();
     flush_dirty();
+    if (lingering.empty() && accept_paused_until_ms == 0) return;  // no clock read needed
     const std::int64_t now_ms = monotonic_ms();
     std::size_t kept = 0;
     for (Connection* c : lingering) {
@@ -399,6 +400,7 @@ struct Server::Impl {
     if (!dirty.empty()) return 0;
     std::int64_t until_tick = (next_tick_us - engine.clock().now_us() + 999) / 1000;
     if (until_tick < wait) wait = until_tick;
+    if (lingering.empty() && accept_paused_until_ms == 0) return wait < 0 ? 0 : static_cast<int>(wait);
     const std::int64_t now_ms = monotonic_ms();
     for (const Connection* c : lingering) {
       if (c->linger_until_ms - now_ms < wait) wait = c->linger_until_ms - now_ms;

@@ -145,6 +145,27 @@ class Engine final : private KeyspaceObserver {
   // The time snapshot of the running command (ms and us on the engine clock).
   std::int64_t now_ms() const { return shared_.now_ms; }
   std::int64_t now_us() const { return now_us_; }
+  // Commands run from one batch of input (Session's feed) read the clock once each, not twice: the
+  // batch starts with a fresh snapshot, and a command's end time becomes the next one's snapshot.
+  // begin_input_batch() returns what end_input_batch() restores (batches nest through unblocking).
+  bool begin_input_batch() {
+    const bool outer = in_input_batch_;
+    if (!outer) refresh_time();
+    in_input_batch_ = true;
+    return outer;
+  }
+  void end_input_batch(bool outer) { in_input_batch_ = outer; }
+  class InputBatch {
+   public:
+    explicit InputBatch(Engine& e) : engine_(e), outer_(e.begin_input_batch()) {}
+    ~InputBatch() { engine_.end_input_batch(outer_); }
+    InputBatch(const InputBatch&) = delete;
+    InputBatch& operator=(const InputBatch&) = delete;
+
+   private:
+    Engine& engine_;
+    bool outer_;
+  };
   const Clock& clock() const { return *clock_; }
   std::int64_t start_time_us() const { return start_us_; }
   // Memory in use when construction finished (MEMORY STATS startup.allocated).
@@ -399,6 +420,8 @@ class Engine final : private KeyspaceObserver {
   OutputListener listener_ = nullptr;
   void* listener_ctx_ = nullptr;
   std::int64_t now_us_ = 0;
+  bool in_input_batch_ = false;  // see begin_input_batch()
+  CommandRef last_found_;        // the top-level command dispatch() found last
   std::int64_t start_us_ = 0;
   std::size_t expire_db_cursor_ = 0;
   std::uint64_t dirty_ = 0;

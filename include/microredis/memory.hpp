@@ -27,6 +27,10 @@ struct AllocatorHooks {
   // for big blocks). Returns nullptr on failure, leaving p untouched. nullptr = allocate+copy+free.
   void* (*reallocate)(void* ctx, void* p, std::size_t old_size, std::size_t new_size) = nullptr;
   void* ctx = nullptr;
+  // Serve keyspace entries from pages in 8-byte size classes (Memory::allocate_small) instead of
+  // one allocation each: worth it over a general-purpose malloc (malloc_hooks() sets it); an
+  // application's own allocator (a firmware arena) gets one allocation per entry unless it asks.
+  bool pool_small_blocks = false;
 };
 
 // malloc/free/realloc from the C library.
@@ -35,6 +39,7 @@ AllocatorHooks malloc_hooks();
 class Memory {
  public:
   explicit Memory(AllocatorHooks hooks = malloc_hooks()) : hooks_(hooks) {}
+  ~Memory() { release_small_pages(); }
   const AllocatorHooks& hooks() const { return hooks_; }
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
@@ -66,6 +71,47 @@ class Memory {
     deallocate(p, sizeof(T), alignof(T));
   }
 
+  // Small blocks without alignment (keyspace entries): with hooks that ask for it
+  // (pool_small_blocks), carved from pages of MICROREDIS_SMALL_PAGE_BYTES in 8-byte size classes, without the per-block header and 16-byte
+  // rounding of a general-purpose malloc (a 34-byte entry takes 40 bytes, not glibc's 48). used()
+  // counts the bytes asked for, as allocate() does. Pages are kept until no small block is left
+  // (then all go back to the hooks), so a freed block is reused by blocks of its size class;
+  // small_pages_bytes() tells what the pages hold. Blocks above kSmallMax go to allocate().
+  static constexpr std::size_t kSmallMax = 128;
+  void* allocate_small(std::size_t size) {
+    if (size == 0) size = 1;
+    if (kSmallPageBytes == 0 || !hooks_.pool_small_blocks || size > kSmallMax) return allocate(size, 1);
+    const std::size_t cls = (size + 7) / 8;
+    void* p = small_free_[cls];
+    if (p != nullptr) {
+      std::memcpy(&small_free_[cls], p, sizeof(void*));
+    } else {
+      if (small_end_[cls] - small_next_[cls] < static_cast<std::ptrdiff_t>(cls * 8) && !new_small_page(cls)) {
+        return nullptr;
+      }
+      p = small_next_[cls];
+      small_next_[cls] += cls * 8;
+    }
+    ++small_live_;
+    small_used_ += size;
+    account(static_cast<std::ptrdiff_t>(size));
+    return p;
+  }
+  void deallocate_small(void* p, std::size_t size) {
+    if (p == nullptr) return;
+    if (size == 0) size = 1;
+    if (kSmallPageBytes == 0 || !hooks_.pool_small_blocks || size > kSmallMax) return deallocate(p, size, 1);
+    const std::size_t cls = (size + 7) / 8;
+    std::memcpy(p, &small_free_[cls], sizeof(void*));
+    small_free_[cls] = p;
+    small_used_ -= size;
+    account(-static_cast<std::ptrdiff_t>(size));
+    if (--small_live_ == 0) release_small_pages();
+  }
+  std::size_t small_pages_bytes() const { return small_page_count_ * kSmallPageBytes; }
+  // Bytes of live pooled blocks (part of used()).
+  std::size_t small_used() const { return small_used_; }
+
   std::size_t used() const { return used_; }
   std::size_t peak() const { return peak_; }
   std::uint64_t allocations() const { return allocations_; }
@@ -80,7 +126,23 @@ class Memory {
     }
   }
 
+  static constexpr std::size_t kSmallPageBytes = MICROREDIS_SMALL_PAGE_BYTES;
+  static constexpr std::size_t kSmallClasses = kSmallMax / 8 + 1;
+  static_assert(kSmallPageBytes == 0 || kSmallPageBytes >= 2 * kSmallMax + 16, "small pages too small");
+  // Starts a new page for size class cls (the rest of its previous page, if any, is left unused).
+  bool new_small_page(std::size_t cls);
+  void release_small_pages();
+
   AllocatorHooks hooks_;
+  // Small-block pools: per size class a free list (linked through the blocks' first bytes) and the
+  // unused tail of its newest page; every page starts with a link to the previously allocated one.
+  void* small_free_[kSmallClasses] = {};
+  char* small_next_[kSmallClasses] = {};
+  char* small_end_[kSmallClasses] = {};
+  void* small_pages_ = nullptr;
+  std::size_t small_page_count_ = 0;
+  std::size_t small_live_ = 0;
+  std::size_t small_used_ = 0;
   std::size_t used_ = 0;
   std::size_t peak_ = 0;
   std::uint64_t allocations_ = 0;

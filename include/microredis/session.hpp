@@ -250,6 +250,9 @@ class Session {
   std::size_t run_commands(const char* data, std::size_t len);
   void protocol_error();
   void compact_input();
+  // Runs the commands of a batch parsed ahead from input offset pos; returns the offset after the
+  // last one consumed.
+  std::size_t run_batch(const ParsedBatch& batch, std::size_t pos);
   std::size_t visible_output_end() const { return out_.size() < hold_at_ ? out_.size() : hold_at_; }
   void free_extras();
   static constexpr std::size_t kNoHold = ~std::size_t{0};

@@ -347,9 +347,19 @@ inline void getex(Context& c) {
   }
 }
 
+// Keys from argv[first] on, every `stride`: the lookups of the next Db::kPrefetchBatch of them
+// overlap their cache misses when called before each batch (at j == first, first + batch, ...).
+inline void prefetch_keys_from(Context& c, std::size_t j, std::size_t first, std::size_t stride) {
+  const std::size_t index = (j - first) / stride;
+  if (index % Db::kPrefetchBatch != 0) return;
+  const std::size_t left = (c.argc - j + stride - 1) / stride;
+  if (left >= 2) c.db.prefetch(c.argv + j, left, stride);
+}
+
 inline void mget(Context& c) {
   c.out.array(c.argc - 1);
   for (std::size_t j = 1; j < c.argc; ++j) {
+    prefetch_keys_from(c, j, 1, 1);
     const Entry* e = c.read_key(c.arg(j));
     reply_string(c.out, e != nullptr && e->type() == ValueType::string ? e : nullptr);
   }
@@ -363,6 +373,7 @@ inline void mset_generic(Context& c, bool nx) {
     }
   }
   for (std::size_t j = 1; j < c.argc; j += 2) {
+    prefetch_keys_from(c, j, 1, 2);
     std::string_view key = c.arg(j);
     if (store_string(c, key, c.write_key(key), c.arg(j + 1), -1) == nullptr) return c.out.error(Status::oom);
     c.modified(key);

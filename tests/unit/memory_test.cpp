@@ -265,7 +265,14 @@ struct RunResult {
 
 // Runs the script on a fresh engine whose allocator fails as armed. With `reference` (the run
 // without failures) the outputs of every step up to the first failure are checked against it.
-RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* reference) {
+// What the hooks must hold for the engine's accounting: every byte it counts as used, except
+// that pooled small blocks live in pages.
+std::size_t hook_bytes(const microredis::Memory& mem) {
+  return mem.used() - mem.small_used() + mem.small_pages_bytes();
+}
+
+// pooled: keyspace entries come from pooled pages (AllocatorHooks::pool_small_blocks).
+RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* reference, bool pooled = false) {
   FailAlloc alloc;
   RunResult result;
   {
@@ -274,6 +281,7 @@ RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* re
     options.clock = &clock;
     options.seed = 7;
     options.allocator = alloc.hooks();
+    options.allocator.pool_small_blocks = pooled;
     microredis::Engine engine(options);
     // The engine's own construction is not under test: its allocations must succeed.
     (void)engine.default_session();
@@ -312,7 +320,7 @@ RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* re
         closed = a->want_close() || !a->want_read();
         if (step.flushes && out == "+OK\r\n") model.keys.clear();
       }
-      CHECK(alloc.live_bytes == engine.memory().used());
+      CHECK(alloc.live_bytes == hook_bytes(engine.memory()));
       bool failed_here = alloc.failures != failures_before;
       if (reference != nullptr && step.keyspace_op < 0 && a != nullptr) {
         const std::string& expected = reference->outputs[i];
@@ -360,7 +368,7 @@ RunResult run_script(std::uint64_t fail_at, bool persistent, const RunResult* re
     engine.close_session(v);
     engine.close_session(engine.default_session());
     check_keyspace(engine, Model{});
-    CHECK(alloc.live_bytes == engine.memory().used());
+    CHECK(alloc.live_bytes == hook_bytes(engine.memory()));
     result.end_used = engine.memory().used();
   }
   // Nothing outlives the engine.
@@ -442,6 +450,68 @@ TEST_SUITE("memory") {
     CHECK(alloc.live_blocks == 0);
   }
 
+  TEST_CASE("small blocks come from pooled pages when the hooks ask for it") {
+    FailAlloc alloc;
+    AllocatorHooks hooks = alloc.hooks();
+    SUBCASE("pooled") {
+      hooks.pool_small_blocks = true;
+      {
+        Memory mem(hooks);
+        std::vector<std::pair<char*, std::size_t>> blocks;
+        for (std::size_t i = 0; i < 3000; ++i) {
+          const std::size_t size = 1 + (i * 7) % Memory::kSmallMax;
+          auto* p = static_cast<char*>(mem.allocate_small(size));
+          REQUIRE(p != nullptr);
+          std::memset(p, static_cast<int>(i & 0x7f), size);
+          blocks.emplace_back(p, size);
+        }
+        // One page per size class holds many blocks: far fewer hook allocations than blocks.
+        CHECK(alloc.live_blocks < 200);
+        CHECK(mem.small_pages_bytes() == alloc.live_blocks * MICROREDIS_SMALL_PAGE_BYTES);
+        std::size_t asked = 0;
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+          asked += blocks[i].second;
+          for (std::size_t k = 0; k < blocks[i].second; ++k) REQUIRE(blocks[i].first[k] == static_cast<char>(i & 0x7f));
+        }
+        CHECK(mem.used() == asked);  // used() counts the bytes asked for
+        CHECK(mem.allocations() == blocks.size());
+        // A freed block is handed out again for its size class.
+        char* reused = blocks[10].first;
+        mem.deallocate_small(reused, blocks[10].second);
+        CHECK(mem.allocate_small(blocks[10].second) == reused);
+        // A block above kSmallMax goes to the hooks.
+        const std::size_t before = alloc.live_blocks;
+        void* big = mem.allocate_small(Memory::kSmallMax + 1);
+        CHECK(alloc.live_blocks == before + 1);
+        mem.deallocate_small(big, Memory::kSmallMax + 1);
+        // Once the last small block is freed, every page goes back.
+        for (auto& b : blocks) mem.deallocate_small(b.first, b.second);
+        CHECK(mem.used() == 0);
+        CHECK(alloc.live_blocks == 0);
+        CHECK(mem.small_pages_bytes() == 0);
+        // A page that cannot be had is an allocation failure, nothing else.
+        alloc.arm(1, false);
+        CHECK(mem.allocate_small(40) == nullptr);
+        CHECK(mem.used() == 0);
+        void* p = mem.allocate_small(40);
+        CHECK(p != nullptr);
+        mem.deallocate_small(p, 40);
+      }
+      CHECK(alloc.live_blocks == 0);
+    }
+    SUBCASE("not pooled: one hook allocation per block") {
+      Memory mem(hooks);
+      void* p = mem.allocate_small(40);
+      void* q = mem.allocate_small(40);
+      CHECK(alloc.live_blocks == 2);
+      CHECK(alloc.live_bytes == 80);
+      mem.deallocate_small(p, 40);
+      mem.deallocate_small(q, 40);
+      CHECK(alloc.live_blocks == 0);
+      CHECK(mem.small_pages_bytes() == 0);
+    }
+  }
+
   TEST_CASE("Vec and Buffer report failure and keep their contents") {
     FailAlloc alloc;
     {
@@ -520,6 +590,14 @@ TEST_SUITE("memory") {
         CAPTURE(n);
         RunResult r = run_script(n, true, &reference);
         CHECK(r.end_used == reference.end_used);
+      }
+    }
+    SUBCASE("entries from pooled pages: the Nth allocation fails, or every one from it on") {
+      const RunResult pooled = run_script(0, false, nullptr, true);
+      for (std::uint64_t n = 1; n <= pooled.attempts; ++n) {
+        CAPTURE(n);
+        CHECK(run_script(n, false, &pooled, true).end_used == pooled.end_used);
+        CHECK(run_script(n, true, &pooled, true).end_used == pooled.end_used);
       }
     }
   }

@@ -784,7 +784,9 @@ TEST_SUITE("strings") {
     CHECK(allocations({"INCRBY", "n", "100"}) == 0);
     CHECK(allocations({"DECR", "n"}) == 0);
     CHECK(allocations({"MGET", "k", "n", "nokey"}) == 0);
-    CHECK(allocations({"MSET", "k", "1", "n", "2"}) == 2);
+    CHECK(allocations({"MSET", "k", "1", "n", "2"}) == 1);  // n (an int before too) is rewritten in place
+    CHECK(allocations({"SET", "n", "54321"}) == 0);          // the same size again: in place
+    CHECK(allocations({"SET", "k", "abc"}) == 1);            // int -> embstr of another size
     CHECK(allocations({"STRLEN", "k"}) == 0);
     CHECK(allocations({"SET", "raw", std::string(100, 'r')}) == 2);  // entry + buffer
     CHECK(allocations({"APPEND", "raw", "x"}) == 1);                 // grows once
@@ -853,10 +855,11 @@ TEST_SUITE("strings") {
     REQUIRE(engine.execute({"SET", "r", std::string(60, 'r')}) == ok());
     alloc.fail_all();
     const Reply oom = error("OOM command not allowed when used memory > 'maxmemory'.");
-    CHECK(engine.execute({"SET", "k", "new", "GET"}) == oom);
-    CHECK(engine.execute({"GETSET", "k", "new"}) == oom);
+    // (values of another size than "old": a same-size value is written over it, see below)
+    CHECK(engine.execute({"SET", "k", "newer", "GET"}) == oom);
+    CHECK(engine.execute({"GETSET", "k", "newer"}) == oom);
     CHECK(engine.execute({"GETEX", "k", "EX", "100"}) == oom);
-    CHECK(engine.execute({"SET", "k", "new"}) == oom);
+    CHECK(engine.execute({"SET", "k", "newer"}) == oom);
     CHECK(engine.execute({"APPEND", "k", "x"}) == oom);
     CHECK(engine.execute({"APPEND", "r", std::string(100, 'x')}) == oom);
     CHECK(engine.execute({"SETRANGE", "k", "10", "x"}) == oom);
@@ -866,6 +869,11 @@ TEST_SUITE("strings") {
     alloc.heal();
     CHECK(engine.execute({"GET", "k"}) == bulk("old"));
     CHECK(engine.execute({"SET", "k", "new", "GET"}) == bulk("old"));
+    // A value of the entry's size needs no memory: it is written over the old one.
+    alloc.fail_all();
+    CHECK(engine.execute({"SET", "k", "abc"}) == ok());
+    CHECK(engine.execute({"GET", "k"}) == bulk("abc"));
+    alloc.heal();
   }
 
   TEST_CASE("commands are registered with Redis's key positions") {

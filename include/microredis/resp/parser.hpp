@@ -27,6 +27,26 @@ struct ParserLimits {
   std::size_t unauth_max_bulk_len = 16384;
 };
 
+// Complete commands parsed ahead in one pass (the fast path of pipelined input). Only plain,
+// complete, well-formed multibulk commands within the limits of an authenticated client are taken;
+// the first anything else (incomplete, inline, "*0", a malformed or oversized length) ends the batch,
+// and RequestParser then handles it, with its exact errors. For such commands both give the same
+// arguments and lengths.
+struct ParsedBatch {
+  static constexpr std::size_t kMaxCommands = 32;
+  static constexpr std::size_t kMaxArgs = 128;
+  ParsedBatch() {}  // nothing zeroed: parse_ahead fills what it reports (this runs for every read)
+  std::size_t count = 0;                   // commands parsed
+  std::size_t first_arg[kMaxCommands];     // index in args of each command's first argument
+  std::size_t argc[kMaxCommands];
+  std::size_t end[kMaxCommands];           // offset just past each command
+  union {
+    std::string_view args[kMaxArgs];
+  };
+};
+// Fills batch from data[0..len) and returns batch.count.
+std::size_t parse_ahead(const char* data, std::size_t len, const ParserLimits& limits, ParsedBatch& batch);
+
 class RequestParser {
  public:
   enum class Result : std::uint8_t { incomplete, command, error };

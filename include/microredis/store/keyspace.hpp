@@ -77,6 +77,21 @@ class Db {
   // that millisecond it still exists (with a TTL of 0).
   bool is_expired(const Entry* e) const { return e->has_expire() && now_ms() > e->expire_ms(); }
   bool exists(std::string_view key) { return lookup_no_touch(key) != nullptr; }
+  // Starts loading what looking up these keys will touch (their buckets, then the entries whose
+  // hash tags match), so that the cache misses of a batch of lookups overlap. At most
+  // kPrefetchBatch keys are used; the rest are ignored. A hint: nothing changes.
+  static constexpr std::size_t kPrefetchBatch = 16;
+  // stride: distance between keys in the array (2 for MSET's key value pairs).
+  void prefetch(const std::string_view* keys, std::size_t n, std::size_t stride = 1) const;
+  // The two steps of prefetch() for callers that space them out: prefetch_bucket() starts loading
+  // key's bucket and returns the key's hash; prefetch_entries(hash), once the bucket had time to
+  // arrive, starts loading the entries it may hold for that hash.
+  std::uint64_t prefetch_bucket(std::string_view key) const {
+    const std::uint64_t h = table_.hash(key);
+    table_.prefetch_bucket(h);
+    return h;
+  }
+  void prefetch_entries(std::uint64_t h) const { table_.prefetch_entries(h); }
 
   // Sets key to value, replacing any old value (which is freed). The entry owns value.pointer from
   // now on, even on failure. expire_ms < 0: no TTL. Returns the new entry, nullptr when out of memory.

@@ -135,8 +135,13 @@ class Entry {
   // Allocates and fills an entry; nullptr when memory ran out.
   static Entry* create(Memory& mem, std::string_view key, std::int64_t expire_ms, const Layout& value,
                        std::uint32_t lru);
+  // Rewrites this entry in place with an inline value (int or embstr) and expire time when its
+  // block has exactly the size that create() would allocate for them and holds an inline value
+  // too: an overwrite of a small string then needs neither an allocation nor a free. False (nothing
+  // changed) otherwise.
+  bool overwrite(const Layout& value, std::int64_t expire_ms, std::uint32_t lru);
   // Frees the entry block only (not a pointed-to value).
-  static void free_block(Memory& mem, Entry* e) { mem.deallocate(e, e->alloc_size(), 1); }
+  static void free_block(Memory& mem, Entry* e) { mem.deallocate_small(e, e->alloc_size()); }
 
   // The value layout of this entry (pointers are shared, not copied).
   Layout layout() const;

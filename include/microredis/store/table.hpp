@@ -85,6 +85,32 @@ class HashTable {
   }
   void* find(std::string_view key) { return find(key, hash(key)); }
 
+  // Lookups of a batch overlap their cache misses when the batch is first walked with
+  // prefetch_bucket() for every key, then prefetch_entries() for every key, then looked up:
+  // the misses on buckets, then on entries, are waited for together instead of one by one.
+  //
+  // Both compute their addresses without branches: GCC 12 at -O2 silently drops a prefetch whose
+  // address and enclosing block both depend on conditions (index() has one), which is what the first
+  // version of these did. An empty table prefetches address 0 + 0: harmless, a prefetch never faults.
+  void prefetch_bucket(std::uint64_t h) const {
+    const Table& tab = tables_[rehashing() ? 1 : 0];
+    MICROREDIS_PREFETCH(tab.buckets + ((h >> 1) >> (63 - tab.log2)));  // == index(h), 0 when log2 == 0
+  }
+  // Starts loading the entry of h's home bucket whose tag matches (reads the bucket; with several
+  // matches, the last one).
+  void prefetch_entries(std::uint64_t h) const {
+    const Table& tab = tables_[rehashing() ? 1 : 0];
+    if (tab.buckets == nullptr) return;
+    const Bucket& b = tab.buckets[(h >> 1) >> (63 - tab.log2)];
+    const std::uint8_t tag = tag_of(h);
+    const void* target = &b;
+    for (unsigned m = b.entry_mask(); m != 0; m &= m - 1) {
+      const int i = ctz(m);
+      target = b.tags[i] == tag ? b.slots[i] : target;
+    }
+    MICROREDIS_PREFETCH(target);
+  }
+
   // Adds an entry whose key is not in the table. False when memory ran out (nothing changed).
   [[nodiscard]] bool insert(void* entry, std::uint64_t h) {
     rehash_step();
