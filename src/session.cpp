@@ -139,7 +139,7 @@ MICROREDIS_INLINE std::size_t Session::run_batch(const ParsedBatch& batch, std::
   // queueing one after the other.
   constexpr std::size_t kLead = 8;
   std::uint64_t hashes[ParsedBatch::kMaxCommands];
-  const Db* db = batch.count >= 2 && !tx_.active() ? &engine_->db(db_) : nullptr;
+  const Db* db = batch.count >= 2 && !in_multi() ? &engine_->db(db_) : nullptr;
   if (db != nullptr) {
     for (std::size_t i = 0; i < batch.count; ++i) {
       // A command without a second argument prefetches its first (harmless: a hint).
