@@ -942,7 +942,13 @@ MICROREDIS_INLINE bool Engine::copy_data_from(const Engine& other) {
 
 MICROREDIS_INLINE void Engine::flushing(Db& db) {
   watches_ptr_->touch_all(db, nullptr);
-  if (MICROREDIS_WITH_TRACKING && tracking_->tracking_clients() != 0) tracking_->invalidate_all(*this, current_);
+  if (MICROREDIS_WITH_TRACKING) {
+    if (tracking_->tracking_clients() != 0) {
+      tracking_->invalidate_all(*this, current_);
+    } else if (tracking_->total_keys() != 0) {
+      tracking_->forget_all(random());  // keys remembered for clients that turned tracking off
+    }
+  }
   // Waiters that want to hear of their key going away (XREADGROUP) learn it after the command.
   blocking_->for_each(db.index(), [&](BlockingKeys::Node& n) { mark_ready(db, n.key()); });
 }

@@ -252,7 +252,11 @@ MICROREDIS_INLINE void Tracking::invalidate_all(Engine& engine, Session* current
       send(engine, *s, nullptr, 0, true);
     }
   }
-  while (KeyWaiters<std::uint64_t>::Node* node = table_.random(0, engine.random())) forget_key(node);
+  forget_all(engine.random());
+}
+
+MICROREDIS_INLINE void Tracking::forget_all(Random& rng) {
+  while (KeyWaiters<std::uint64_t>::Node* node = table_.random(0, rng)) forget_key(node);
 }
 
 MICROREDIS_INLINE void Tracking::after_command(Engine& engine, Session* current) {

@@ -67,6 +67,8 @@ class Tracking {
   void invalidate(Engine& engine, Session* current, std::string_view key, bool bcast = true);
   // FLUSHDB / FLUSHALL: every tracking session is told that everything changed.
   void invalidate_all(Engine& engine, Session* current);
+  // Empties the table of remembered keys (FLUSHALL without tracking clients: Redis frees it too).
+  void forget_all(Random& rng);
   // After a top-level command: the current session's own invalidations (never interleaved with
   // its reply) and the broadcast batches.
   void after_command(Engine& engine, Session* current);

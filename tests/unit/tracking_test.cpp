@@ -139,6 +139,30 @@ TEST_SUITE("tracking") {
     h.engine.close_session(c);
   }
 
+  TEST_CASE("FLUSHALL empties the tracking table even when no client tracks any more") {
+    Harness h;
+    Session* c = h.engine.open_session();
+    CHECK(c->execute({"CLIENT", "TRACKING", "ON"}) == ok());
+    CHECK(c->execute({"GET", "a"}) == nil());
+    CHECK(c->execute({"GET", "b"}) == nil());
+    CHECK(c->execute({"CLIENT", "TRACKING", "OFF"}) == ok());
+    // Turning tracking off leaves the keys in the table, as in Redis; FLUSHALL frees them.
+    CHECK(h.run({"INFO", "clients"}).str.find("tracking_clients:0\r\n") != std::string::npos);
+    CHECK(h.run({"INFO", "stats"}).str.find("tracking_total_keys:2\r\n") != std::string::npos);
+    CHECK(h.run({"FLUSHALL"}) == ok());
+    CHECK(h.run({"INFO", "stats"}).str.find("tracking_total_keys:0\r\n") != std::string::npos);
+    // A later FLUSHALL still tells a tracking client.
+    CHECK(c->execute({"HELLO", "3"}).type == Reply::Type::map);
+    CHECK(c->execute({"CLIENT", "TRACKING", "ON"}) == ok());
+    CHECK(c->execute({"GET", "a"}) == nil());
+    CHECK(h.run({"FLUSHALL"}) == ok());
+    Reply flush;
+    flush.type = Reply::Type::push;
+    flush.elements = {bulk("invalidate"), nil()};
+    CHECK(drain(*c) == std::vector<Reply>{flush});
+    h.engine.close_session(c);
+  }
+
   TEST_CASE("tracking-table-max-keys forgets keys, telling their readers") {
     Harness h;
     Session* c = h.engine.open_session();
