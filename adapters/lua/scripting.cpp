@@ -1178,6 +1178,9 @@ bool Scripting::Impl::call_command(bool raise) {
 void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
   Writer& w = c.out;
   if (running) return w.error(Status::busy_script);  // (not reachable: EVAL is not allow-busy)
+  // Scripts replicate their effects (Redis 7.0): the writes they run are propagated, wrapped in
+  // MULTI/EXEC when there are several; EVAL itself never is (a replay would apply them twice).
+  c.prevent_propagation();
   // MONITOR shows the script before the commands it runs (EVAL is skip-monitor for call()).
   if (engine.monitor_count() > 0) engine.feed_monitors(c.session, c.argv, c.argc, 0);
   std::int64_t numkeys = 0;

@@ -352,5 +352,28 @@ TEST_SUITE("scripting") {
     h.engine.close_session(c);
     h.engine.close_session(w);
   }
+
+  TEST_CASE("scripting: a script's writes are propagated, wrapped in MULTI/EXEC; EVAL itself never") {
+    LuaHarness h;
+    REQUIRE(h.scripting.ok());
+    Session* replica = h.engine.open_session();
+    replica->feed("SYNC\r\n");
+    (void)take_output(*replica);  // $<len> and the RDB payload
+    auto names = [&] {
+      std::vector<std::string> out;
+      for (const Reply& cmd : drain(*replica)) {
+        std::string name = cmd.elements.empty() ? "" : cmd.elements[0].str;
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        out.push_back(name);
+      }
+      return out;
+    };
+    CHECK(h.run({"EVAL", "redis.call('set', KEYS[1], 'a'); return redis.call('incr', KEYS[2])", "2", "k", "n"}) ==
+          integer(1));
+    CHECK(names() == std::vector<std::string>{"select", "multi", "set", "incr", "exec"});
+    CHECK(h.run({"EVAL", "return redis.call('get', KEYS[1])", "1", "k"}) == bulk("a"));
+    CHECK(names().empty());
+    h.engine.close_session(replica);
+  }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA
