@@ -514,6 +514,11 @@ struct Server::Impl {
     ev.data.ptr = &wake_watch;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, wake[0], &ev) != 0) return error = "epoll_ctl: " + errno_text(), false;
     spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    // CONFIG GET dir answers the server's working directory, as Redis's does (the AOF lives there).
+    if (engine.settings().dir.empty()) {
+      char cwd[PATH_MAX];
+      if (::getcwd(cwd, sizeof cwd) != nullptr) (void)engine.settings().dir.append(std::string_view(cwd));
+    }
     if (options.port > 65535 || options.port < -1) return error = "port out of range", false;
     if (options.port != 0) {
       for (const std::string& addr : options.bind) {

@@ -56,6 +56,8 @@ class ConfigFile(unittest.TestCase):
             self.assertEqual(config_get(c, "maxclients"), "7")
             self.assertEqual(config_get(c, "timeout"), "42")
             self.assertEqual(config_get(c, "maxmemory-policy"), "allkeys-lru")
+            # Not set: the working directory the server runs in, as Redis reports it.
+            self.assertEqual(config_get(c, "dir"), os.path.realpath(srv.dir))
 
     def test_command_line_overrides_file(self):
         main = self.write("main.conf", "timeout 10\n")
