@@ -133,6 +133,7 @@ namespace microredis {
   X(replica_sync_failed, "ERR could not send the RDB image to the replica (out of memory)")        \
   X(aof_rewrite_failed, "ERR Background append only file rewriting failed")                        \
   X(debug_loadaof_failed, "ERR Error loading the AOF file")                                       \
+  X(sync_pending_output, "ERR SYNC and PSYNC are invalid with pending output")                     \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \

@@ -12,6 +12,9 @@ namespace replication_cmds {
 inline void sync(Context& c) {
   Session& s = c.session;
   if (s.replica()) return;  // already attached: ignored, as Redis does
+  // The stream must start right after the payload: replies still to be sent for earlier
+  // pipelined commands would sit in between (Redis refuses the same way).
+  if (s.output_buffer_size() != 0) return c.out.error(Status::sync_pending_output);
   const bool psync = c.argc >= 3;
   const std::size_t mark = c.out.buffer().size();
   if (psync) {

@@ -61,6 +61,17 @@ TEST_SUITE("replication") {
     CHECK(h.run({"INFO", "replication"}).str.find("connected_slaves:0") != std::string::npos);
   }
 
+  TEST_CASE("SYNC after pipelined commands whose replies are still pending is refused") {
+    Harness h;
+    Session* r = h.engine.open_session();
+    r->feed("PING\r\nSYNC\r\n");
+    CHECK(take_output(*r) == "+PONG\r\n-ERR SYNC and PSYNC are invalid with pending output\r\n");
+    CHECK(!r->replica());
+    r->feed("SYNC\r\n");  // nothing pending now
+    CHECK(r->replica());
+    h.engine.close_session(r);
+  }
+
   TEST_CASE("PSYNC answers FULLRESYNC with the replication id and offset") {
     Harness h;
     Session* r = attach_replica(h, true);
