@@ -20,14 +20,7 @@ constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
 }  // namespace replication_impl
 
 MICROREDIS_INLINE std::string_view master_replid(std::uint64_t seed, char (&buf)[41]) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const std::uint64_t salt = 0x7265706c6964ull;
-  for (int w = 0; w < 3; ++w) {
-    std::uint64_t v = mix64(seed ^ salt, 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(w + 1));
-    for (int d = 0; d < 16 && w * 16 + d < 40; ++d) buf[w * 16 + d] = kHex[(v >> (60 - 4 * d)) & 0xf];
-  }
-  buf[40] = 0;
-  return {buf, 40};
+  return hex_id(buf, seed, 0x7265706c6964ull);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "microredis/util/sha1.hpp"
 #include "microredis/version.hpp"
 
 extern "C" {
@@ -28,68 +29,6 @@ int luaopen_bit(lua_State* L);
 namespace microredis::lua {
 
 namespace {
-
-// --- SHA-1 (FIPS 180-1): script names ---------------------------------------------------------
-
-void sha1_hex(const char* data, std::size_t len, char out[41]) {
-  std::uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-  auto rol = [](std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
-  auto block = [&](const unsigned char* p) {
-    std::uint32_t w[80];
-    for (int i = 0; i < 16; ++i) {
-      w[i] = (std::uint32_t{p[i * 4]} << 24) | (std::uint32_t{p[i * 4 + 1]} << 16) | (std::uint32_t{p[i * 4 + 2]} << 8) |
-             p[i * 4 + 3];
-    }
-    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; ++i) {
-      std::uint32_t f, k;
-      if (i < 20) {
-        f = (b & c) | (~b & d);
-        k = 0x5a827999;
-      } else if (i < 40) {
-        f = b ^ c ^ d;
-        k = 0x6ed9eba1;
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d);
-        k = 0x8f1bbcdc;
-      } else {
-        f = b ^ c ^ d;
-        k = 0xca62c1d6;
-      }
-      const std::uint32_t t = rol(a, 5) + f + e + k + w[i];
-      e = d;
-      d = c;
-      c = rol(b, 30);
-      b = a;
-      a = t;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-  };
-  const auto* p = reinterpret_cast<const unsigned char*>(data);
-  std::size_t full = len / 64 * 64;
-  for (std::size_t i = 0; i < full; i += 64) block(p + i);
-  unsigned char tail[128] = {};
-  const std::size_t rest = len - full;
-  if (rest) std::memcpy(tail, p + full, rest);
-  tail[rest] = 0x80;
-  const std::size_t tail_len = rest < 56 ? 64 : 128;
-  const std::uint64_t bits = static_cast<std::uint64_t>(len) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  block(tail);
-  if (tail_len == 128) block(tail + 64);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 20; ++i) {
-    const auto byte = static_cast<unsigned char>(h[i / 4] >> (24 - 8 * (i % 4)));
-    out[i * 2] = kHex[byte >> 4];
-    out[i * 2 + 1] = kHex[byte & 15];
-  }
-  out[40] = '\0';
-}
 
 // Script flags (the shebang's flags=...).
 enum ScriptFlag : std::uint32_t {
@@ -297,7 +236,7 @@ int redis_sha1hex(lua_State* L) {
   std::size_t len = 0;
   const char* s = lua_tolstring(L, 1, &len);
   char digest[41];
-  sha1_hex(s ? s : "", s ? len : 0, digest);
+  sha1_hex(s != nullptr ? std::string_view(s, len) : std::string_view(), digest);
   lua_pushstring(L, digest);
   return 1;
 }
@@ -796,7 +735,7 @@ void Scripting::Impl::reset_lua() {
 
 // Redis's luaCreateFunction: compiles body as f_<sha> (once), replying the error on failure.
 bool Scripting::Impl::create_function(Writer& out, std::string_view body, char sha[41]) {
-  sha1_hex(body.data(), body.size(), sha);
+  sha1_hex(body, sha);
   if (scripts.count(std::string(sha, 40)) != 0) return true;
   std::uint32_t flags = 0;
   std::size_t shebang_len = 0;
@@ -1377,7 +1316,7 @@ std::uint32_t eval_flags(const CommandSpec& spec, const std::string_view* argv, 
     for (char& ch : sha) ch = ascii_lower(ch);
   } else {
     char hex[41];
-    sha1_hex(argv[1].data(), argv[1].size(), hex);
+    sha1_hex(argv[1], hex);
     sha.assign(hex, 40);
   }
   auto it = impl.scripts.find(sha);

@@ -74,18 +74,6 @@ inline std::string_view bytes_to_human(char* buf, std::size_t cap, std::uint64_t
   return {buf, len > 0 ? static_cast<std::size_t>(len) : 0};
 }
 
-// 40 hex digits derived from the engine seed: stable for one engine, distinct between engines
-// (Redis draws its run_id and replication id at random at start-up).
-inline std::string_view hex_id(char (&buf)[41], std::uint64_t seed, std::uint64_t salt) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int w = 0; w < 3; ++w) {
-    std::uint64_t v = mix64(seed ^ salt, 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(w + 1));
-    for (int d = 0; d < 16 && w * 16 + d < 40; ++d) buf[w * 16 + d] = kHex[(v >> (60 - 4 * d)) & 0xf];
-  }
-  buf[40] = 0;
-  return {buf, 40};
-}
-
 // Names inside INFO lines must not break the "key:value" format (Redis's getSafeInfoString).
 inline void safe_name(Lines& out, std::string_view s) {
   for (char ch : s) {

@@ -29,6 +29,18 @@ inline std::uint64_t mix64(std::uint64_t a, std::uint64_t b) {
   return lo ^ hi;
 }
 
+// 40 hex digits derived from the engine seed: stable for one engine, distinct between engines
+// (Redis draws its run_id and replication id at random at start-up).
+inline std::string_view hex_id(char (&buf)[41], std::uint64_t seed, std::uint64_t salt) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int w = 0; w < 3; ++w) {
+    std::uint64_t v = mix64(seed ^ salt, 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(w + 1));
+    for (int d = 0; d < 16 && w * 16 + d < 40; ++d) buf[w * 16 + d] = kHex[(v >> (60 - 4 * d)) & 0xf];
+  }
+  buf[40] = 0;
+  return {buf, 40};
+}
+
 namespace detail {
 inline std::uint64_t load64(const unsigned char* p) {
   std::uint64_t v;
