@@ -335,7 +335,9 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   current_ = &s;
   call(s, ref, argv, argc);
   // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
-  if (!s.in_multi() && spec.name.substr(0, 7) != "client|") s.end_tracking_caching();
+  if (MICROREDIS_UNLIKELY(s.tracking_caching()) && !s.in_multi() && spec.name.substr(0, 7) != "client|") {
+    s.end_tracking_caching();
+  }
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
   // write inside MULTI, once EXEC is); tracking messages for the running session follow its reply.
   if (!ready_keys_.empty() && !s.in_exec()) serve_ready_keys();

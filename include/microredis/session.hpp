@@ -200,6 +200,7 @@ class Session {
   const Tracking::State* tracking_state() const { return extras_ != nullptr ? &extras_->tracking : nullptr; }
   bool tracking_enabled() const { return extras_ != nullptr && extras_->tracking.enabled; }
   // CLIENT CACHING YES/NO applies to the next command only.
+  bool tracking_caching() const { return extras_ != nullptr && extras_->tracking.caching; }
   void end_tracking_caching() {
     if (MICROREDIS_UNLIKELY(extras_ != nullptr)) extras_->tracking.caching = false;
   }
