@@ -274,7 +274,8 @@ int redis_status_reply(lua_State* L) {
 }
 
 int redis_set_repl(lua_State* L) {
-  // Propagation is not wired yet (see docs/adapters.md): the flags are checked, as Redis does.
+  // The flags are checked as Redis checks them but not applied: a script's writes always go to
+  // both the replicas and the AOF (the engine has one propagation target list, not two).
   if (lua_gettop(L) != 1) {
     push_error(L, "redis.set_repl() requires two arguments.");
     return lua_error(L);
