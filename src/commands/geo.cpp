@@ -525,6 +525,11 @@ inline std::size_t georadiusbymember_keys(const std::string_view* argv, std::siz
   return radius_keys(argv, argc, 5, out, cap);
 }
 
+// GEORADIUS and its three variants share their complexity text.
+constexpr char kRadiusComplexity[] =
+    "O(N+log(M)) where N is the number of elements inside the bounding box of the searched area and M the "
+    "number of items inside the index.";
+
 inline const CommandSpec kCommands[] = {
     {"geoadd", -5, kWrite | kDenyOom, 1, 1, 1, geoadd, "geo",
      "Adds one or more members to a geospatial index, creating the key if needed.", "3.2.0",
@@ -538,29 +543,25 @@ inline const CommandSpec kCommands[] = {
      "3.2.0", "O(log(N)) for each member requested", "key [member [member ...]]", kAclGeo},
     {"georadius", -6, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, georadius, "geo",
      "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.",
-     "3.2.0", "O(N+log(M)) where N is the number of elements inside the bounding box of the searched area and M the "
-     "number of items inside the index.",
+     "3.2.0", kRadiusComplexity,
      "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] "
      "[ASC | DESC] [STORE key | STOREDIST key]",
      kAclGeo, nullptr, 0, georadius_keys},
     {"georadius_ro", -6, kReadonly, 1, 1, 1, georadius_ro, "geo",
      "Returns members of a geospatial index that are within a distance from a coordinate.", "3.2.10",
-     "O(N+log(M)) where N is the number of elements inside the bounding box of the searched area and M the "
-     "number of items inside the index.",
+     kRadiusComplexity,
      "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] "
      "[ASC | DESC]",
      kAclGeo},
     {"georadiusbymember", -5, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, georadiusbymember, "geo",
      "Queries a geospatial index for members within a distance from a member, optionally stores the result.",
-     "3.2.0", "O(N+log(M)) where N is the number of elements inside the bounding box of the searched area and M the "
-     "number of items inside the index.",
+     "3.2.0", kRadiusComplexity,
      "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] "
      "[STORE key | STOREDIST key]",
      kAclGeo, nullptr, 0, georadiusbymember_keys},
     {"georadiusbymember_ro", -5, kReadonly, 1, 1, 1, georadiusbymember_ro, "geo",
      "Returns members of a geospatial index that are within a distance from a member.", "3.2.10",
-     "O(N+log(M)) where N is the number of elements inside the bounding box of the searched area and M the "
-     "number of items inside the index.",
+     kRadiusComplexity,
      "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
      kAclGeo},
     {"geosearch", -7, kReadonly, 1, 1, 1, geosearch, "geo",
