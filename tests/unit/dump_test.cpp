@@ -253,6 +253,41 @@ void build_stream(Harness& h, std::string_view key) {
   h.run({"XDEL", key, "20-0"});
 }
 
+// Restores `rounds` random mutations (byte changes, cuts, inserts; resealed with a valid
+// checksum) of each key's DUMP payload: every reply must be OK or one of RESTORE's two payload
+// errors. on_loaded runs after each mutation that did load.
+template <class OnLoaded>
+void restore_mutations(Harness& h, std::initializer_list<const char*> keys, int rounds, std::uint64_t seed,
+                       OnLoaded&& on_loaded) {
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  for (const char* key : keys) {
+    const std::string p = dump_of(h, key);
+    for (int round = 0; round < rounds; ++round) {
+      std::string m = p;
+      const int edits = 1 + static_cast<int>(next() % 3);
+      for (int e = 0; e < edits; ++e) {
+        const std::size_t at = next() % (m.size() - 10);
+        switch (next() % 3) {
+          case 0: m[at] = static_cast<char>(next()); break;
+          case 1: m.erase(at, 1 + next() % 4); break;
+          default: m.insert(at, 1, static_cast<char>(next())); break;
+        }
+        if (m.size() < 11) break;
+      }
+      Reply r = h.run({"RESTORE", "fuzz", "0", reseal(m), "REPLACE"});
+      CAPTURE(r);
+      CHECK((r == ok() || r == error("ERR Bad data format") ||
+             r == error("ERR DUMP payload version or checksum are wrong")));
+      if (r == ok()) on_loaded();
+    }
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("dump") {
@@ -488,33 +523,7 @@ TEST_SUITE("dump") {
     h.run({"SADD", "si", "1", "2", "70000"});
     h.run({"SADD", "ss", "x", "y"});
     h.run({"SET", "str", std::string(100, 'q') + "abc"});
-    std::uint64_t seed = 88172645463325252ULL;
-    auto next = [&] {
-      seed ^= seed << 13;
-      seed ^= seed >> 7;
-      seed ^= seed << 17;
-      return seed;
-    };
-    for (const char* key : {"l", "hl", "ht", "zl", "zs", "si", "ss", "str"}) {
-      const std::string p = dump_of(h, key);
-      for (int round = 0; round < 300; ++round) {
-        std::string m = p;
-        const int edits = 1 + static_cast<int>(next() % 3);
-        for (int e = 0; e < edits; ++e) {
-          const std::size_t at = next() % (m.size() - 10);
-          switch (next() % 3) {
-            case 0: m[at] = static_cast<char>(next()); break;
-            case 1: m.erase(at, 1 + next() % 4); break;
-            default: m.insert(at, 1, static_cast<char>(next())); break;
-          }
-          if (m.size() < 11) break;
-        }
-        Reply r = h.run({"RESTORE", "fuzz", "0", reseal(m), "REPLACE"});
-        CAPTURE(r);
-        CHECK((r == ok() || r == error("ERR Bad data format") ||
-               r == error("ERR DUMP payload version or checksum are wrong")));
-      }
-    }
+    restore_mutations(h, {"l", "hl", "ht", "zl", "zs", "si", "ss", "str"}, 300, 88172645463325252ULL, [] {});
   }
 
   TEST_CASE("DEBUG RELOAD keeps values, TTLs and encodings") {
@@ -678,40 +687,13 @@ TEST_SUITE("dump") {
     Harness h;
     build_stream(h, "s");
     h.run({"RESTORE", "r", "0", unhex(kRedisStreamDump)});
-    std::uint64_t seed = 0x9e3779b97f4a7c15ULL;
-    auto next = [&] {
-      seed ^= seed << 13;
-      seed ^= seed >> 7;
-      seed ^= seed << 17;
-      return seed;
-    };
-    for (const char* key : {"s", "r"}) {
-      const std::string p = dump_of(h, key);
-      for (int round = 0; round < 600; ++round) {
-        std::string m = p;
-        const int edits = 1 + static_cast<int>(next() % 3);
-        for (int e = 0; e < edits; ++e) {
-          const std::size_t at = next() % (m.size() - 10);
-          switch (next() % 3) {
-            case 0: m[at] = static_cast<char>(next()); break;
-            case 1: m.erase(at, 1 + next() % 4); break;
-            default: m.insert(at, 1, static_cast<char>(next())); break;
-          }
-          if (m.size() < 11) break;
-        }
-        Reply r = h.run({"RESTORE", "fuzz", "0", reseal(m), "REPLACE"});
-        CAPTURE(r);
-        CHECK((r == ok() || r == error("ERR Bad data format") ||
-               r == error("ERR DUMP payload version or checksum are wrong")));
-        if (r == ok()) {
-          // Whatever loaded must be walkable every way.
-          h.run({"XRANGE", "fuzz", "-", "+"});
-          h.run({"XREVRANGE", "fuzz", "+", "-"});
-          h.run({"XINFO", "STREAM", "fuzz", "FULL"});
-          h.run({"XADD", "fuzz", "*", "a", "b"});
-          h.run({"XTRIM", "fuzz", "MAXLEN", "2"});
-        }
-      }
-    }
+    restore_mutations(h, {"s", "r"}, 600, 0x9e3779b97f4a7c15ULL, [&] {
+      // Whatever loaded must be walkable every way.
+      h.run({"XRANGE", "fuzz", "-", "+"});
+      h.run({"XREVRANGE", "fuzz", "+", "-"});
+      h.run({"XINFO", "STREAM", "fuzz", "FULL"});
+      h.run({"XADD", "fuzz", "*", "a", "b"});
+      h.run({"XTRIM", "fuzz", "MAXLEN", "2"});
+    });
   }
 }
