@@ -187,15 +187,19 @@ MICROREDIS_INLINE void Engine::update_propagating() {
 // ---------------------------------------------------------------------------------------------
 // Replicas
 
+// The whole dataset as an RDB file image (what SYNC sends and the AOF's base holds).
+MICROREDIS_INLINE bool Engine::dataset_image(Buffer& image) {
+  Vec<Db*> dbs(mem_);
+  if (!dbs.reserve(static_cast<std::size_t>(db_count_))) return false;
+  for (int i = 0; i < db_count_; ++i) (void)dbs.push_back(dbs_[i]);
+  return rdb::save_image(mem_, dbs.data(), db_count_, rdb::SaveLru::none, image);
+}
+
 MICROREDIS_INLINE bool Engine::add_replica(Session& s) {
   Replication& r = *repl_;
   if (s.replica()) return true;
-  const int n = db_count_;
-  Vec<Db*> dbs(mem_);
-  if (!dbs.reserve(static_cast<std::size_t>(n))) return false;
-  for (int i = 0; i < n; ++i) (void)dbs.push_back(dbs_[i]);
   Buffer image(mem_);
-  if (!rdb::save_image(mem_, dbs.data(), n, rdb::SaveLru::none, image)) return false;
+  if (!dataset_image(image)) return false;
   Buffer& out = s.writer().buffer();
   if (!replication_impl::append_len_line(out, '$', image.size()) || !out.append(image.view())) return false;
   if (!r.replicas().push_back(ReplicaInfo{&s, 0, now_ms(), 0})) return false;
@@ -280,12 +284,8 @@ MICROREDIS_INLINE void Engine::set_aof_sink(const AofSink* sink) {
 
 MICROREDIS_INLINE bool Engine::rewrite_aof() {
   if (aof_sink_.append == nullptr) return false;
-  const int n = db_count_;
-  Vec<Db*> dbs(mem_);
-  if (!dbs.reserve(static_cast<std::size_t>(n))) return false;
-  for (int i = 0; i < n; ++i) (void)dbs.push_back(dbs_[i]);
   Buffer image(mem_);
-  if (!rdb::save_image(mem_, dbs.data(), n, rdb::SaveLru::none, image)) return false;
+  if (!dataset_image(image)) return false;
   if (aof_sink_.rewrite == nullptr || !aof_sink_.rewrite(aof_sink_.ctx, image.view())) return false;
   repl_->aof_db = -1;
   ++repl_->aof_rewrites;

@@ -379,6 +379,7 @@ class Engine final : private KeyspaceObserver {
   void emit(int db, std::string_view bytes);
   void update_propagating();
   void replication_cron();
+  bool dataset_image(Buffer& image);
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
   bool pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
   void resume_paused();

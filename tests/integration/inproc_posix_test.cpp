@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "loopback.hpp"
+
 #include "microredis/inproc.hpp"
 #include "microredis/posix/server.hpp"
 
@@ -19,20 +21,7 @@ using namespace microredis;
 
 namespace {
 
-int connect_tcp(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using loopback::connect_tcp;
 
 // Sends one command and reads one whole reply (or what came before the peer closed).
 std::string call(int fd, std::string_view request) {

@@ -12,16 +12,6 @@ Reply invalidate(std::initializer_list<std::string_view> keys) {
   return r;
 }
 
-std::string cmd(std::initializer_list<std::string_view> args) {
-  std::string req = "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    req += "$" + std::to_string(a.size()) + "\r\n";
-    req.append(a.data(), a.size());
-    req += "\r\n";
-  }
-  return req;
-}
-
 }  // namespace
 
 TEST_SUITE("tracking") {
@@ -44,7 +34,7 @@ TEST_SUITE("tracking") {
   TEST_CASE("a RESP2 client redirects to a subscriber of __redis__:invalidate") {
     Harness h;
     Session* listener = h.engine.open_session();
-    listener->feed(cmd({"SUBSCRIBE", "__redis__:invalidate"}));
+    listener->feed(multibulk({"SUBSCRIBE", "__redis__:invalidate"}));
     (void)drain(*listener);
     Session* c = h.engine.open_session();
     const std::string id = std::to_string(listener->id());
@@ -69,11 +59,11 @@ TEST_SUITE("tracking") {
     CHECK(c->execute({"HELLO", "3"}).type == Reply::Type::map);
     CHECK(c->execute({"CLIENT", "TRACKING", "ON"}) == ok());
     CHECK(c->execute({"GET", "k"}) == nil());
-    c->feed(cmd({"SET", "k", "v"}));
+    c->feed(multibulk({"SET", "k", "v"}));
     CHECK(drain(*c) == std::vector<Reply>{ok(), invalidate({"k"})});
     CHECK(c->execute({"CLIENT", "TRACKING", "ON", "NOLOOP"}) == ok());
     CHECK(c->execute({"GET", "k"}) == bulk("v"));
-    c->feed(cmd({"SET", "k", "w"}));
+    c->feed(multibulk({"SET", "k", "w"}));
     CHECK(drain(*c) == std::vector<Reply>{ok()});
     h.engine.close_session(c);
   }
