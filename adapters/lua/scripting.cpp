@@ -205,6 +205,12 @@ struct Scripting::Impl final : FunctionHost {
 
   bool start();
   bool start_functions();
+  // min-replicas-to-write is set and not met (Redis's checkGoodReplicasStatus fails).
+  bool not_enough_replicas() const {
+    const Settings& st = engine.settings();
+    return st.min_replicas_to_write != 0 && st.min_replicas_max_lag != 0 &&
+           engine.good_replicas() < static_cast<std::size_t>(st.min_replicas_to_write);
+  }
   void reset_lua();
   bool create_function(Writer& out, std::string_view body, char sha[41]);
   void eval(Context& c, bool by_sha, bool read_only);
@@ -1223,6 +1229,10 @@ bool Scripting::Impl::call_command(bool raise) {
     err = "This Redis command is not allowed from script";
   } else if (run.read_only && (ref.spec->flags & (kWrite | kMayReplicate))) {
     err = "Write commands are not allowed from read-only scripts.";
+  } else if ((ref.spec->flags & kWrite) && not_enough_replicas()) {
+    err_text = "-";
+    err_text.append(status_text(Status::no_replicas));
+    err = err_text.c_str();
   } else if (!run.allow_oom && !run.wrote && run.oom_at_start && engine.settings().maxmemory != 0 &&
              (ref.spec->flags & kDenyOom)) {
     err_text = "-";
@@ -1293,6 +1303,7 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
     if (!(flags & kNoWrites) && read_only) {
       return w.error_text("ERR Can not execute a script with write flag using *_ro command.");
     }
+    if (!(flags & kNoWrites) && not_enough_replicas()) return w.error(Status::no_replicas);
     if (oom && !(flags & (kAllowOom | kNoWrites))) {
       return w.error_text("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
     }

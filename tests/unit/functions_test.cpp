@@ -187,6 +187,12 @@ TEST_SUITE("functions") {
     CHECK(h.run({"FCALL", "o", "0"}) == ok());
     CHECK(h.run({"FCALL", "r", "0"}) == bulk("r"));
     h.run({"CONFIG", "SET", "maxmemory", "0"});
+    // min-replicas-to-write: a function that may write does not start, nor does a write inside.
+    h.run({"CONFIG", "SET", "min-replicas-to-write", "1"});
+    CHECK(h.run({"FCALL", "o", "0"}) == error(microredis::Status::no_replicas));
+    CHECK(h.run({"FCALL", "r", "0"}) == bulk("r"));
+    CHECK(error_has(h.run({"EVAL", "return redis.call('set','x','1')", "0"}), "NOREPLICAS Not enough good replicas"));
+    h.run({"CONFIG", "SET", "min-replicas-to-write", "0"});
     // Inside MULTI.
     h.run({"MULTI"});
     CHECK(h.run({"FCALL", "r", "0"}) == simple("QUEUED"));
