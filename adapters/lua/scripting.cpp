@@ -1572,7 +1572,7 @@ bool Scripting::Impl::create_library(LibrarySet& set, std::string_view code, boo
   Buffer scratch(engine.memory()), error(engine.memory());
   LibraryMetadata md;
   if (!parse_library_metadata(code, scratch, md, error)) {
-    err.assign(error.view());
+    err.assign(error.size() == 0 || error.incomplete() ? "out of memory" : error.view());
     return false;
   }
   if (!valid_function_name(md.name)) {

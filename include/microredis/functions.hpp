@@ -64,7 +64,8 @@ struct LibraryMetadata {
   std::string_view name;
   std::size_t body_offset = 0;
 };
-// false with the error text (without "ERR ") in error; scratch holds the unquoted tokens.
+// false with the error text (without "ERR ") in error, which is empty or incomplete when memory
+// ran out; scratch holds the unquoted tokens.
 bool parse_library_metadata(std::string_view code, Buffer& scratch, LibraryMetadata& out, Buffer& error);
 // Letters, digits and underscores, at least one (Redis's functionsVerifyName).
 bool valid_function_name(std::string_view name);

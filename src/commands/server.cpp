@@ -526,7 +526,8 @@ MICROREDIS_INLINE bool parse_library_metadata(std::string_view code, Buffer& scr
   scratch.reset();
   server_cmds::Spans spans;
   // The tokens together are at most the shebang's length: the views below stay valid.
-  if (!scratch.reserve(shebang.size() + 1) || !server_cmds::split_args(shebang, scratch, spans) || spans.count == 0) {
+  if (!scratch.reserve(shebang.size() + 1)) return false;  // out of memory: no error text
+  if (!server_cmds::split_args(shebang, scratch, spans) || spans.count == 0) {
     return (void)error.append("Invalid library metadata"), false;
   }
   auto token = [&](std::size_t i) { return std::string_view(scratch.data() + spans.at[2 * i], spans.at[2 * i + 1]); };
@@ -608,7 +609,10 @@ inline void function_load(Context& c) {
   if (forward(c, FunctionHost::Op::load)) return;
   Buffer scratch(c.mem()), error(c.mem());
   LibraryMetadata md;
-  if (!parse_library_metadata(c.arg(i), scratch, md, error)) return c.out.error(Status::function_error, error.view());
+  if (!parse_library_metadata(c.arg(i), scratch, md, error)) {
+    if (error.size() == 0 || error.incomplete()) return c.out.error(Status::oom);
+    return c.out.error(Status::function_error, error.view());
+  }
   if (!valid_function_name(md.name)) return c.out.error(Status::function_error, kBadFunctionName);
   c.out.error(Status::function_no_engine, md.engine.substr(0, 64));
 }
