@@ -251,7 +251,7 @@ inline void command_stat_line(Context& c, Lines& o, CommandRef ref) {
   char buf[kLongLongChars];
   float per_call = st.calls == 0 ? 0.0f : static_cast<float>(st.usec) / static_cast<float>(st.calls);
   o.raw("cmdstat_");
-  safe_name(o, ref.spec->name);
+  safe_name(o, ref.spec->name());
   o.raw(":calls=");
   o.raw({buf, format_uint64(buf, st.calls)});
   o.raw(",usec=");

@@ -319,7 +319,7 @@ inline void latency_doctor(Context& c) {
 inline bool reply_histogram(Context& c, CommandRef ref) {
   const LatencyHistograms::Histogram* h = c.engine.latency_histograms().find(ref.id);
   if (h == nullptr) return false;
-  c.out.bulk(ref.spec->name);
+  c.out.bulk(ref.spec->name());
   c.out.map(2);
   c.out.bulk("calls");
   c.out.integer(static_cast<std::int64_t>(h->calls));
@@ -341,7 +341,7 @@ inline bool reply_histogram(Context& c, CommandRef ref) {
 inline std::size_t reply_histograms_of(Context& c, CommandRef ref) {
   std::size_t n = reply_histogram(c, ref) ? 1 : 0;
   for (std::size_t i = 0; i < ref.spec->subcommand_count; ++i) {
-    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name);
+    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name());
     if (sub && reply_histogram(c, sub)) ++n;
   }
   return n;
