@@ -29,6 +29,7 @@
 #include "microredis/store/zset.hpp"
 #endif
 #include "microredis/store/string.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/sha1.hpp"
 #include "microredis/util/strconv.hpp"
 // DEBUG OBJECT's serializedlength uses the RDB saver; RELOAD the loader too (the DUMP group).
@@ -231,7 +232,8 @@ inline double loose_double(std::string_view s) {
   std::size_t n = s.size() < sizeof buf - 1 ? s.size() : sizeof buf - 1;
   std::memcpy(buf, s.data(), n);
   buf[n] = 0;
-  return std::strtod(buf, nullptr);
+  bool range_error = false;
+  return read_double(buf, nullptr, range_error);
 }
 
 inline void debug_sleep(Context& c) {

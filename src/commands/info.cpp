@@ -15,6 +15,7 @@
 
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/hash.hpp"
 #include "microredis/version.hpp"
 
@@ -68,7 +69,8 @@ inline std::string_view bytes_to_human(char* buf, std::size_t cap, std::uint64_t
       len = static_cast<int>(format_uint64(buf, n));
       buf[len++] = 'B';
     } else {
-      len = std::snprintf(buf, cap, "%.2f%c", d, kUnits[unit]);
+      len = static_cast<int>(print_double(buf, cap - 1, d, 'f', 2));
+      buf[len++] = kUnits[unit];
     }
   }
   return {buf, len > 0 ? static_cast<std::size_t>(len) : 0};
@@ -257,7 +259,8 @@ inline void command_stat_line(Context& c, Lines& o, CommandRef ref) {
   o.raw(",usec=");
   o.raw({buf, format_uint64(buf, st.usec)});
   char per_call_text[64];
-  int n = std::snprintf(per_call_text, sizeof per_call_text, "%.2f", static_cast<double>(per_call));
+  const auto n =
+      static_cast<int>(print_double(per_call_text, sizeof per_call_text, static_cast<double>(per_call), 'f', 2));
   o.raw(",usec_per_call=");
   o.raw({per_call_text, n > 0 && n < 64 ? static_cast<std::size_t>(n) : 0});
   o.raw(",rejected_calls=");
