@@ -97,9 +97,9 @@ inline void value_digest(Digest& d, const Entry& e) {
       std::string_view member = m.text(text);
       Digest pair{};
       char buf[64];
-      int n = std::snprintf(buf, sizeof buf, "%.17g", score);
+      const std::size_t n = print_double(buf, sizeof buf, score, 'g', 17);
       mix_digest(pair, member.data(), member.size());
-      mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+      mix_digest(pair, buf, n);
       xor_digest(d, pair, 20);
     });
 #endif

@@ -41,12 +41,13 @@ struct Lines {
     char buf[kLongLongChars];
     str(name, {buf, format_uint64(buf, v)});
   }
-  // printf-style value for the fixed-point fields ("%.2f").
-  template <class... A>
-  void f(std::string_view name, const char* fmt, A... args) {
+  // A fixed-point field: "%.2f" of v, then suffix ("%" for used_memory_peak_perc).
+  void fixed2(std::string_view name, double v, std::string_view suffix = {}) {
     char buf[64];
-    int n = std::snprintf(buf, sizeof buf, fmt, args...);
-    str(name, {buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+    std::size_t n = print_double(buf, sizeof buf - 8, v, 'f', 2);
+    if (n > sizeof buf - 9) n = 0;
+    for (char ch : suffix) buf[n++] = ch;
+    str(name, {buf, n});
   }
 };
 
@@ -146,7 +147,8 @@ inline void section_memory(Context& c, Lines& o) {
   o.str("used_memory_human", bytes_to_human(h, sizeof h, m.used()));
   o.u("used_memory_peak", m.peak());
   o.str("used_memory_peak_human", bytes_to_human(h, sizeof h, m.peak()));
-  o.f("used_memory_peak_perc", "%.2f%%", m.peak() ? 100.0 * static_cast<double>(m.used()) / static_cast<double>(m.peak()) : 0.0);
+  o.fixed2("used_memory_peak_perc",
+           m.peak() ? 100.0 * static_cast<double>(m.used()) / static_cast<double>(m.peak()) : 0.0, "%");
   o.u("maxmemory", st.maxmemory);
   o.str("maxmemory_human", bytes_to_human(h, sizeof h, st.maxmemory));
   Buffer policy(c.mem());

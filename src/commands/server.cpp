@@ -7,6 +7,7 @@
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/session.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/version.hpp"
 
 #include <cstdio>
@@ -233,12 +234,15 @@ inline void latency_doctor(Context& c) {
     }
     char line[256];
     const std::string_view event = ts.event();
+    // "%.2f" through print_double: the firmware's printf has no float support.
+    char period_text[48];
+    print_double(period_text, sizeof period_text,
+                 samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0, 'f', 2);
     std::snprintf(line, sizeof line,
-                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %.2f sec). Worst all "
+                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %s sec). Worst all "
                   "time event %lums.",
                   i + 1, static_cast<int>(event.size()), event.data(), static_cast<int>(samples),
-                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad),
-                  samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0,
+                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad), period_text,
                   static_cast<unsigned long>(ts.max));
     append_text(report, line);
     if (event == "command") {
