@@ -246,7 +246,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   Writer& w = s.writer();
   const std::size_t out_start = s.output_buffer_size();
   // Pipelines mostly repeat one command: the last one found is checked before the table.
-  CommandRef ref = last_found_ && iequals(last_found_.spec->name, argv[0]) ? last_found_ : commands_.find(argv[0]);
+  CommandRef ref = last_found_ && iequals(last_found_.spec->name(), argv[0]) ? last_found_ : commands_.find(argv[0]);
   if (ref) last_found_ = ref;
   if (MICROREDIS_UNLIKELY(!ref)) {
     // Redis drops connections that look like HTTP requests (cross-protocol scripting).
@@ -268,7 +268,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   const CommandSpec& spec = *ref.spec;
   auto n = static_cast<int>(argc);
   if ((spec.arity > 0 && spec.arity != n) || n < -spec.arity) {
-    w.error(Status::wrong_arity, spec.name);
+    w.error(Status::wrong_arity, spec.name());
     return reject(s, ref, out_start);
   }
   if (!s.authenticated() && !(spec.flags & kNoAuth)) {
@@ -294,7 +294,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     }
   }
   if (s.protocol() < 3 && !(spec.flags & kSubscribedContext) && s.in_pubsub()) {
-    w.error(Status::subscribed_context, spec.name);
+    w.error(Status::subscribed_context, spec.name());
     return reject(s, ref, out_start);
   }
   // Writes need min-replicas-to-write good replicas (Redis's checkGoodReplicasStatus).
@@ -335,7 +335,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   current_ = &s;
   call(s, ref, argv, argc);
   // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
-  if (MICROREDIS_UNLIKELY(s.tracking_caching()) && !s.in_multi() && spec.name.substr(0, 7) != "client|") {
+  if (MICROREDIS_UNLIKELY(s.tracking_caching()) && !s.in_multi() && spec.name().substr(0, 7) != "client|") {
     s.end_tracking_caching();
   }
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
@@ -508,7 +508,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
   std::uint64_t errors_before = w.errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
-  s.set_last_command(spec.name);
+  s.set_last_command(spec.name());
   s.count_command();
 
   // While clients are paused the dataset stays as it is: reads see expired keys as gone but do
@@ -611,7 +611,7 @@ MICROREDIS_INLINE void Engine::record_duration(Session& s, CommandRef ref, const
   const std::int64_t slower_than = settings_.slowlog_log_slower_than;
   if (slower_than < 0 || duration_us < slower_than) return;
   std::uint32_t redact = 0;
-  const std::string_view name = spec.name;
+  const std::string_view name = spec.name();
   if (name == "auth") {
     redact = ~1u;
   } else if (name == "hello") {

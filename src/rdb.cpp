@@ -8,6 +8,7 @@
 #include "microredis/store/listpack.hpp"
 #include "microredis/store/stream.hpp"
 #include "microredis/store/string.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/strconv.hpp"
 
 namespace microredis {
@@ -547,7 +548,8 @@ inline bool text_to_double(std::string_view s, double& d) {
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = 0;
   char* endp = nullptr;
-  d = std::strtod(buf, &endp);
+  bool range_error = false;  // strtod's ERANGE is not checked there either
+  d = read_double(buf, &endp, range_error);
   return endp == buf + s.size();
 }
 

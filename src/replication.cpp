@@ -107,7 +107,7 @@ MICROREDIS_INLINE void Engine::finish_propagation(Context& ctx, bool changed) {
   if (call_depth_ == 0) {
     // SCAN and RANDOMKEY may expire any number of keys on their way: those DELs go out as they
     // are, unwrapped, as after active expiry (Redis's CMD_TOUCHES_ARBITRARY_KEYS).
-    const std::string_view name = ctx.cmd.spec->name;
+    const std::string_view name = ctx.cmd.spec->name();
     flush_propagation(name == "scan" || name == "randomkey");
   }
 }

@@ -29,6 +29,7 @@
 #include "microredis/store/zset.hpp"
 #endif
 #include "microredis/store/string.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/sha1.hpp"
 #include "microredis/util/strconv.hpp"
 // DEBUG OBJECT's serializedlength uses the RDB saver; RELOAD the loader too (the DUMP group).
@@ -96,9 +97,9 @@ inline void value_digest(Digest& d, const Entry& e) {
       std::string_view member = m.text(text);
       Digest pair{};
       char buf[64];
-      int n = std::snprintf(buf, sizeof buf, "%.17g", score);
+      const std::size_t n = print_double(buf, sizeof buf, score, 'g', 17);
       mix_digest(pair, member.data(), member.size());
-      mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+      mix_digest(pair, buf, n);
       xor_digest(d, pair, 20);
     });
 #endif
@@ -231,7 +232,8 @@ inline double loose_double(std::string_view s) {
   std::size_t n = s.size() < sizeof buf - 1 ? s.size() : sizeof buf - 1;
   std::memcpy(buf, s.data(), n);
   buf[n] = 0;
-  return std::strtod(buf, nullptr);
+  bool range_error = false;
+  return read_double(buf, nullptr, range_error);
 }
 
 inline void debug_sleep(Context& c) {

@@ -8,6 +8,7 @@
 #include "microredis/engine.hpp"
 #include "microredis/session.hpp"
 #include "microredis/store/rdb.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/version.hpp"
 
 #include <cstdio>
@@ -234,12 +235,15 @@ inline void latency_doctor(Context& c) {
     }
     char line[256];
     const std::string_view event = ts.event();
+    // "%.2f" through print_double: the firmware's printf has no float support.
+    char period_text[48];
+    print_double(period_text, sizeof period_text,
+                 samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0, 'f', 2);
     std::snprintf(line, sizeof line,
-                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %.2f sec). Worst all "
+                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %s sec). Worst all "
                   "time event %lums.",
                   i + 1, static_cast<int>(event.size()), event.data(), static_cast<int>(samples),
-                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad),
-                  samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0,
+                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad), period_text,
                   static_cast<unsigned long>(ts.max));
     append_text(report, line);
     if (event == "command") {
@@ -320,7 +324,7 @@ inline void latency_doctor(Context& c) {
 inline bool reply_histogram(Context& c, CommandRef ref) {
   const LatencyHistograms::Histogram* h = c.engine.latency_histograms().find(ref.id);
   if (h == nullptr) return false;
-  c.out.bulk(ref.spec->name);
+  c.out.bulk(ref.spec->name());
   c.out.map(2);
   c.out.bulk("calls");
   c.out.integer(static_cast<std::int64_t>(h->calls));
@@ -342,7 +346,7 @@ inline bool reply_histogram(Context& c, CommandRef ref) {
 inline std::size_t reply_histograms_of(Context& c, CommandRef ref) {
   std::size_t n = reply_histogram(c, ref) ? 1 : 0;
   for (std::size_t i = 0; i < ref.spec->subcommand_count; ++i) {
-    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name);
+    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name());
     if (sub && reply_histogram(c, sub)) ++n;
   }
   return n;
