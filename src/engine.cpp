@@ -286,7 +286,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
     // may grow memory; EXEC only matters if it runs denyoom ones.
     const bool out_of_memory = over_memory_limit();
-    bool denyoom = (command_flags(spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
+    bool denyoom = (command_flags(*this, spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
                    (spec.handler == &exec_command_handler && (s.transaction_flags() & kDenyOom));
     if (denyoom && out_of_memory) {
       w.error(Status::oom);
@@ -325,7 +325,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec, argv, argc)) return;
   if (in_multi && !tx_control) {
-    if (!s.transaction().queue(ref, argv, argc)) {
+    if (!s.transaction().queue(ref, argv, argc, command_flags(*this, *ref.spec, argv, argc))) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
     }
@@ -387,7 +387,7 @@ MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec, 
   if (&s == default_session_ || s.executing_directly() || s.monitoring()) return false;
   if (mode == PauseMode::write) {
     constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
-    const bool may_write = (command_flags(spec, argv, argc) & kMayWrite) ||
+    const bool may_write = (command_flags(*this, spec, argv, argc) & kMayWrite) ||
                            (spec.handler == &exec_command_handler && (s.transaction_flags() & kMayWrite));
     if (!may_write) return false;
   }

@@ -192,7 +192,9 @@ MICROREDIS_INLINE bool Engine::dataset_image(Buffer& image) {
   Vec<Db*> dbs(mem_);
   if (!dbs.reserve(static_cast<std::size_t>(db_count_))) return false;
   for (int i = 0; i < db_count_; ++i) (void)dbs.push_back(dbs_[i]);
-  return rdb::save_image(mem_, dbs.data(), db_count_, rdb::SaveLru::none, image);
+  Buffer functions(mem_);
+  if (function_host_ != nullptr && !function_host_->save(functions)) return false;
+  return rdb::save_image(mem_, dbs.data(), db_count_, rdb::SaveLru::none, image, functions.view());
 }
 
 MICROREDIS_INLINE bool Engine::add_replica(Session& s) {
@@ -320,6 +322,7 @@ MICROREDIS_INLINE bool Engine::load_aof() {
     flushing(*dbs_[i]);
     dbs_[i]->clear();
   }
+  if (function_host_ != nullptr) function_host_->flush();  // the AOF recreates them
   Replication& r = *repl_;
   const bool was_loading = r.loading;
   r.loading = true;
@@ -334,6 +337,10 @@ MICROREDIS_INLINE bool Engine::load_aof() {
     for (int i = 0; ok && i < db_count_; ++i) (void)dbs.push_back(dbs_[i]);
     rdb::ImageLoad how;
     how.now_ms = now_ms();
+    if (function_host_ != nullptr) {
+      how.function = load_function_into_host;
+      how.function_ctx = function_host_;
+    }
     ok = ok && rdb::load_image(mem_, rdb_limits::load_limits(*this), base.view(), dbs.data(), db_count_, how) ==
                    rdb::LoadResult::ok;
     shared_.observer = observer;

@@ -109,7 +109,8 @@ struct CommandSpec;
 // For commands whose flags depend on their arguments (EVAL of a script with a shebang: Redis's
 // getCommandFlags): the flags for these arguments. The engine asks only where it decides on flags
 // beyond dispatch's hot path: CLIENT PAUSE, the OOM check, a transaction's flags.
-using GetFlagsFunction = std::uint32_t (*)(const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
+using GetFlagsFunction = std::uint32_t (*)(const Engine& engine, const CommandSpec& spec, const std::string_view* argv,
+                                           std::size_t argc);
 // For commands whose keys are not a fixed range (movable keys): writes key argument indexes into
 // out (at most cap) and returns how many there are.
 using GetKeysFunction = std::size_t (*)(const std::string_view* argv, std::size_t argc, std::size_t* out,
@@ -138,8 +139,9 @@ struct CommandSpec {
 };
 
 // The spec's flags, or what its get_flags says for these arguments.
-inline std::uint32_t command_flags(const CommandSpec& spec, const std::string_view* argv, std::size_t argc) {
-  return spec.get_flags == nullptr ? spec.flags : spec.get_flags(spec, argv, argc);
+inline std::uint32_t command_flags(const Engine& engine, const CommandSpec& spec, const std::string_view* argv,
+                                   std::size_t argc) {
+  return spec.get_flags == nullptr ? spec.flags : spec.get_flags(engine, spec, argv, argc);
 }
 
 // The full name as errors and COMMAND show it: "get", "client|setname".

@@ -392,12 +392,16 @@ inline void debug_reload(Context& c) {
   const bool lfu = rdb_limits::lfu_policy(st);
   const rdb::SaveLru lru = lfu ? rdb::SaveLru::freq : rdb_limits::lru_policy(st) ? rdb::SaveLru::idle : rdb::SaveLru::none;
   Buffer image(c.mem());
-  if (!rdb::save_image(c.mem(), dbs.data(), n, lru, image)) return c.out.error(Status::oom);
+  FunctionHost* functions = c.engine.function_host();
+  Buffer records(c.mem());
+  if (functions != nullptr && !functions->save(records)) return c.out.error(Status::oom);
+  if (!rdb::save_image(c.mem(), dbs.data(), n, lru, image, records.view())) return c.out.error(Status::oom);
   if (flush) {
     for (int i = 0; i < n; ++i) {
       c.engine.flushing(c.engine.db(i));
       c.engine.db(i).clear();
     }
+    if (functions != nullptr) functions->flush();  // Redis's emptyData empties the libraries too
   }
   // Loading fires no keyspace events, as Redis's rdbLoad.
   KeyspaceShared& shared = c.db.shared();
@@ -407,6 +411,10 @@ inline void debug_reload(Context& c) {
   how.merge = merge;
   how.now_ms = c.now_ms();
   how.lfu = lfu;
+  if (functions != nullptr) {
+    how.function = load_function_into_host;
+    how.function_ctx = functions;
+  }
   const rdb::LoadResult r =
       rdb::load_image(c.mem(), rdb_limits::load_limits(c.engine), image.view(), dbs.data(), n, how);
   shared.observer = observer;

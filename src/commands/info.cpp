@@ -145,6 +145,13 @@ inline void section_memory(Context& c, Lines& o) {
   o.u("used_memory_peak", m.peak());
   o.str("used_memory_peak_human", bytes_to_human(h, sizeof h, m.peak()));
   o.f("used_memory_peak_perc", "%.2f%%", m.peak() ? 100.0 * static_cast<double>(m.used()) / static_cast<double>(m.peak()) : 0.0);
+  // Functions (functions.hpp): the host's libraries; none without one.
+  FunctionHost::Stats fn;
+  if (const FunctionHost* host = c.engine.function_host()) fn = host->stats();
+  o.u("number_of_functions", fn.functions);
+  o.u("number_of_libraries", fn.libraries);
+  o.u("used_memory_vm_functions", fn.vm_memory);
+  o.u("used_memory_functions", fn.overhead);
   o.u("maxmemory", st.maxmemory);
   o.str("maxmemory_human", bytes_to_human(h, sizeof h, st.maxmemory));
   Buffer policy(c.mem());
