@@ -216,6 +216,61 @@ MICROREDIS_INLINE void Db::prefetch(const std::string_view* keys, std::size_t n,
   for (std::size_t i = 0; i < n; ++i) table_.prefetch_entries(hashes[i]);
 }
 
+MICROREDIS_INLINE bool Db::prefetch_member_bucket(const Entry& e, std::string_view member, MemberHint& hint) {
+  hint.type = e.type();
+  switch (e.type()) {
+#if MICROREDIS_WITH_SETS
+    case ValueType::set: {
+      if (e.encoding() != Encoding::hashtable) return false;
+      const auto* t = static_cast<const SetMemberTable*>(e.ptr());
+      hint.table = t;
+      hint.hash = t->hash(member);
+      t->prefetch_bucket(hint.hash);
+      return true;
+    }
+#endif
+#if MICROREDIS_WITH_HASHES
+    case ValueType::hash: {
+      if (e.encoding() != Encoding::hashtable) return false;
+      const auto* t = static_cast<const HashFieldTable*>(e.ptr());
+      hint.table = t;
+      hint.hash = t->hash(member);
+      t->prefetch_bucket(hint.hash);
+      return true;
+    }
+#endif
+#if MICROREDIS_WITH_ZSETS
+    case ValueType::zset: {
+      if (e.encoding() != Encoding::skiplist) return false;
+      const ZsetDict* t = &static_cast<const ZsetBig*>(e.ptr())->dict;
+      hint.table = t;
+      hint.hash = t->hash(member);
+      t->prefetch_bucket(hint.hash);
+      return true;
+    }
+#endif
+    default:
+      (void)member;
+      return false;
+  }
+}
+
+MICROREDIS_INLINE void Db::prefetch_member_entries(const MemberHint& hint) {
+  switch (hint.type) {
+#if MICROREDIS_WITH_SETS
+    case ValueType::set: static_cast<const SetMemberTable*>(hint.table)->prefetch_entries(hint.hash); break;
+#endif
+#if MICROREDIS_WITH_HASHES
+    case ValueType::hash: static_cast<const HashFieldTable*>(hint.table)->prefetch_entries(hint.hash); break;
+#endif
+#if MICROREDIS_WITH_ZSETS
+    case ValueType::zset: static_cast<const ZsetDict*>(hint.table)->prefetch_entries(hint.hash); break;
+#endif
+    default:
+      break;
+  }
+}
+
 MICROREDIS_INLINE Entry* Db::lookup(std::string_view key) {
   Entry* e = lookup_no_touch(key);
   if (e != nullptr) touch(e);

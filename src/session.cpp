@@ -137,15 +137,40 @@ MICROREDIS_INLINE std::size_t Session::run_batch(const ParsedBatch& batch, std::
   // its entry. The buckets of the whole batch are requested first; the entries of command i + kLead
   // (whose bucket has had time to arrive) while command i runs. The misses overlap instead of
   // queueing one after the other.
+  //
+  // Commands that share their key with the command before them (SADD, HSET, ZADD... on one big
+  // collection) miss one level down instead, on the members of that key's table: their member
+  // buckets, then members, are requested the same way, all before the first command runs (a
+  // command may free the collection: nothing of it is read once commands have started).
   constexpr std::size_t kLead = 8;
   std::uint64_t hashes[ParsedBatch::kMaxCommands];
+  Db::MemberHint members[ParsedBatch::kMaxCommands];
+  std::size_t hinted[ParsedBatch::kMaxCommands];
+  std::size_t hinted_count = 0;
   const Db* db = batch.count >= 2 && !in_multi() ? &engine_->db(db_) : nullptr;
   if (db != nullptr) {
     for (std::size_t i = 0; i < batch.count; ++i) {
       // A command without a second argument prefetches its first (harmless: a hint).
       hashes[i] = db->prefetch_bucket(batch.args[batch.first_arg[i] + (batch.argc[i] >= 2 ? 1 : 0)]);
     }
+    const auto key_of = [&](std::size_t i) { return batch.args[batch.first_arg[i] + 1]; };
+    const Entry* collection = nullptr;  // of the run of commands on one key that i is in
+    for (std::size_t i = 0; i < batch.count; ++i) {
+      if (batch.argc[i] < 3) continue;
+      const std::string_view* argv = batch.args + batch.first_arg[i];
+      const bool after_same = i > 0 && batch.argc[i - 1] >= 3 && key_of(i - 1) == argv[1];
+      if (!after_same) {
+        if (i + 1 == batch.count || batch.argc[i + 1] < 3 || key_of(i + 1) != argv[1]) continue;
+        collection = db->peek(argv[1], hashes[i]);  // a run starts here
+      }
+      if (collection == nullptr) continue;
+      // The member: the argument after the key (SADD, HSET, HGET, SISMEMBER...), the last one for
+      // a sorted set (ZADD key score member, ZINCRBY, ZSCORE). Only a hint where it is not.
+      const std::string_view member = collection->type() == ValueType::zset ? argv[batch.argc[i] - 1] : argv[2];
+      if (Db::prefetch_member_bucket(*collection, member, members[i])) hinted[hinted_count++] = i;
+    }
     for (std::size_t i = 0; i < kLead && i < batch.count; ++i) db->prefetch_entries(hashes[i]);
+    for (std::size_t k = 0; k < hinted_count; ++k) Db::prefetch_member_entries(members[hinted[k]]);
   }
   const std::size_t base = pos;
   for (std::size_t i = 0; i < batch.count; ++i) {

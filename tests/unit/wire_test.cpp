@@ -306,4 +306,60 @@ TEST_SUITE("wire") {
     CHECK(s->output_buffer_capacity() <= 64 * 1024);
     h.engine.close_session(s);
   }
+  TEST_CASE("a pipelined batch on one big collection answers as commands sent one by one") {
+    // Session::run_batch prefetches the members of a collection that consecutive commands share;
+    // commands of the batch delete, replace and retype that collection under the later ones.
+    const auto fill = [](Harness& h) {
+      for (int i = 0; i < 600; ++i) {
+        const std::string m = "m" + std::to_string(i);
+        h.run({"SADD", "s", m});
+        h.run({"HSET", "h", m, "v"});
+        h.run({"ZADD", "z", std::to_string(i % 50), m});
+      }
+    };
+    std::vector<std::vector<std::string>> cmds;
+    for (int i = 0; i < 5; ++i) cmds.push_back({"SADD", "s", "m" + std::to_string(i * 7), "new" + std::to_string(i)});
+    cmds.push_back({"DEL", "s"});
+    for (int i = 0; i < 3; ++i) cmds.push_back({"SADD", "s", "x" + std::to_string(i)});
+    for (int i = 0; i < 4; ++i) cmds.push_back({"HSET", "h", "m" + std::to_string(i * 3), "w"});
+    cmds.push_back({"SET", "h", "now a string"});
+    for (int i = 0; i < 3; ++i) cmds.push_back({"HSET", "h", "f", "v"});
+    for (int i = 0; i < 6; ++i) cmds.push_back({"ZADD", "z", std::to_string(60 - i * 11), "m" + std::to_string(i * 13)});
+    cmds.push_back({"ZINCRBY", "z", "5", "m1"});
+    cmds.push_back({"ZSCORE", "z", "m1"});
+    cmds.push_back({"UNLINK", "z"});
+    for (int i = 0; i < 3; ++i) cmds.push_back({"ZADD", "z", "1", "m" + std::to_string(i)});
+    cmds.push_back({"SMEMBERS", "s"});
+    cmds.push_back({"ZRANGE", "z", "0", "-1", "WITHSCORES"});
+    REQUIRE(cmds.size() <= 32);
+
+    std::string batch;
+    for (const auto& c : cmds) {
+      batch += "*" + std::to_string(c.size()) + "\r\n";
+      for (const auto& a : c) batch += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    }
+    Harness pipelined, one_by_one;
+    fill(pipelined);
+    fill(one_by_one);
+    microredis::Session* a = pipelined.engine.open_session();
+    microredis::Session* b = one_by_one.engine.open_session();
+    a->feed(batch);
+    const std::string together = take_output(*a);
+    std::string separately;
+    std::size_t pos = 0;
+    for (const auto& c : cmds) {
+      std::size_t len = 0;
+      std::string one = "*" + std::to_string(c.size()) + "\r\n";
+      for (const auto& x : c) one += "$" + std::to_string(x.size()) + "\r\n" + x + "\r\n";
+      len = one.size();
+      CHECK(batch.compare(pos, len, one) == 0);
+      pos += len;
+      b->feed(one);
+      separately += take_output(*b);
+    }
+    CHECK(together == separately);
+    CHECK(together.find("-WRONGTYPE") != std::string::npos);
+    pipelined.engine.close_session(a);
+    one_by_one.engine.close_session(b);
+  }
 }

@@ -92,6 +92,22 @@ class Db {
     return h;
   }
   void prefetch_entries(std::uint64_t h) const { table_.prefetch_entries(h); }
+  // The entry for key (h: its hash), expired or not, without any side effect (no rehash step): for hints.
+  const Entry* peek(std::string_view key, std::uint64_t h) const { return static_cast<const Entry*>(table_.peek(key, h)); }
+
+  // The same two steps one level down, inside a big collection: a pipeline of SADD / HSET / ZADD
+  // on one key misses on the members of that key's table, not on the keyspace. step 1 starts
+  // loading the bucket where e's member table (a hashtable set or hash, a skiplist sorted set's
+  // dict) keeps `member` and fills `hint`; false (hint unused) when e has no such table. Step 2,
+  // once the bucket had time to arrive, starts loading the members whose tags match. Both only
+  // read: e and its table must stay as they are between the two steps.
+  struct MemberHint {
+    const void* table = nullptr;
+    std::uint64_t hash = 0;
+    ValueType type = ValueType::string;
+  };
+  static bool prefetch_member_bucket(const Entry& e, std::string_view member, MemberHint& hint);
+  static void prefetch_member_entries(const MemberHint& hint);
 
   // Sets key to value, replacing any old value (which is freed). The entry owns value.pointer from
   // now on, even on failure. expire_ms < 0: no TTL. Returns the new entry, nullptr when out of memory.

@@ -237,6 +237,8 @@ class ZsetTree {
   std::size_t rank_of(double score, std::string_view member) const;
   // The node at a rank < size().
   Cursor at(std::size_t rank) const;
+  // The position of a node that is in the tree: at(rank_of(...)) in one walk, no rank summed.
+  Cursor find(double score, std::string_view member) const;
   Cursor first() const;
   Cursor last() const;
   // The first node for which before(node) is false, before being true for a prefix of the order;
