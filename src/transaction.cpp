@@ -11,7 +11,9 @@ MICROREDIS_INLINE bool Transaction::queue(CommandRef cmd, const std::string_view
   const std::size_t offset = args_.append(argv, argc);
   if (offset == ArgvStore::npos) return false;
   if (!commands_.push_back({cmd, offset, static_cast<std::uint32_t>(argc)})) return false;
-  flags_ |= command_flags(*cmd.spec, argv, argc);
+  const std::uint32_t f = command_flags(*cmd.spec, argv, argc);
+  flags_ |= f;
+  inv_flags_ |= ~f;
   return true;
 }
 
@@ -23,7 +25,7 @@ MICROREDIS_INLINE const std::string_view* Transaction::arguments(std::size_t i, 
 MICROREDIS_INLINE void Transaction::clear() {
   commands_.release();
   args_.release();
-  flags_ = 0;
+  flags_ = inv_flags_ = 0;
   active_ = aborted_ = false;
 }
 

@@ -432,7 +432,9 @@ inline void client_unblock(Context& c) {
   std::int64_t id = 0;
   if (!parse_int64(c.arg(2), id)) return c.out.error(Status::not_integer);
   Session* target = id > 0 ? c.engine.find_session(static_cast<std::uint64_t>(id)) : nullptr;
-  if (target == nullptr || target->block_reason() != BlockReason::keys) return c.out.integer(0);
+  if (target == nullptr || (target->block_reason() != BlockReason::keys && target->block_reason() != BlockReason::wait)) {
+    return c.out.integer(0);
+  }
   if (with_error) {
     c.engine.unblock_with_error(*target);
   } else {
