@@ -35,9 +35,9 @@ MICROREDIS_INLINE bool Replication::encode(Buffer& out, const std::string_view* 
   return ok;
 }
 
-MICROREDIS_INLINE bool Replication::add(int db, const std::string_view* argv, std::size_t argc) {
+MICROREDIS_INLINE bool Replication::add(int db, const std::string_view* argv, std::size_t argc, bool to_aof) {
   const std::size_t pos = bytes_.size();
-  if (!encode(bytes_, argv, argc) || !ops_.push_back(Op{db, pos, bytes_.size() - pos})) {
+  if (!encode(bytes_, argv, argc) || !ops_.push_back(Op{db, pos, bytes_.size() - pos, to_aof})) {
     (void)bytes_.resize(pos);
     return false;
   }
@@ -102,7 +102,11 @@ MICROREDIS_INLINE void Engine::finish_propagation(Context& ctx, bool changed) {
   // EXEC is never propagated itself: its commands are, wrapped when there are several.
   const bool record = (changed || ctx.propagation_forced) && !repl_->loading && ctx.cmd.spec->handler != &exec_command_handler;
   if (!repl_->take_rewrite(record) && record && !ctx.propagation_prevented) {
-    also_propagate(ctx.session.db_index(), ctx.argv, ctx.argc);
+    if (ctx.propagation_replicas_only) {
+      (void)repl_->add(ctx.session.db_index(), ctx.argv, ctx.argc, false);
+    } else {
+      also_propagate(ctx.session.db_index(), ctx.argv, ctx.argc);
+    }
   }
   if (call_depth_ == 0) {
     // SCAN and RANDOMKEY may expire any number of keys on their way: those DELs go out as they
@@ -119,13 +123,15 @@ MICROREDIS_INLINE void Engine::flush_propagation(bool no_wrap) {
   // One command is atomic; several (EXEC, a command that propagates more than one) are wrapped,
   // with the SELECT of the first before MULTI (propagatePendingCommands).
   const bool wrap = n > 1 && !no_wrap;
-  if (wrap) emit(r.op(0).db, replication_impl::kMulti);
-  for (std::size_t i = 0; i < n; ++i) emit(r.op(i).db, r.bytes(r.op(i)));
-  if (wrap) emit(r.op(n - 1).db, replication_impl::kExec);
+  bool any_aof = false;
+  for (std::size_t i = 0; i < n; ++i) any_aof = any_aof || r.op(i).aof;
+  if (wrap) emit(r.op(0).db, replication_impl::kMulti, any_aof);
+  for (std::size_t i = 0; i < n; ++i) emit(r.op(i).db, r.bytes(r.op(i)), r.op(i).aof);
+  if (wrap) emit(r.op(n - 1).db, replication_impl::kExec, any_aof);
   r.clear();
 }
 
-MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes) {
+MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes, bool aof) {
   Replication& r = *repl_;
   char select_buf[64];
   std::string_view select;
@@ -171,7 +177,7 @@ MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes) {
     // No replica now, but the stream goes on (a replica reconnecting would resync anyway).
     if (db >= 0 && db != r.repl_db) r.repl_db = -1;
   }
-  if (r.aof_on && aof_sink_.append != nullptr) {
+  if (aof && r.aof_on && aof_sink_.append != nullptr) {
     if (db >= 0 && db != r.aof_db) {
       (void)aof_sink_.append(aof_sink_.ctx, select_for(db));
       r.aof_db = db;

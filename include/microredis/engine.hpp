@@ -420,7 +420,7 @@ class Engine final : private KeyspaceObserver {
   // After a command ran: records its own propagation, and at the top level sends what is pending.
   void finish_propagation(Context& ctx, bool changed);
   void flush_propagation(bool no_wrap = false);
-  void emit(int db, std::string_view bytes);
+  void emit(int db, std::string_view bytes, bool aof = true);
   void update_propagating();
   void replication_cron();
   void replica_cron();

@@ -89,9 +89,10 @@ class Replication {
     int db;  // -1: no database (PING)
     std::size_t pos;
     std::size_t len;
+    bool aof;  // false: for replicas only
   };
   // Records one command (RESP-encoded) for the running top-level command.
-  bool add(int db, const std::string_view* argv, std::size_t argc);
+  bool add(int db, const std::string_view* argv, std::size_t argc, bool to_aof = true);
   std::size_t pending() const { return ops_.size(); }
   const Op& op(std::size_t i) const { return ops_[i]; }
   std::string_view bytes(const Op& o) const { return {bytes_.data() + o.pos, o.len}; }
@@ -113,7 +114,7 @@ class Replication {
     has_rewrite_ = false;
     if (!keep) return false;
     const std::size_t pos = bytes_.size();
-    if (!bytes_.append(rewrite_.view()) || !ops_.push_back(Op{rewrite_db_, pos, rewrite_.size()})) {
+    if (!bytes_.append(rewrite_.view()) || !ops_.push_back(Op{rewrite_db_, pos, rewrite_.size(), true})) {
       (void)bytes_.resize(pos);
       return false;
     }

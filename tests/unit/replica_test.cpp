@@ -337,6 +337,24 @@ TEST_SUITE("replication") {
     CHECK(r.run({"ROLE"}).elements.at(3).str == "connect");
   }
 
+  TEST_CASE("PUBLISH reaches the replicas' subscribers, but not the AOF") {
+    Pair p;
+    MemoryAof aof(p.m.engine.memory());
+    const AofSink sink = aof.sink();
+    p.m.engine.set_aof_sink(&sink);
+    CHECK(p.m.run({"CONFIG", "SET", "appendonly", "yes"}) == ok());
+    p.attach();
+    Session* sub = p.r.engine.open_session();
+    (void)wire(*sub, {"SUBSCRIBE", "ch"});
+    CHECK(p.m.run({"PUBLISH", "ch", "hello"}) == integer(0));
+    p.pump();
+    CHECK(take_output(*sub) == "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n");
+    CHECK(aof.incremental().find("hello") == std::string_view::npos);
+    p.r.engine.close_session(sub);
+    p.drop();
+    p.m.engine.set_aof_sink(nullptr);
+  }
+
   TEST_CASE("REPLICAOF inside MULTI: the rest of the transaction is not propagated") {
     Harness h;
     int wanted = 0;
