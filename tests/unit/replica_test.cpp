@@ -102,6 +102,10 @@ TEST_SUITE("replication") {
     CHECK(p.r.run({"EXISTS", "old"}) == integer(0));
     CHECK(p.r.run({"PTTL", "ttl"}).integer > 99000);
     CHECK(info_field(p.r, "role") == "slave");
+    // The link is the replica's master client (flags M, type master).
+    const std::string masters = p.r.run({"CLIENT", "LIST", "TYPE", "master"}).str;
+    CHECK(masters.find("flags=M ") != std::string::npos);
+    CHECK(p.m.run({"CLIENT", "LIST", "TYPE", "replica"}).str.find("flags=S ") != std::string::npos);
     CHECK(info_field(p.r, "master_link_status") == "up");
     CHECK(info_field(p.r, "master_replid") == info_field(m, "master_replid"));
     CHECK(info_field(m, "connected_slaves") == "1");
