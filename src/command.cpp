@@ -84,7 +84,7 @@ MICROREDIS_INLINE bool CommandTable::rebuild_index(std::size_t capacity) {
   for (auto& slot : index_) slot = 0;
   const std::size_t mask = capacity - 1;
   for (std::size_t i = 0; i < commands_.size(); ++i) {
-    std::size_t pos = static_cast<std::size_t>(name_hash(commands_[i].spec->name)) & mask;
+    std::size_t pos = static_cast<std::size_t>(name_hash(commands_[i].spec->name())) & mask;
     while (index_[pos] != 0) pos = (pos + 1) & mask;
     index_[pos] = static_cast<std::uint32_t>(i + 1);
   }
@@ -93,7 +93,7 @@ MICROREDIS_INLINE bool CommandTable::rebuild_index(std::size_t capacity) {
 
 MICROREDIS_INLINE bool CommandTable::add(const CommandSpec* specs, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
-    if (find(specs[i].name)) return false;
+    if (find(specs[i].name())) return false;
     CommandRef ref{&specs[i], next_id_};
     if (!commands_.push_back(ref)) return false;
     next_id_ += 1 + static_cast<CommandId>(specs[i].subcommand_count);
@@ -110,7 +110,7 @@ MICROREDIS_INLINE CommandRef CommandTable::find(std::string_view name) const {
   std::size_t pos = static_cast<std::size_t>(name_hash(name)) & mask;
   while (std::uint32_t slot = index_[pos]) {
     const CommandRef& ref = commands_[slot - 1];
-    if (iequals(ref.spec->name, name)) return ref;
+    if (iequals(ref.spec->name(), name)) return ref;
     pos = (pos + 1) & mask;
   }
   return {};
@@ -120,7 +120,7 @@ MICROREDIS_INLINE CommandRef CommandTable::find_subcommand(CommandRef container,
   const CommandSpec& c = *container.spec;
   // Subcommand names are "container|sub"; compare the part after the bar.
   for (std::size_t i = 0; i < c.subcommand_count; ++i) {
-    std::string_view full = c.subcommands[i].name;
+    std::string_view full = c.subcommands[i].name();
     std::size_t bar = full.find('|');
     if (iequals(full.substr(bar + 1), name)) return {&c.subcommands[i], container.id + 1 + static_cast<CommandId>(i)};
   }

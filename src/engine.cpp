@@ -254,7 +254,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   Writer& w = s.writer();
   const std::size_t out_start = s.output_buffer_size();
   // Pipelines mostly repeat one command: the last one found is checked before the table.
-  CommandRef ref = last_found_ && iequals(last_found_.spec->name, argv[0]) ? last_found_ : commands_.find(argv[0]);
+  CommandRef ref = last_found_ && iequals(last_found_.spec->name(), argv[0]) ? last_found_ : commands_.find(argv[0]);
   if (ref) last_found_ = ref;
   if (MICROREDIS_UNLIKELY(!ref)) {
     // Redis drops connections that look like HTTP requests (cross-protocol scripting).
@@ -276,7 +276,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   const CommandSpec& spec = *ref.spec;
   auto n = static_cast<int>(argc);
   if ((spec.arity > 0 && spec.arity != n) || n < -spec.arity) {
-    w.error(Status::wrong_arity, spec.name);
+    w.error(Status::wrong_arity, spec.name());
     return reject(s, ref, out_start);
   }
   if (!s.authenticated() && !(spec.flags & kNoAuth)) {
@@ -296,7 +296,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
     // may grow memory; EXEC only matters if it runs denyoom ones.
     const bool out_of_memory = over_memory_limit();
-    bool denyoom = (command_flags(spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
+    bool denyoom = (command_flags(*this, spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
                    (spec.handler == &exec_command_handler && (s.transaction_flags() & kDenyOom));
     if (denyoom && out_of_memory) {
       w.error(Status::oom);
@@ -310,7 +310,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     return reject(s, ref, out_start);
   }
   if (s.protocol() < 3 && !(spec.flags & kSubscribedContext) && s.in_pubsub()) {
-    w.error(Status::subscribed_context, spec.name);
+    w.error(Status::subscribed_context, spec.name());
     return reject(s, ref, out_start);
   }
   // A replica without its master serves only stale-flagged commands when replica-serve-stale-data
@@ -350,7 +350,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !from_master && pause_holds(s, spec, argv, argc)) return;
   if (in_multi && !tx_control) {
-    if (!s.transaction().queue(ref, argv, argc)) {
+    if (!s.transaction().queue(ref, argv, argc, command_flags(*this, *ref.spec, argv, argc))) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
     }
@@ -361,7 +361,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   call(s, ref, argv, argc);
   if (MICROREDIS_UNLIKELY(propagating_)) s.write_offset = repl_->offset;  // Redis's woff, for WAIT
   // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
-  if (MICROREDIS_UNLIKELY(s.tracking_caching()) && !s.in_multi() && spec.name.substr(0, 7) != "client|") {
+  if (MICROREDIS_UNLIKELY(s.tracking_caching()) && !s.in_multi() && spec.name().substr(0, 7) != "client|") {
     s.end_tracking_caching();
   }
   // Sessions blocked on keys this command gave data to are served once it is complete (for a
@@ -413,7 +413,7 @@ MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec, 
   if (&s == default_session_ || s.executing_directly() || s.monitoring()) return false;
   if (mode == PauseMode::write) {
     constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
-    const bool may_write = (command_flags(spec, argv, argc) & kMayWrite) ||
+    const bool may_write = (command_flags(*this, spec, argv, argc) & kMayWrite) ||
                            (spec.handler == &exec_command_handler && (s.transaction_flags() & kMayWrite));
     if (!may_write) return false;
   }
@@ -534,7 +534,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
   std::uint64_t errors_before = w.errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
-  s.set_last_command(spec.name);
+  s.set_last_command(spec.name());
   s.count_command();
 
   // While clients are paused the dataset stays as it is: reads see expired keys as gone but do
@@ -644,7 +644,7 @@ MICROREDIS_INLINE void Engine::record_duration(Session& s, CommandRef ref, const
   const std::int64_t slower_than = settings_.slowlog_log_slower_than;
   if (slower_than < 0 || duration_us < slower_than) return;
   std::uint32_t redact = 0;
-  const std::string_view name = spec.name;
+  const std::string_view name = spec.name();
   if (name == "auth") {
     redact = ~1u;
   } else if (name == "hello") {

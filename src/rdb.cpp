@@ -8,6 +8,7 @@
 #include "microredis/store/listpack.hpp"
 #include "microredis/store/stream.hpp"
 #include "microredis/store/string.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/strconv.hpp"
 
 namespace microredis {
@@ -547,7 +548,8 @@ inline bool text_to_double(std::string_view s, double& d) {
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = 0;
   char* endp = nullptr;
-  d = std::strtod(buf, &endp);
+  bool range_error = false;  // strtod's ERANGE is not checked there either
+  d = read_double(buf, &endp, range_error);
   return endp == buf + s.size();
 }
 
@@ -1568,11 +1570,13 @@ MICROREDIS_INLINE bool lru_field_for(bool lfu, std::int64_t freq, std::int64_t i
   return true;
 }
 
-MICROREDIS_INLINE bool save_image(Memory& mem, Db* const* dbs, int db_count, SaveLru lru, Buffer& out) {
+MICROREDIS_INLINE bool save_image(Memory& mem, Db* const* dbs, int db_count, SaveLru lru, Buffer& out,
+                                  std::string_view functions) {
   Saver s(mem, out);
   if (!s.raw("REDIS0010", 9)) return false;
   auto aux = [&](std::string_view k, std::string_view v) { return s.byte(kOpAux) && s.string(k) && s.string(v); };
   if (!aux("redis-ver", "7.0.15") || !aux("redis-bits", sizeof(void*) == 8 ? "64" : "32")) return false;
+  if (!s.raw(functions.data(), functions.size())) return false;
   for (int i = 0; i < db_count; ++i) {
     Db& db = *dbs[i];
     if (db.size() == 0) continue;
@@ -1659,6 +1663,34 @@ MICROREDIS_INLINE LoadResult load_image(Memory& mem, const LoadLimits& limits, s
         std::uint8_t v;
         if (!in.byte(v)) return LoadResult::bad_format;
         freq = v;
+        continue;
+      }
+      case kOpFunction2:
+      case kOpFunction: {
+        // A library: its code (FUNCTION2), or Redis 7.0 rc1/rc2's name, engine, optional
+        // description and body, turned into code as Redis's rdbFunctionLoad does.
+        std::string_view code;
+        Buffer built(mem);
+        if (type == kOpFunction2) {
+          if (in.string(value.scratch, limits.max_string, code) != LoadResult::ok) return LoadResult::bad_format;
+        } else {
+          std::string_view name, engine, blob;
+          std::uint64_t has_desc;
+          Buffer name_buf(mem), engine_buf(mem);
+          if (in.string(key_scratch, limits.max_string, name) != LoadResult::ok || !name_buf.append(name) ||
+              in.string(key_scratch, limits.max_string, engine) != LoadResult::ok || !engine_buf.append(engine) ||
+              !in.len(has_desc) ||
+              (has_desc != 0 && in.string(key_scratch, limits.max_string, blob) != LoadResult::ok) ||
+              in.string(value.scratch, limits.max_string, blob) != LoadResult::ok) {
+            return LoadResult::bad_format;
+          }
+          if (!built.append("#!") || !built.append(engine_buf.view()) || !built.append(" name=") ||
+              !built.append(name_buf.view()) || !built.append("\n") || !built.append(blob)) {
+            return LoadResult::oom;
+          }
+          code = built.view();
+        }
+        if (how.function == nullptr || !how.function(how.function_ctx, code, how.merge)) return LoadResult::bad_format;
         continue;
       }
       case kOpAux: {

@@ -111,7 +111,7 @@ MICROREDIS_INLINE void Engine::finish_propagation(Context& ctx, bool changed) {
   if (call_depth_ == 0) {
     // SCAN and RANDOMKEY may expire any number of keys on their way: those DELs go out as they
     // are, unwrapped, as after active expiry (Redis's CMD_TOUCHES_ARBITRARY_KEYS).
-    const std::string_view name = ctx.cmd.spec->name;
+    const std::string_view name = ctx.cmd.spec->name();
     flush_propagation(name == "scan" || name == "randomkey");
   }
 }
@@ -200,7 +200,9 @@ MICROREDIS_INLINE bool Engine::dataset_image(Buffer& image) {
   Vec<Db*> dbs(mem_);
   if (!dbs.reserve(static_cast<std::size_t>(db_count_))) return false;
   for (int i = 0; i < db_count_; ++i) (void)dbs.push_back(dbs_[i]);
-  return rdb::save_image(mem_, dbs.data(), db_count_, rdb::SaveLru::none, image);
+  Buffer functions(mem_);
+  if (function_host_ != nullptr && !function_host_->save(functions)) return false;
+  return rdb::save_image(mem_, dbs.data(), db_count_, rdb::SaveLru::none, image, functions.view());
 }
 
 MICROREDIS_INLINE bool Engine::add_replica(Session& s) {
@@ -799,6 +801,7 @@ MICROREDIS_INLINE bool Engine::load_aof() {
     flushing(*dbs_[i]);
     dbs_[i]->clear();
   }
+  if (function_host_ != nullptr) function_host_->flush();  // the AOF recreates them
   Replication& r = *repl_;
   const bool was_loading = r.loading;
   r.loading = true;
@@ -813,6 +816,10 @@ MICROREDIS_INLINE bool Engine::load_aof() {
     for (int i = 0; ok && i < db_count_; ++i) (void)dbs.push_back(dbs_[i]);
     rdb::ImageLoad how;
     how.now_ms = now_ms();
+    if (function_host_ != nullptr) {
+      how.function = load_function_into_host;
+      how.function_ctx = function_host_;
+    }
     ok = ok && rdb::load_image(mem_, rdb_limits::load_limits(*this), base.view(), dbs.data(), db_count_, how) ==
                    rdb::LoadResult::ok;
     shared_.observer = observer;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/strconv.hpp"
 
 namespace microredis {
@@ -36,7 +37,8 @@ MICROREDIS_INLINE std::string Reply::to_string() const {
     case Type::null: return "(nil)";
     case Type::dbl: {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "(double) %.17g", dbl);
+      std::memcpy(buf, "(double) ", 9);
+      print_double(buf + 9, sizeof buf - 9, dbl, 'g', 17);
       return buf;
     }
     case Type::boolean: return integer ? "(true)" : "(false)";

@@ -1,5 +1,7 @@
 #include "microredis/util/strconv.hpp"
 
+#include "microredis/util/float_text.hpp"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -71,16 +73,18 @@ inline bool parse_floating(std::string_view s, char* buf, T& out) {
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';
   char* end = nullptr;
-  errno = 0;
+  bool range_error = false;
   T v;
-  if constexpr (sizeof(T) == sizeof(double) && std::is_same_v<T, double>) {
-    v = std::strtod(buf, &end);
+  if constexpr (std::is_same_v<T, double> || (MICROREDIS_OWN_FLOAT_TEXT && sizeof(T) == sizeof(double))) {
+    v = static_cast<T>(read_double(buf, &end, range_error));
   } else {
+    errno = 0;
     v = std::strtold(buf, &end);
+    range_error = errno == ERANGE;
   }
   if (static_cast<std::size_t>(end - buf) != s.size()) return false;
-  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
-  if (errno == EINVAL || std::isnan(v)) return false;
+  if (range_error && (std::isinf(v) || v == 0)) return false;
+  if (std::isnan(v)) return false;
   out = v;
   return true;
 }
@@ -165,7 +169,7 @@ MICROREDIS_INLINE std::size_t format_double(char* buf, std::size_t cap, double v
       auto i = static_cast<std::int64_t>(v);
       if (static_cast<double>(i) == v) return format_int64(buf, i);
     }
-    n = std::snprintf(buf, cap, "%.17g", v);
+    return print_double(buf, cap, v, 'g', 17);
   }
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
@@ -177,7 +181,12 @@ MICROREDIS_INLINE std::size_t format_long_double_human(char* buf, std::size_t ca
     std::memcpy(buf, t, n + 1);
     return n;
   }
-  int r = std::snprintf(buf, cap, "%.17Lf", v);
+  int r;
+  if constexpr (MICROREDIS_OWN_FLOAT_TEXT && sizeof(long double) == sizeof(double)) {
+    r = static_cast<int>(print_double(buf, cap, static_cast<double>(v), 'f', 17));
+  } else {
+    r = std::snprintf(buf, cap, "%.17Lf", v);
+  }
   if (r < 0 || static_cast<std::size_t>(r) + 1 > cap) return 0;
   auto n = static_cast<std::size_t>(r);
   if (std::memchr(buf, '.', n) != nullptr) {

@@ -7,13 +7,13 @@ namespace microredis {
 // ---------------------------------------------------------------------------------------------
 // Transaction
 
-MICROREDIS_INLINE bool Transaction::queue(CommandRef cmd, const std::string_view* argv, std::size_t argc) {
+MICROREDIS_INLINE bool Transaction::queue(CommandRef cmd, const std::string_view* argv, std::size_t argc,
+                                          std::uint32_t flags) {
   const std::size_t offset = args_.append(argv, argc);
   if (offset == ArgvStore::npos) return false;
   if (!commands_.push_back({cmd, offset, static_cast<std::uint32_t>(argc)})) return false;
-  const std::uint32_t f = command_flags(*cmd.spec, argv, argc);
-  flags_ |= f;
-  inv_flags_ |= ~f;
+  flags_ |= flags;
+  inv_flags_ |= ~flags;
   return true;
 }
 

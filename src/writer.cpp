@@ -1,7 +1,8 @@
 #include "microredis/resp/writer.hpp"
 
 #include <cmath>
-#include <cstdio>
+
+#include "microredis/util/float_text.hpp"
 
 namespace microredis {
 
@@ -13,8 +14,7 @@ MICROREDIS_INLINE void Writer::dbl(double v) {
     std::memcpy(buf, v > 0 ? "inf" : "-inf", n);
   } else {
     // Redis 7.0 prints doubles with "%.17g" in both protocols.
-    int r = std::snprintf(buf, sizeof buf, "%.17g", v);
-    n = r < 0 ? 0 : static_cast<std::size_t>(r);
+    n = print_double(buf, sizeof buf, v, 'g', 17);
   }
   if (resp_ >= 3) {
     line(',', {buf, n});

@@ -1,5 +1,7 @@
 #include "microredis/store/zset.hpp"
 
+#include "microredis/util/float_text.hpp"
+
 #include <cmath>
 #include <cstdlib>
 
@@ -27,7 +29,8 @@ inline bool parse_score_item(std::string_view s, double& out, bool& exclusive) {
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';
   char* end = nullptr;
-  const double v = std::strtod(buf, &end);
+  bool range_error = false;  // not an error here
+  const double v = read_double(buf, &end, range_error);
   if (*end != '\0' || std::isnan(v)) return false;
   out = v;
   return true;

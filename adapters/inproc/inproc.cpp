@@ -409,13 +409,15 @@ bool CommandRegistry::add(CommandDef def, CommandFunction fn) {
   }
   auto fits = [](int v) { return v >= -128 && v <= 127; };
   if (!fits(def.first_key) || !fits(def.last_key) || !fits(def.key_step) || def.first_key < 0) return false;
+  // The spec keeps the arity in a byte and the name's length in an unsigned one.
+  if (!fits(def.arity) || def.name.size() > 255) return false;
   if (def.first_key > 0 && def.key_step <= 0) def.key_step = 1;
   auto owned = std::make_unique<Owned>();
   owned->def = std::move(def);
   owned->fn = std::move(fn);
   const CommandDef& d = owned->def;
   owned->slot.owner = owned.get();
-  // The spec's texts are SpecText (string_views made constant-initializable): views of the owned strings.
+  // The spec keeps pointers to the owned strings' NUL-terminated texts (the name's length beside it).
   using V = std::string_view;
   owned->slot.spec = CommandSpec{V(d.name),
                                  d.arity,

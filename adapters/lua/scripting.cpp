@@ -11,10 +11,15 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "microredis/commands.hpp"
+#include "microredis/functions.hpp"
+#include "microredis/store/rdb.hpp"
+#include "microredis/util/glob.hpp"
 #include "microredis/util/sha1.hpp"
 #include "microredis/version.hpp"
 
@@ -110,7 +115,39 @@ constexpr char kImplKey[] = "__microredis_scripting";
 
 // ---------------------------------------------------------------------------------------------
 
-struct Scripting::Impl {
+// Functions (FUNCTION LOAD, FCALL): libraries of Lua functions, kept as Redis's functions.c keeps
+// them: each library holds its code and its functions (in registration order); the set indexes
+// the functions by name, case-insensitively.
+struct LuaFunction {
+  std::string name;
+  std::string description;
+  bool has_description = false;
+  std::uint32_t flags = 0;
+  int ref = LUA_NOREF;  // the callback, in the function interpreter's registry
+};
+struct LuaLibrary {
+  std::string name;
+  std::string code;  // the whole code, shebang included (FUNCTION LIST WITHCODE, DUMP, images)
+  std::vector<LuaFunction> functions;
+};
+struct LibrarySet {
+  std::vector<std::unique_ptr<LuaLibrary>> libraries;
+  std::unordered_map<std::string, std::pair<LuaLibrary*, std::size_t>> functions;  // lower-case name
+  LuaLibrary* find_library(std::string_view name) const {
+    for (const auto& lib : libraries) {
+      if (lib->name == name) return lib.get();
+    }
+    return nullptr;
+  }
+};
+
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = ascii_lower(ch);
+  return out;
+}
+
+struct Scripting::Impl final : FunctionHost {
   explicit Impl(Engine& e) : engine(e) {}
   ~Impl();
 
@@ -129,11 +166,20 @@ struct Scripting::Impl {
     bool wrote = false;
     bool timed_out = false;
     bool killed = false;
-    char sha[41] = {};
+    bool function = false;  // FCALL (else EVAL): which KILL and which BUSY error apply
+    const std::string_view* argv = nullptr;  // the caller's command (FUNCTION STATS)
+    std::size_t argc = 0;
+    std::string name;  // the sha (EVAL) or the function's name
   };
 
   Engine& engine;
-  lua_State* L = nullptr;
+  lua_State* L = nullptr;        // the interpreter in use: eval_L, or fn_L while a function loads or runs
+  lua_State* eval_L = nullptr;   // EVAL's (SCRIPT FLUSH starts a new one)
+  lua_State* fn_L = nullptr;     // the functions' (Redis keeps the two apart, too)
+  LibrarySet libs;
+  LuaLibrary* loading = nullptr;  // the library FUNCTION LOAD is running (redis.register_function)
+  std::int64_t load_start_us = 0;
+  std::int64_t load_timeout_ms = 0;
   Session* client = nullptr;  // runs the scripts' commands; "lua" in MONITOR
   std::unordered_map<std::string, Script> scripts;
   Run run;
@@ -158,9 +204,44 @@ struct Scripting::Impl {
   } script_subs{};
 
   bool start();
+  bool start_functions();
+  // min-replicas-to-write is set and not met (Redis's checkGoodReplicasStatus fails).
+  bool not_enough_replicas() const {
+    const Settings& st = engine.settings();
+    return st.min_replicas_to_write != 0 && st.min_replicas_max_lag != 0 &&
+           engine.good_replicas() < static_cast<std::size_t>(st.min_replicas_to_write);
+  }
   void reset_lua();
   bool create_function(Writer& out, std::string_view body, char sha[41]);
   void eval(Context& c, bool by_sha, bool read_only);
+  // scriptPrepareForRun's checks, then the run (the callable and its arguments set up by
+  // `push`), the reply and the clean-up. fn: the function (FCALL) or nullptr (EVAL, sha in name).
+  void execute(Context& c, std::uint32_t flags, bool read_only, std::size_t numkeys, std::string_view name,
+               const LuaFunction* fn);
+  // redis.register_function's work: false with the error table pushed.
+  bool register_function();
+  // functionsCreateWithLibraryCtx: compiles and runs a library's code into set; false with err.
+  bool create_library(LibrarySet& set, std::string_view code, bool replace, std::int64_t timeout_ms,
+                      std::string& err, std::string* name_out);
+  void free_library(LuaLibrary& lib);
+  void unlink_library(LibrarySet& set, LuaLibrary* lib, std::unique_ptr<LuaLibrary>* keep);
+  void link_library(LibrarySet& set, std::unique_ptr<LuaLibrary> lib);
+  void clear_set(LibrarySet& set);
+  bool join(LibrarySet& dst, LibrarySet& src, bool replace, std::string& err);
+  const LuaFunction* find_function(std::string_view name) const;
+  void kill(Context& c, bool function);
+  void fcall(Context& c, bool read_only);
+  void function_list(Context& c);
+  void function_stats(Context& c);
+  void function_restore(Context& c);
+
+  // FunctionHost
+  void command(Context& c, Op op) override;
+  std::uint32_t call_flags(std::uint32_t spec_flags, std::string_view name) const override;
+  bool save(Buffer& out) const override;
+  bool load(std::string_view code, bool replace) override;
+  void flush() override;
+  Stats stats() const override;
   void reply_from_lua(Writer& w, int script_resp, int depth);
   // redis.call/pcall: true when the error table on the stack is to be raised.
   bool call_command(bool raise);
@@ -416,6 +497,21 @@ int math_randomseed(lua_State* L) {
   return 0;
 }
 
+int redis_register_function(lua_State* L) {
+  if (!impl_of(L)->register_function()) return lua_error(L);
+  return 0;
+}
+
+// FUNCTION LOAD's time limit (Redis's luaEngineLoadHook): the load fails past it.
+void load_hook(lua_State* L, lua_Debug*) {
+  Scripting::Impl* impl = impl_of(L);
+  if (impl == nullptr || impl->loading == nullptr || impl->load_timeout_ms <= 0) return;
+  if ((impl->engine.clock().now_us() - impl->load_start_us) / 1000 <= impl->load_timeout_ms) return;
+  lua_sethook(L, load_hook, LUA_MASKLINE, 0);
+  push_error(L, "FUNCTION LOAD timeout");
+  lua_error(L);
+}
+
 // --- the sandbox -------------------------------------------------------------------------------
 // Stock Lua 5.1 has no read-only tables (Redis patches its Lua for them). Each protected table
 // (the globals, redis, string, math, table, cjson, bit, coroutine) is replaced with an empty
@@ -591,7 +687,7 @@ void count_hook(lua_State* L, lua_Debug*) {
     const std::int64_t elapsed_ms = (engine.clock().now_us() - run.start_us) / 1000;
     if (elapsed_ms >= engine.settings().busy_reply_threshold) run.timed_out = true;
   }
-  if (run.timed_out) engine.serve_while_busy(*run.caller, Status::busy_script);
+  if (run.timed_out) engine.serve_while_busy(*run.caller, run.function ? Status::busy_function : Status::busy_script);
   if (run.killed || engine.shutdown_requested()) {
     // Every line raises from now on, so that a pcall in the script cannot keep it running.
     lua_sethook(L, count_hook, LUA_MASKLINE, 0);
@@ -620,9 +716,9 @@ bool Scripting::Impl::start() {
   const struct {
     const char* name;
     lua_CFunction open;
-  } libs[] = {{"", luaopen_base},           {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
+  } std_libs[] = {{"", luaopen_base},           {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
               {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit}};
-  for (const auto& lib : libs) {
+  for (const auto& lib : std_libs) {
     lua_pushcfunction(L, lib.open);
     lua_pushstring(L, lib.name);
     lua_call(L, 1, 1);
@@ -722,16 +818,66 @@ bool Scripting::Impl::start() {
   return true;
 }
 
+// The functions' interpreter: EVAL's sandbox (redis.*, the libraries, read-only globals) plus
+// the load-time view Redis's luaEngineCreate switches to while a library's code runs: globals
+// that hold only `redis`, itself holding only register_function, log, the LOG_* levels and the
+// version (any other name raises "Script attempted to access nonexistent global variable").
+// The switch is the __index of the global proxy's metatable, as in Redis.
+bool Scripting::Impl::start_functions() {
+  if (!start()) return false;
+  lua_newtable(L);  // the load-time redis table
+  lua_pushcfunction(L, redis_register_function);
+  lua_setfield(L, -2, "register_function");
+  lua_pushcfunction(L, redis_log);
+  lua_setfield(L, -2, "log");
+  const struct {
+    const char* name;
+    int value;
+  } levels[] = {{"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3}};
+  for (const auto& k : levels) {
+    lua_pushnumber(L, k.value);
+    lua_setfield(L, -2, k.name);
+  }
+  lua_pushstring(L, MICROREDIS_REDIS_COMPAT_VERSION);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  lua_pushnumber(L, 0x07000f);
+  lua_setfield(L, -2, "REDIS_VERSION_NUM");
+  make_proxy(L, true);
+  lua_newtable(L);  // the load-time globals
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "redis");
+  lua_newtable(L);
+  lua_pushcfunction(L, missing_global);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, "__microredis_load_globals");
+  lua_settop(L, 0);
+  return true;
+}
+
+namespace {
+// Points the global proxy at the load-time globals or back at the real ones.
+void use_load_globals(lua_State* L, bool on) {
+  lua_getmetatable(L, LUA_GLOBALSINDEX);
+  lua_getfield(L, LUA_REGISTRYINDEX, on ? "__microredis_load_globals" : "__microredis_globals");
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+}  // namespace
+
 Scripting::Impl::~Impl() {
-  if (L != nullptr) lua_close(L);
+  if (engine.function_host() == this) engine.set_function_host(nullptr);
+  if (eval_L != nullptr) lua_close(eval_L);
+  if (fn_L != nullptr) lua_close(fn_L);
   if (client != nullptr) engine.memory().destroy(client);
 }
 
 void Scripting::Impl::reset_lua() {
   scripts.clear();
-  if (L != nullptr) lua_close(L);
-  L = nullptr;
+  if (eval_L != nullptr) lua_close(eval_L);
+  L = eval_L = nullptr;
   (void)start();
+  eval_L = L;
 }
 
 // Redis's luaCreateFunction: compiles body as f_<sha> (once), replying the error on failure.
@@ -1083,6 +1229,10 @@ bool Scripting::Impl::call_command(bool raise) {
     err = "This Redis command is not allowed from script";
   } else if (run.read_only && (ref.spec->flags & (kWrite | kMayReplicate))) {
     err = "Write commands are not allowed from read-only scripts.";
+  } else if ((ref.spec->flags & kWrite) && not_enough_replicas()) {
+    err_text = "-";
+    err_text.append(status_text(Status::no_replicas));
+    err = err_text.c_str();
   } else if (!run.allow_oom && !run.wrote && run.oom_at_start && engine.settings().maxmemory != 0 &&
              (ref.spec->flags & kDenyOom)) {
     err_text = "-";
@@ -1141,14 +1291,19 @@ void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
     return;
   }
   const Script& script = scripts.find(std::string(sha, 40))->second;
-  const std::uint32_t flags = script.flags;
+  execute(c, script.flags, read_only, static_cast<std::size_t>(numkeys), std::string_view(sha, 40), nullptr);
+}
 
+void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, std::size_t numkeys,
+                              std::string_view name, const LuaFunction* fn) {
+  Writer& w = c.out;
   // Redis's scriptPrepareForRun.
   const bool oom = engine.settings().maxmemory != 0 && engine.over_memory_limit();
   if (!(flags & kCompatMode)) {
     if (!(flags & kNoWrites) && read_only) {
       return w.error_text("ERR Can not execute a script with write flag using *_ro command.");
     }
+    if (!(flags & kNoWrites) && not_enough_replicas()) return w.error(Status::no_replicas);
     if (oom && !(flags & (kAllowOom | kNoWrites))) {
       return w.error_text("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
     }
@@ -1165,38 +1320,57 @@ void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
   run = Run{};
   run.caller = &c.session;
   run.keys = c.argv + 3;
-  run.nkeys = static_cast<std::size_t>(numkeys);
+  run.nkeys = numkeys;
   run.start_us = engine.clock().now_us();
   run.read_only = read_only || (!(flags & kCompatMode) && (flags & kNoWrites));
   run.allow_oom = !(flags & kCompatMode) && (flags & kAllowOom);
   run.oom_at_start = oom;
-  std::memcpy(run.sha, sha, 41);
+  run.function = fn != nullptr;
+  run.argv = c.argv;
+  run.argc = c.argc;
+  run.name.assign(name);
 
+  if (fn != nullptr) L = fn_L;
   lua_settop(L, 0);
   lua_pushcfunction(L, error_handler);
-  char name[43] = {'f', '_'};
-  std::memcpy(name + 2, sha, 41);
-  lua_getfield(L, LUA_REGISTRYINDEX, name);
-  // KEYS and ARGV go into the real globals table, behind the read-only proxy.
-  lua_getfield(L, LUA_REGISTRYINDEX, "__microredis_globals");
-  for (const char* table : {"KEYS", "ARGV"}) {
-    const bool keys = table[0] == 'K';
-    const std::size_t from = keys ? 3 : 3 + static_cast<std::size_t>(numkeys);
-    const std::size_t to = keys ? 3 + static_cast<std::size_t>(numkeys) : c.argc;
-    lua_pushstring(L, table);
-    lua_createtable(L, static_cast<int>(to - from), 0);
-    for (std::size_t j = from; j < to; ++j) {
-      lua_pushlstring(L, c.argv[j].data(), c.argv[j].size());
-      lua_rawseti(L, -2, static_cast<int>(j - from + 1));
+  if (fn != nullptr) {
+    // A function gets KEYS and ARGV as its two arguments.
+    lua_rawgeti(L, LUA_REGISTRYINDEX, fn->ref);
+    for (int table = 0; table < 2; ++table) {
+      const std::size_t from = table == 0 ? 3 : 3 + numkeys;
+      const std::size_t to = table == 0 ? 3 + numkeys : c.argc;
+      lua_createtable(L, static_cast<int>(to - from), 0);
+      for (std::size_t j = from; j < to; ++j) {
+        lua_pushlstring(L, c.argv[j].data(), c.argv[j].size());
+        lua_rawseti(L, -2, static_cast<int>(j - from + 1));
+      }
     }
-    lua_rawset(L, -3);
+  } else {
+    char fname[43] = {'f', '_'};
+    std::memcpy(fname + 2, name.data(), 40);
+    fname[42] = '\0';
+    lua_getfield(L, LUA_REGISTRYINDEX, fname);
+    // KEYS and ARGV go into the real globals table, behind the read-only proxy.
+    lua_getfield(L, LUA_REGISTRYINDEX, "__microredis_globals");
+    for (const char* table : {"KEYS", "ARGV"}) {
+      const bool keys = table[0] == 'K';
+      const std::size_t from = keys ? 3 : 3 + numkeys;
+      const std::size_t to = keys ? 3 + numkeys : c.argc;
+      lua_pushstring(L, table);
+      lua_createtable(L, static_cast<int>(to - from), 0);
+      for (std::size_t j = from; j < to; ++j) {
+        lua_pushlstring(L, c.argv[j].data(), c.argv[j].size());
+        lua_rawseti(L, -2, static_cast<int>(j - from + 1));
+      }
+      lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
   }
-  lua_pop(L, 1);
 
   const bool hook = engine.settings().busy_reply_threshold > 0;
   if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
   running = true;
-  const int rc = lua_pcall(L, 0, 1, 1);
+  const int rc = lua_pcall(L, fn != nullptr ? 2 : 0, 1, 1);
   running = false;
   if (hook) lua_sethook(L, nullptr, 0, 0);
   if (run.timed_out) engine.end_busy();
@@ -1208,7 +1382,7 @@ void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
     if (!lua_istable(L, -1)) {
       const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
       std::string text = "ERR Error running script ";
-      text.append(sha).append(", ").append(std::string(msg).substr(0, 100)).append(" ");
+      text.append(run.name).append(", ").append(std::string(msg).substr(0, 100)).append(" ");
       w.error_text(text);
     } else {
       std::string text;
@@ -1223,7 +1397,9 @@ void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
       std::string line = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
       const bool has_line = lua_isstring(L, -1) != 0;
       lua_pop(L, 1);
-      if (has_line && has_source) text.append(" script: ").append(sha).append(", on ").append(source + ":" + line + ".");
+      if (has_line && has_source) {
+        text.append(" script: ").append(run.name).append(", on ").append(source + ":" + line + ".");
+      }
       w.error_text(text);
     }
     lua_settop(L, 0);
@@ -1232,6 +1408,537 @@ void Scripting::Impl::eval(Context& c, bool by_sha, bool read_only) {
     lua_settop(L, 0);
   }
   run.caller = nullptr;
+  run.argv = nullptr;
+  L = eval_L;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions: libraries (Redis's functions.c and function_lua.c)
+
+namespace {
+constexpr struct {
+  const char* name;
+  std::uint32_t flag;
+} kFunctionFlags[] = {{"no-writes", kNoWrites},
+                      {"allow-oom", kAllowOom},
+                      {"allow-stale", kAllowStale},
+                      {"no-cluster", kNoCluster},
+                      {"allow-cross-slot-keys", kAllowCrossSlot}};
+
+bool string_at(lua_State* L, int index, std::string& out) {
+  if (!lua_isstring(L, index)) return false;
+  std::size_t len = 0;
+  const char* s = lua_tolstring(L, index, &len);
+  out.assign(s, len);
+  return true;
+}
+}  // namespace
+
+bool Scripting::Impl::register_function() {
+  if (loading == nullptr) {
+    push_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    return false;
+  }
+  LuaFunction f;
+  const char* err = nullptr;
+  const int argc = lua_gettop(L);
+  if (argc < 1 || argc > 2) {
+    err = "wrong number of arguments to redis.register_function";
+  } else if (argc == 1) {
+    // Named arguments: {function_name=, callback=, flags={...}, description=}.
+    if (!lua_istable(L, 1)) {
+      err = "calling redis.register_function with a single argument is only applicable to Lua table (representing "
+            "named arguments).";
+    } else {
+      bool have_name = false;
+      lua_pushnil(L);
+      while (err == nullptr && lua_next(L, 1)) {
+        if (!lua_isstring(L, -2)) {
+          err = "named argument key given to redis.register_function is not a string";
+          break;
+        }
+        const char* key = lua_tostring(L, -2);
+        if (iequals(key, "function_name")) {
+          if (!string_at(L, -1, f.name)) err = "function_name argument given to redis.register_function must be a string";
+          have_name = true;
+        } else if (iequals(key, "description")) {
+          if (!string_at(L, -1, f.description)) {
+            err = "description argument given to redis.register_function must be a string";
+          }
+          f.has_description = true;
+        } else if (iequals(key, "callback")) {
+          if (!lua_isfunction(L, -1)) {
+            err = "callback argument given to redis.register_function must be a function";
+          } else {
+            if (f.ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+            f.ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the value
+            continue;
+          }
+        } else if (iequals(key, "flags")) {
+          if (!lua_istable(L, -1)) {
+            err = "flags argument to redis.register_function must be a table representing function flags";
+          } else {
+            std::uint32_t flags = 0;
+            for (int j = 1; err == nullptr; ++j) {
+              lua_rawgeti(L, -1, j);
+              if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                break;
+              }
+              bool found = false;
+              if (lua_isstring(L, -1)) {
+                const char* name = lua_tostring(L, -1);
+                for (const auto& flag : kFunctionFlags) {
+                  if (iequals(flag.name, name)) {
+                    flags |= flag.flag;
+                    found = true;
+                  }
+                }
+              }
+              lua_pop(L, 1);
+              if (!found) err = "unknown flag given";
+            }
+            f.flags = flags;
+          }
+        } else {
+          err = "unknown argument given to redis.register_function";
+        }
+        if (err == nullptr) lua_pop(L, 1);
+      }
+      if (err == nullptr && !have_name) err = "redis.register_function must get a function name argument";
+      if (err == nullptr && f.ref == LUA_NOREF) err = "redis.register_function must get a callback argument";
+    }
+  } else {
+    if (!string_at(L, 1, f.name)) {
+      err = "first argument to redis.register_function must be a string";
+    } else if (!lua_isfunction(L, 2)) {
+      err = "second argument to redis.register_function must be a function";
+    } else {
+      lua_settop(L, 2);
+      f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+  }
+  // functionLibCreateFunction's checks.
+  if (err == nullptr && !valid_function_name(f.name)) err = kBadFunctionName;
+  if (err == nullptr) {
+    for (const LuaFunction& other : loading->functions) {
+      if (other.name == f.name) err = "Function already exists in the library";
+    }
+  }
+  if (err != nullptr) {
+    if (f.ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+    lua_settop(L, 0);
+    push_error(L, err);
+    return false;
+  }
+  loading->functions.push_back(std::move(f));
+  return true;
+}
+
+void Scripting::Impl::free_library(LuaLibrary& lib) {
+  for (LuaFunction& f : lib.functions) {
+    if (f.ref != LUA_NOREF) luaL_unref(fn_L, LUA_REGISTRYINDEX, f.ref);
+    f.ref = LUA_NOREF;
+  }
+}
+
+void Scripting::Impl::unlink_library(LibrarySet& set, LuaLibrary* lib, std::unique_ptr<LuaLibrary>* keep) {
+  for (const LuaFunction& f : lib->functions) set.functions.erase(lower(f.name));
+  for (auto it = set.libraries.begin(); it != set.libraries.end(); ++it) {
+    if (it->get() != lib) continue;
+    if (keep != nullptr) {
+      *keep = std::move(*it);
+    } else {
+      free_library(**it);
+    }
+    set.libraries.erase(it);
+    return;
+  }
+}
+
+void Scripting::Impl::link_library(LibrarySet& set, std::unique_ptr<LuaLibrary> lib) {
+  for (std::size_t i = 0; i < lib->functions.size(); ++i) set.functions[lower(lib->functions[i].name)] = {lib.get(), i};
+  set.libraries.push_back(std::move(lib));
+}
+
+void Scripting::Impl::clear_set(LibrarySet& set) {
+  for (auto& lib : set.libraries) free_library(*lib);
+  set.libraries.clear();
+  set.functions.clear();
+}
+
+bool Scripting::Impl::create_library(LibrarySet& set, std::string_view code, bool replace, std::int64_t timeout_ms,
+                                     std::string& err, std::string* name_out) {
+  Buffer scratch(engine.memory()), error(engine.memory());
+  LibraryMetadata md;
+  if (!parse_library_metadata(code, scratch, md, error)) {
+    err.assign(error.size() == 0 || error.incomplete() ? "out of memory" : error.view());
+    return false;
+  }
+  if (!valid_function_name(md.name)) {
+    err = kBadFunctionName;
+    return false;
+  }
+  if (!iequals(md.engine, "lua")) {
+    err = "Engine '" + std::string(md.engine) + "' not found";
+    return false;
+  }
+  if (fn_L == nullptr) {
+    err = "Engine 'LUA' could not start (out of memory)";
+    return false;
+  }
+  LuaLibrary* old = set.find_library(md.name);
+  if (old != nullptr && !replace) {
+    err = "Library '" + std::string(md.name) + "' already exists";
+    return false;
+  }
+  auto lib = std::make_unique<LuaLibrary>();
+  lib->name.assign(md.name);
+  lib->code.assign(code);
+  std::unique_ptr<LuaLibrary> old_kept;
+  if (old != nullptr) unlink_library(set, old, &old_kept);
+  auto restore_old = [&]() {
+    if (old_kept) link_library(set, std::move(old_kept));
+  };
+
+  lua_State* const saved = L;
+  L = fn_L;
+  lua_settop(L, 0);
+  const std::string_view body = code.substr(md.body_offset);
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function") != 0) {
+    err = "Error compiling function: ";
+    err.append(lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+    lua_settop(L, 0);
+    L = saved;
+    restore_old();
+    return false;
+  }
+  use_load_globals(L, true);
+  loading = lib.get();
+  load_start_us = engine.clock().now_us();
+  load_timeout_ms = timeout_ms;
+  lua_sethook(L, load_hook, LUA_MASKCOUNT, 100000);
+  const int rc = lua_pcall(L, 0, 0, 0);
+  lua_sethook(L, nullptr, 0, 0);
+  loading = nullptr;
+  use_load_globals(L, false);
+  if (rc != 0) {
+    // luaExtractErrorInformation: a string is "ERR <it>", a table its err field.
+    std::string msg;
+    if (lua_isstring(L, -1)) {
+      msg = "ERR ";
+      msg.append(lua_tostring(L, -1));
+    } else if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+      lua_pop(L, 1);
+    }
+    err = "Error registering functions: " + msg;
+  } else if (lib->functions.empty()) {
+    err = "No functions registered";
+  } else {
+    for (const LuaFunction& f : lib->functions) {
+      if (set.functions.count(lower(f.name)) != 0) {
+        err = "Function " + f.name + " already exists";
+        break;
+      }
+    }
+  }
+  lua_settop(L, 0);
+  L = saved;
+  if (!err.empty()) {
+    free_library(*lib);
+    restore_old();
+    return false;
+  }
+  if (old_kept) free_library(*old_kept);
+  if (name_out != nullptr) *name_out = lib->name;
+  link_library(set, std::move(lib));
+  return true;
+}
+
+// libraryJoin: src's libraries move into dst, all or none.
+bool Scripting::Impl::join(LibrarySet& dst, LibrarySet& src, bool replace, std::string& err) {
+  std::vector<std::unique_ptr<LuaLibrary>> replaced;
+  for (const auto& lib : src.libraries) {
+    LuaLibrary* old = dst.find_library(lib->name);
+    if (old == nullptr) continue;
+    if (!replace) {
+      err = "Library " + lib->name + " already exists";
+      break;
+    }
+    replaced.emplace_back();
+    unlink_library(dst, old, &replaced.back());
+  }
+  if (err.empty()) {
+    for (const auto& [name, where] : src.functions) {
+      if (dst.functions.count(name) != 0) {
+        err = "Function " + where.first->functions[where.second].name + " already exists";
+        break;
+      }
+    }
+  }
+  if (!err.empty()) {
+    for (auto& lib : replaced) link_library(dst, std::move(lib));
+    return false;
+  }
+  for (auto& lib : replaced) free_library(*lib);
+  for (auto& lib : src.libraries) link_library(dst, std::move(lib));
+  src.libraries.clear();
+  src.functions.clear();
+  return true;
+}
+
+const LuaFunction* Scripting::Impl::find_function(std::string_view name) const {
+  auto it = libs.functions.find(lower(name));
+  if (it == libs.functions.end()) return nullptr;
+  return &it->second.first->functions[it->second.second];
+}
+
+// scriptKill: SCRIPT KILL (function = false) and FUNCTION KILL each stop only their own kind.
+void Scripting::Impl::kill(Context& c, bool function) {
+  if (!running) return c.out.error(Status::function_not_busy);
+  if (run.wrote) {
+    return c.out.error_text(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
+        "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+  }
+  if (run.function && !function) return c.out.error(Status::busy_function);
+  if (!run.function && function) return c.out.error(Status::busy_script);
+  run.killed = true;
+  c.out.ok();
+}
+
+void Scripting::Impl::fcall(Context& c, bool read_only) {
+  const LuaFunction* fn = find_function(c.arg(1));
+  if (fn == nullptr) return c.out.error(Status::function_not_found);
+  std::int64_t numkeys = 0;
+  if (!parse_int64(c.arg(2), numkeys)) return c.out.error_text("ERR Bad number of keys provided");
+  if (numkeys > static_cast<std::int64_t>(c.argc) - 3) {
+    return c.out.error_text("ERR Number of keys can't be greater than number of args");
+  }
+  if (numkeys < 0) return c.out.error_text("ERR Number of keys can't be negative");
+  if (running) return c.out.error(Status::busy_function);  // (not reachable: FCALL is not allow-busy)
+  execute(c, fn->flags, read_only, static_cast<std::size_t>(numkeys), fn->name, fn);
+}
+
+void Scripting::Impl::function_list(Context& c) {
+  bool with_code = false;
+  std::string_view pattern;
+  bool has_pattern = false;
+  for (std::size_t i = 2; i < c.argc; ++i) {  // checked by the core
+    if (iequals(c.arg(i), "WITHCODE")) {
+      with_code = true;
+    } else {
+      pattern = c.arg(++i);
+      has_pattern = true;
+    }
+  }
+  Writer& w = c.out;
+  const Writer::Deferred d = w.defer();
+  std::size_t n = 0;
+  for (const auto& lib : libs.libraries) {
+    if (has_pattern && !glob_match(pattern, lib->name, true)) continue;
+    ++n;
+    w.map(with_code ? 4 : 3);
+    w.bulk("library_name");
+    w.bulk(lib->name);
+    w.bulk("engine");
+    w.bulk("LUA");
+    w.bulk("functions");
+    w.array(lib->functions.size());
+    for (const LuaFunction& f : lib->functions) {
+      w.map(3);
+      w.bulk("name");
+      w.bulk(f.name);
+      w.bulk("description");
+      if (f.has_description) {
+        w.bulk(f.description);
+      } else {
+        w.null();
+      }
+      w.bulk("flags");
+      std::size_t count = 0;
+      for (const auto& flag : kFunctionFlags) count += (f.flags & flag.flag) ? 1 : 0;
+      w.set(count);
+      for (const auto& flag : kFunctionFlags) {
+        if (f.flags & flag.flag) w.simple(flag.name);
+      }
+    }
+    if (with_code) {
+      w.bulk("library_code");
+      w.bulk(lib->code);
+    }
+  }
+  w.end_array(d, n);
+}
+
+void Scripting::Impl::function_stats(Context& c) {
+  Writer& w = c.out;
+  if (running && !run.function) return w.error(Status::busy_script);
+  w.map(2);
+  w.bulk("running_script");
+  if (!running) {
+    w.null();
+  } else {
+    w.map(3);
+    w.bulk("name");
+    w.bulk(run.name);
+    w.bulk("command");
+    w.array(run.argc);
+    for (std::size_t i = 0; i < run.argc; ++i) w.bulk(run.argv[i]);
+    w.bulk("duration_ms");
+    w.integer((engine.clock().now_us() - run.start_us) / 1000);
+  }
+  w.bulk("engines");
+  w.map(1);
+  w.bulk("LUA");
+  w.map(2);
+  w.bulk("libraries_count");
+  w.integer(static_cast<std::int64_t>(libs.libraries.size()));
+  w.bulk("functions_count");
+  w.integer(static_cast<std::int64_t>(libs.functions.size()));
+}
+
+// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] (the policy and the footer checked by the core).
+void Scripting::Impl::function_restore(Context& c) {
+  const std::string_view payload = c.arg(2);
+  const bool flush_first = c.argc == 4 && iequals(c.arg(3), "FLUSH");
+  const bool replace = c.argc == 4 && iequals(c.arg(3), "REPLACE");
+  LibrarySet loaded;
+  std::string err;
+  rdb::Reader in(payload.data(), payload.size() - 10);
+  Buffer scratch(engine.memory());
+  while (err.empty() && in.left() > 0) {
+    std::uint8_t type;
+    if (!in.byte(type)) {
+      err = "can not read data type";
+      break;
+    }
+    if (type != rdb::kOpFunction2) {
+      err = "given type is not a function";
+      break;
+    }
+    std::string_view code;
+    if (in.string(scratch, engine.settings().proto_max_bulk_len, code) != rdb::LoadResult::ok) {
+      err = "Failed loading library payload";
+      break;
+    }
+    const std::string copy(code);
+    if (!create_library(loaded, copy, false, 0, err, nullptr) && err.empty()) err = "Failed creating the library";
+  }
+  if (err.empty()) {
+    if (flush_first) {
+      clear_set(libs);
+      for (auto& lib : loaded.libraries) link_library(libs, std::move(lib));
+      loaded.libraries.clear();
+      loaded.functions.clear();
+    } else {
+      (void)join(libs, loaded, replace, err);
+    }
+  }
+  clear_set(loaded);
+  if (!err.empty()) return c.out.error_text("ERR " + err);
+  c.engine.add_dirty(1);
+  c.out.ok();
+}
+
+void Scripting::Impl::command(Context& c, Op op) {
+  switch (op) {
+    case Op::load: {
+      std::string err, name;
+      // The AOF's FUNCTION LOAD has no time limit (Redis's mustObeyClient).
+      const std::int64_t timeout = c.engine.replication().loading ? 0 : 500;
+      const bool replace = c.argc == 4;
+      if (!create_library(libs, c.arg(c.argc - 1), replace, timeout, err, &name)) {
+        return c.out.error_text("ERR " + err);
+      }
+      c.engine.add_dirty(1);
+      return c.out.bulk(name);
+    }
+    case Op::delete_library: {
+      LuaLibrary* lib = libs.find_library(c.arg(2));
+      if (lib == nullptr) return c.out.error(Status::function_no_library);
+      unlink_library(libs, lib, nullptr);
+      c.engine.add_dirty(1);
+      return c.out.ok();
+    }
+    case Op::flush:
+      clear_set(libs);
+      c.engine.add_dirty(1);
+      return c.out.ok();
+    case Op::list:
+      return function_list(c);
+    case Op::stats:
+      return function_stats(c);
+    case Op::kill:
+      return kill(c, true);
+    case Op::dump: {
+      Buffer payload(engine.memory());
+      if (!save(payload)) return c.out.error(Status::oom);
+      const std::uint8_t ver[2] = {rdb::kVersion & 0xff, (rdb::kVersion >> 8) & 0xff};
+      if (!payload.append(ver, 2)) return c.out.error(Status::oom);
+      std::uint64_t crc = rdb::crc64(0, payload.data(), payload.size());
+      char le[8];
+      for (int b = 0; b < 8; ++b) le[b] = static_cast<char>((crc >> (8 * b)) & 0xff);
+      if (!payload.append(le, 8)) return c.out.error(Status::oom);
+      return c.out.bulk(payload.view());
+    }
+    case Op::restore:
+      return function_restore(c);
+    case Op::fcall:
+      return fcall(c, false);
+    case Op::fcall_ro:
+      return fcall(c, true);
+  }
+}
+
+// Redis's scriptFlagsToCmdFlags.
+inline std::uint32_t script_command_flags(std::uint32_t flags, std::uint32_t script_flags) {
+  flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
+  if (!(script_flags & (kAllowOom | kNoWrites))) flags |= kDenyOom;
+  if (!(script_flags & kNoWrites)) flags |= kWrite;
+  if (script_flags & kAllowStale) flags |= kStale;
+  return flags;
+}
+
+std::uint32_t Scripting::Impl::call_flags(std::uint32_t spec_flags, std::string_view name) const {
+  const LuaFunction* fn = find_function(name);
+  return fn == nullptr ? spec_flags : script_command_flags(spec_flags, fn->flags);
+}
+
+bool Scripting::Impl::save(Buffer& out) const {
+  rdb::Saver s(engine.memory(), out);
+  for (const auto& lib : libs.libraries) {
+    if (!s.byte(rdb::kOpFunction2) || !s.string(lib->code)) return false;
+  }
+  return true;
+}
+
+bool Scripting::Impl::load(std::string_view code, bool replace) {
+  std::string err;
+  return create_library(libs, code, replace, 0, err, nullptr);
+}
+
+void Scripting::Impl::flush() { clear_set(libs); }
+
+FunctionHost::Stats Scripting::Impl::stats() const {
+  Stats st;
+  st.libraries = libs.libraries.size();
+  st.functions = libs.functions.size();
+  if (fn_L != nullptr) {
+    st.vm_memory = static_cast<std::size_t>(lua_gc(fn_L, LUA_GCCOUNT, 0)) * 1024 +
+                   static_cast<std::size_t>(lua_gc(fn_L, LUA_GCCOUNTB, 0));
+  }
+  // The registry's own structures, as Redis's functionsMemoryOverhead counts them.
+  st.overhead = sizeof(LibrarySet);
+  for (const auto& lib : libs.libraries) {
+    st.overhead += sizeof(LuaLibrary) + lib->name.capacity() + lib->code.capacity();
+    for (const LuaFunction& f : lib->functions) {
+      st.overhead += sizeof(LuaFunction) + f.name.capacity() + f.description.capacity() + 2 * sizeof(void*);
+    }
+  }
+  return st;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1279,17 +1986,7 @@ void script_flush(Context& c) {
   c.out.ok();
 }
 
-void script_kill(Context& c) {
-  Scripting::Impl& impl = sub_owner<3>(c);
-  if (!impl.running) return c.out.error(Status::function_not_busy);
-  if (impl.run.wrote) {
-    return c.out.error_text(
-        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
-        "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
-  }
-  impl.run.killed = true;
-  c.out.ok();
-}
+void script_kill(Context& c) { sub_owner<3>(c).kill(c, false); }
 
 void script_help(Context& c) {
   c.reply_help({"EXISTS <sha1> [<sha1> ...]",
@@ -1306,7 +2003,7 @@ void script_help(Context& c) {
 // Redis's evalGetCommandFlags: a script with a shebang replaces EVAL's write, deny-oom, stale and
 // may-replicate flags with what its flags say (so CLIENT PAUSE WRITE lets a no-writes script run).
 template <int I, bool BySha>
-std::uint32_t eval_flags(const CommandSpec& spec, const std::string_view* argv, std::size_t argc) {
+std::uint32_t eval_flags(const Engine&, const CommandSpec& spec, const std::string_view* argv, std::size_t argc) {
   std::uint32_t flags = spec.flags;
   if (argc < 2 || (BySha && argv[1].size() != 40)) return flags;
   const Scripting::Impl& impl = *reinterpret_cast<const Scripting::Impl::TopSpecs*>(&spec - I)->owner;
@@ -1329,11 +2026,7 @@ std::uint32_t eval_flags(const CommandSpec& spec, const std::string_view* argv, 
     if (BySha || !parse_shebang(argv[1], script_flags, shebang_len, err)) return flags;
   }
   if (script_flags & kCompatMode) return flags;
-  flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
-  if (!(script_flags & (kAllowOom | kNoWrites))) flags |= kDenyOom;
-  if (!(script_flags & kNoWrites)) flags |= kWrite;
-  if (script_flags & kAllowStale) flags |= kStale;
-  return flags;
+  return script_command_flags(flags, script_flags);
 }
 
 // EVAL script numkeys [key ...] [arg ...]: the keys are the numkeys arguments after numkeys.
@@ -1360,6 +2053,10 @@ constexpr char kDepends[] = "Depends on the script that is executed.";
 Scripting::Scripting(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {
   Impl& m = *impl_;
   if (!m.start()) return;
+  m.eval_L = m.L;
+  m.L = nullptr;
+  if (m.start_functions()) m.fn_L = m.L;
+  m.L = m.eval_L;
   m.script_subs.owner = &m;
   m.script_subs.specs[0] = {"script|load", 3, kNoscript | kStale, 0, 0, 0, script_load, "scripting",
                             "Loads a server-side Lua script to the script cache.", "2.6.0",
@@ -1391,6 +2088,8 @@ Scripting::Scripting(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {
   m.top.specs[4] = {"script", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for Lua scripts management commands.",
                     "2.6.0", "Depends on subcommand.", "", 0, m.script_subs.specs, 5};
   m.registered = engine.add_commands(m.top.specs, 5);
+  // FUNCTION and FCALL are the core's commands: they reach the libraries through the host.
+  if (m.registered && m.fn_L != nullptr && engine.function_host() == nullptr) engine.set_function_host(&m);
 }
 
 Scripting::~Scripting() = default;

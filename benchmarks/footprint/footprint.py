@@ -6,9 +6,13 @@ group and with strings+keys only, measures flash with arm-none-eabi-size, runs e
 footprint mode under QEMU for the RAM figures (measured on the engine's arena), and writes
 benchmarks/footprint/README.md.
 
-    benchmarks/footprint/footprint.py [--build-dir DIR] [--output FILE] [--check]
+    benchmarks/footprint/footprint.py [--build-dir DIR] [--output FILE] [--check] [--verify]
 
 --check exits non-zero when a target is missed.
+--verify (CI) writes nothing: it prints the table measured on this build and says whether the
+figures in --output (the committed README) are the same. The images are deterministic for a given
+toolchain (Debian's gcc-arm-none-eabi), so a difference means the README was not regenerated after
+a change, or the toolchain differs; it is reported, not failed on.
 """
 import argparse
 import collections
@@ -133,11 +137,37 @@ def write_readme_summary(path, rows, verdicts, mark):
     print("wrote " + os.path.relpath(path, ROOT))
 
 
+def verify(block, path):
+    """Prints the measured block and compares it with the committed one (CI: never fails)."""
+    print(block)
+    try:
+        text = open(path).read()
+        committed = text[text.index(BEGIN):text.index(END) + len(END)]
+    except (OSError, ValueError):
+        committed = ""
+    rel = os.path.relpath(path, ROOT)
+    if committed == block:
+        print("footprint: the figures in %s match this build" % rel)
+        return 0
+    print("NOTICE: footprint: the figures in %s differ from this build's (run benchmarks/footprint/"
+          "footprint.py and commit the result); lines that differ:" % rel)
+    old, new = committed.splitlines(), block.splitlines()
+    for i in range(max(len(old), len(new))):
+        a = old[i] if i < len(old) else ""
+        b = new[i] if i < len(new) else ""
+        if a != b:
+            print("  README: " + a)
+            print("  build:  " + b)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-footprint"))
     ap.add_argument("--output", default=os.path.join(ROOT, "benchmarks", "footprint", "README.md"))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--verify", action="store_true",
+                    help="write nothing; compare the measured block with the one in --output")
     ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"),
                     help="README whose footprint:begin/end block gets the short table ('' for none)")
     args = ap.parse_args()
@@ -218,6 +248,8 @@ def main():
         lines.append("| %s | %d |" % (obj, size))
     lines += ["", END]
     block = "\n".join(lines)
+    if args.verify:
+        return verify(block, args.output)
     try:
         text = open(args.output).read()
     except FileNotFoundError:

@@ -33,6 +33,14 @@
 // Longest number text INCRBYFLOAT, HINCRBYFLOAT, ZADD scores and friends accept (Redis's
 // MAX_LONG_DOUBLE_CHARS). Parsing one this long takes a stack frame of this size; firmware with small
 // stacks may lower it.
+// 1: doubles are read and printed by the engine's own exact conversions (util/float_text.hpp)
+// instead of the C library's strtod and printf's "%.17g"/"%.*f". Same results, digit for digit
+// (tests/unit/float_text_test.cpp); ~12 KB less flash with newlib, where they bring dtoa, gethex
+// and printf's float support. The firmware build sets it; the host keeps the faster C library.
+#ifndef MICROREDIS_OWN_FLOAT_TEXT
+#define MICROREDIS_OWN_FLOAT_TEXT 0
+#endif
+
 #ifndef MICROREDIS_MAX_FLOAT_TEXT
 #define MICROREDIS_MAX_FLOAT_TEXT (5 * 1024)
 #endif

@@ -13,6 +13,7 @@
 #include "tracking.hpp"
 #include "command.hpp"
 #include "config.hpp"
+#include "functions.hpp"
 #include "memory.hpp"
 #include "resp/reply.hpp"
 #include "session.hpp"
@@ -380,6 +381,11 @@ class Engine final : private KeyspaceObserver {
   void serve_while_busy(Session& s, Status refusal);
   void end_busy() { busy_session_ = nullptr; }
   Session* busy_session() const { return busy_session_; }
+  // --- functions (functions.hpp) ---
+  // The component that owns the function libraries (adapters/lua); nullptr: none (FUNCTION has
+  // an empty registry). The host must outlive every command the engine runs.
+  void set_function_host(FunctionHost* host) { function_host_ = host; }
+  FunctionHost* function_host() const { return function_host_; }
   // Sends a command to the MONITOR sessions now (a script's EVAL before the commands it runs).
   void feed_monitors(Session& s, const std::string_view* argv, std::size_t argc, std::uint64_t redacted);
 
@@ -499,6 +505,7 @@ class Engine final : private KeyspaceObserver {
   BusyHandler busy_handler_ = nullptr;
   void* busy_ctx_ = nullptr;
   bool in_busy_handler_ = false;
+  FunctionHost* function_host_ = nullptr;
   Replication* repl_ = nullptr;
   AofSink aof_sink_{};
   MasterLinkListener link_listener_ = nullptr;

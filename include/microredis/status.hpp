@@ -154,6 +154,14 @@ namespace microredis {
   X(function_no_library, "ERR Library not found")                                                  \
   X(function_not_busy, "NOTBUSY No scripts in execution right now.")                               \
   X(busy_script, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.") \
+  X(function_no_library_name, "ERR library name argument was not given")                            \
+  X(function_unknown_option, "ERR Unknown option given: {}")                                        \
+  X(function_code_missing, "ERR Function code is missing")                                          \
+  X(function_error, "ERR {}")                                                                       \
+  X(function_restore_policy, "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.") \
+  X(function_bad_payload, "ERR DUMP payload version or checksum are wrong")                         \
+  X(function_not_found, "ERR Function not found")                                                   \
+  X(busy_function, "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.") \
   /* transactions */                                                                               \
   X(not_in_multi, "ERR Command not allowed inside a transaction")                                  \
   X(multi_nested, "ERR MULTI calls can not be nested")                                             \

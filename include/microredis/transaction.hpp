@@ -27,7 +27,7 @@ class Transaction {
   void flag_error() {
     if (active_) aborted_ = true;
   }
-  [[nodiscard]] bool queue(CommandRef cmd, const std::string_view* argv, std::size_t argc);
+  [[nodiscard]] bool queue(CommandRef cmd, const std::string_view* argv, std::size_t argc, std::uint32_t flags);
   std::size_t size() const { return commands_.size(); }
   // The union of the queued commands' flags (EXEC is refused on OOM if any is denyoom).
   std::uint32_t flags() const { return flags_; }

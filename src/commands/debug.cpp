@@ -29,6 +29,7 @@
 #include "microredis/store/zset.hpp"
 #endif
 #include "microredis/store/string.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/sha1.hpp"
 #include "microredis/util/strconv.hpp"
 // DEBUG OBJECT's serializedlength uses the RDB saver; RELOAD the loader too (the DUMP group).
@@ -96,9 +97,9 @@ inline void value_digest(Digest& d, const Entry& e) {
       std::string_view member = m.text(text);
       Digest pair{};
       char buf[64];
-      int n = std::snprintf(buf, sizeof buf, "%.17g", score);
+      const std::size_t n = print_double(buf, sizeof buf, score, 'g', 17);
       mix_digest(pair, member.data(), member.size());
-      mix_digest(pair, buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+      mix_digest(pair, buf, n);
       xor_digest(d, pair, 20);
     });
 #endif
@@ -231,7 +232,8 @@ inline double loose_double(std::string_view s) {
   std::size_t n = s.size() < sizeof buf - 1 ? s.size() : sizeof buf - 1;
   std::memcpy(buf, s.data(), n);
   buf[n] = 0;
-  return std::strtod(buf, nullptr);
+  bool range_error = false;
+  return read_double(buf, nullptr, range_error);
 }
 
 inline void debug_sleep(Context& c) {
@@ -392,12 +394,16 @@ inline void debug_reload(Context& c) {
   const bool lfu = rdb_limits::lfu_policy(st);
   const rdb::SaveLru lru = lfu ? rdb::SaveLru::freq : rdb_limits::lru_policy(st) ? rdb::SaveLru::idle : rdb::SaveLru::none;
   Buffer image(c.mem());
-  if (!rdb::save_image(c.mem(), dbs.data(), n, lru, image)) return c.out.error(Status::oom);
+  FunctionHost* functions = c.engine.function_host();
+  Buffer records(c.mem());
+  if (functions != nullptr && !functions->save(records)) return c.out.error(Status::oom);
+  if (!rdb::save_image(c.mem(), dbs.data(), n, lru, image, records.view())) return c.out.error(Status::oom);
   if (flush) {
     for (int i = 0; i < n; ++i) {
       c.engine.flushing(c.engine.db(i));
       c.engine.db(i).clear();
     }
+    if (functions != nullptr) functions->flush();  // Redis's emptyData empties the libraries too
   }
   // Loading fires no keyspace events, as Redis's rdbLoad.
   KeyspaceShared& shared = c.db.shared();
@@ -407,6 +413,10 @@ inline void debug_reload(Context& c) {
   how.merge = merge;
   how.now_ms = c.now_ms();
   how.lfu = lfu;
+  if (functions != nullptr) {
+    how.function = load_function_into_host;
+    how.function_ctx = functions;
+  }
   const rdb::LoadResult r =
       rdb::load_image(c.mem(), rdb_limits::load_limits(c.engine), image.view(), dbs.data(), n, how);
   shared.observer = observer;

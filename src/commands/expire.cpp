@@ -76,10 +76,12 @@ inline void expire_generic(Context& c, std::int64_t basetime_ms, bool seconds) {
   // Negative times are allowed (they delete the key); overflow in the unit conversion or in adding
   // the base time is not.
   if (seconds) {
-    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) return c.out.error(Status::invalid_expire, c.cmd.spec->name);
+    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
+      return c.out.error(Status::invalid_expire, c.cmd.spec->name());
+    }
     when *= 1000;
   }
-  if (when > INT64_MAX - basetime_ms) return c.out.error(Status::invalid_expire, c.cmd.spec->name);
+  if (when > INT64_MAX - basetime_ms) return c.out.error(Status::invalid_expire, c.cmd.spec->name());
   when += basetime_ms;
 
   std::string_view key = c.arg(1);

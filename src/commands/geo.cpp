@@ -20,6 +20,7 @@
 #include "microredis/engine.hpp"
 #include "microredis/store/geohash.hpp"
 #include "microredis/store/zset.hpp"
+#include "microredis/util/float_text.hpp"
 
 namespace microredis {
 namespace geo_cmds {
@@ -36,8 +37,11 @@ inline bool parse_long_lat(Context& c, std::size_t index, double& longitude, dou
     return false;
   }
   if (!geo::valid_position(longitude, latitude)) {
-    char text[700];
-    std::snprintf(text, sizeof text, "ERR invalid longitude,latitude pair %f,%f", longitude, latitude);
+    char lon[340], lat[340];  // "%f" of any double fits
+    char text[sizeof lon + sizeof lat + 40];
+    print_double(lon, sizeof lon, longitude, 'f', 6);
+    print_double(lat, sizeof lat, latitude, 'f', 6);
+    std::snprintf(text, sizeof text, "ERR invalid longitude,latitude pair %s,%s", lon, lat);
     c.out.error_text(text);
     return false;
   }

@@ -102,7 +102,7 @@ inline Status set_field(Context& c, Entry*& e, HashObject& obj, const HashLimits
 
 // HSET and HMSET (which replies OK instead of the number of new fields).
 inline void hset_generic(Context& c, bool hmset) {
-  if (c.argc % 2 == 1) return c.out.error(Status::wrong_arity, c.cmd.spec->name);
+  if (c.argc % 2 == 1) return c.out.error(Status::wrong_arity, c.cmd.spec->name());
   const std::string_view key = c.arg(1);
   bool created = false;
   Entry* e = lookup_write_or_create(c, key, created);

@@ -15,6 +15,7 @@
 
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/hash.hpp"
 #include "microredis/version.hpp"
 
@@ -40,12 +41,13 @@ struct Lines {
     char buf[kLongLongChars];
     str(name, {buf, format_uint64(buf, v)});
   }
-  // printf-style value for the fixed-point fields ("%.2f").
-  template <class... A>
-  void f(std::string_view name, const char* fmt, A... args) {
+  // A fixed-point field: "%.2f" of v, then suffix ("%" for used_memory_peak_perc).
+  void fixed2(std::string_view name, double v, std::string_view suffix = {}) {
     char buf[64];
-    int n = std::snprintf(buf, sizeof buf, fmt, args...);
-    str(name, {buf, n > 0 ? static_cast<std::size_t>(n) : 0});
+    std::size_t n = print_double(buf, sizeof buf - 8, v, 'f', 2);
+    if (n > sizeof buf - 9) n = 0;
+    for (char ch : suffix) buf[n++] = ch;
+    str(name, {buf, n});
   }
 };
 
@@ -68,7 +70,8 @@ inline std::string_view bytes_to_human(char* buf, std::size_t cap, std::uint64_t
       len = static_cast<int>(format_uint64(buf, n));
       buf[len++] = 'B';
     } else {
-      len = std::snprintf(buf, cap, "%.2f%c", d, kUnits[unit]);
+      len = static_cast<int>(print_double(buf, cap - 1, d, 'f', 2));
+      buf[len++] = kUnits[unit];
     }
   }
   return {buf, len > 0 ? static_cast<std::size_t>(len) : 0};
@@ -144,7 +147,15 @@ inline void section_memory(Context& c, Lines& o) {
   o.str("used_memory_human", bytes_to_human(h, sizeof h, m.used()));
   o.u("used_memory_peak", m.peak());
   o.str("used_memory_peak_human", bytes_to_human(h, sizeof h, m.peak()));
-  o.f("used_memory_peak_perc", "%.2f%%", m.peak() ? 100.0 * static_cast<double>(m.used()) / static_cast<double>(m.peak()) : 0.0);
+  o.fixed2("used_memory_peak_perc",
+           m.peak() ? 100.0 * static_cast<double>(m.used()) / static_cast<double>(m.peak()) : 0.0, "%");
+  // Functions (functions.hpp): the host's libraries; none without one.
+  FunctionHost::Stats fn;
+  if (const FunctionHost* host = c.engine.function_host()) fn = host->stats();
+  o.u("number_of_functions", fn.functions);
+  o.u("number_of_libraries", fn.libraries);
+  o.u("used_memory_vm_functions", fn.vm_memory);
+  o.u("used_memory_functions", fn.overhead);
   o.u("maxmemory", st.maxmemory);
   o.str("maxmemory_human", bytes_to_human(h, sizeof h, st.maxmemory));
   Buffer policy(c.mem());
@@ -278,13 +289,14 @@ inline void command_stat_line(Context& c, Lines& o, CommandRef ref) {
   char buf[kLongLongChars];
   float per_call = st.calls == 0 ? 0.0f : static_cast<float>(st.usec) / static_cast<float>(st.calls);
   o.raw("cmdstat_");
-  safe_name(o, ref.spec->name);
+  safe_name(o, ref.spec->name());
   o.raw(":calls=");
   o.raw({buf, format_uint64(buf, st.calls)});
   o.raw(",usec=");
   o.raw({buf, format_uint64(buf, st.usec)});
   char per_call_text[64];
-  int n = std::snprintf(per_call_text, sizeof per_call_text, "%.2f", static_cast<double>(per_call));
+  const auto n =
+      static_cast<int>(print_double(per_call_text, sizeof per_call_text, static_cast<double>(per_call), 'f', 2));
   o.raw(",usec_per_call=");
   o.raw({per_call_text, n > 0 && n < 64 ? static_cast<std::size_t>(n) : 0});
   o.raw(",rejected_calls=");

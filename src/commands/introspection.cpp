@@ -79,10 +79,10 @@ inline std::uint32_t acl_categories(const CommandSpec& s) {
   // A container's category list is its own (CLIENT is just @slow).
   if (s.subcommand_count == 0) {
     for (const GroupCategory& g : kGroupCategories) {
-      if (s.group == g.group) cats |= g.category;
+      if (s.group() == g.group) cats |= g.category;
     }
     // Generic commands work on keys of any type, unless they name the types they handle (SORT).
-    if (s.group == "generic" && !(cats & kDataTypeCategories)) cats |= kAclKeyspace;
+    if (s.group() == "generic" && !(cats & kDataTypeCategories)) cats |= kAclKeyspace;
   }
   if (!(cats & kAclFast)) cats |= kAclSlow;
   return cats;
@@ -185,7 +185,7 @@ inline void write_key_specs(Writer& w, const CommandSpec& s) {
 // The COMMAND INFO entry of a command (and, for a container, of each subcommand).
 inline void write_info(Writer& w, const CommandSpec& s) {
   w.array(10);
-  w.bulk(s.name);
+  w.bulk(s.name());
   w.integer(s.arity);
   write_flag_set(w, s.flags, kFlagNames);
   w.integer(s.first_key);
@@ -663,20 +663,20 @@ inline void write_arg(Writer& w, const Syntax& syn, const Syntax::Arg& a) {
 // The COMMAND DOCS map of a command. syn is scratch space for the syntax parser.
 inline void write_docs(Writer& w, Syntax& syn, const CommandSpec& s) {
   // Without MICROREDIS_WITH_COMMAND_DOCS the argument trees (and their parser) are left out.
-  bool args = MICROREDIS_WITH_COMMAND_DOCS && !s.syntax.empty() && syn.parse(s.syntax, has_keys(s)) &&
+  bool args = MICROREDIS_WITH_COMMAND_DOCS && !s.syntax().empty() && syn.parse(s.syntax(), has_keys(s)) &&
               syn.top_count() > 0;
   bool container = s.subcommand_count > 0;
-  bool complexity = !s.complexity.empty();
+  bool complexity = !s.complexity().empty();
   w.map(3 + (complexity ? 1 : 0) + (args ? 1 : 0) + (container ? 1 : 0));
   w.bulk("summary");
-  w.bulk(s.summary);
+  w.bulk(s.summary());
   w.bulk("since");
-  w.bulk(s.since);
+  w.bulk(s.since());
   w.bulk("group");
-  w.bulk(s.group);
+  w.bulk(s.group());
   if (complexity) {
     w.bulk("complexity");
-    w.bulk(s.complexity);
+    w.bulk(s.complexity());
   }
   if (args) {
     w.bulk("arguments");
@@ -687,7 +687,7 @@ inline void write_docs(Writer& w, Syntax& syn, const CommandSpec& s) {
     w.bulk("subcommands");
     w.map(s.subcommand_count);
     for (std::size_t i = 0; i < s.subcommand_count; ++i) {
-      w.bulk(s.subcommands[i].name);
+      w.bulk(s.subcommands[i].name());
       write_docs(w, syn, s.subcommands[i]);
     }
   }
@@ -723,7 +723,7 @@ inline void command_docs(Context& c) {
   if (c.argc == 2) {
     c.out.map(t.size());
     for (std::size_t i = 0; i < t.size(); ++i) {
-      c.out.bulk(t.at(i).spec->name);
+      c.out.bulk(t.at(i).spec->name());
       write_docs(c.out, *syn, *t.at(i).spec);
     }
   } else {
@@ -732,7 +732,7 @@ inline void command_docs(Context& c) {
     for (std::size_t i = 2; i < c.argc; ++i) {
       CommandRef ref = t.find_full(c.arg(i));
       if (!ref) continue;
-      c.out.bulk(ref.spec->name);
+      c.out.bulk(ref.spec->name());
       write_docs(c.out, *syn, *ref.spec);
       ++n;
     }
@@ -748,7 +748,7 @@ inline bool listed(const CommandSpec& s, ListFilter filter, std::string_view arg
     case ListFilter::none: return true;
     case ListFilter::module: return false;  // no command comes from a module
     case ListFilter::aclcat: return category != 0 && (acl_categories(s) & category) != 0;
-    case ListFilter::pattern: return glob_match(arg, s.name, true);
+    case ListFilter::pattern: return glob_match(arg, s.name(), true);
   }
   return false;
 }
@@ -777,12 +777,12 @@ inline void command_list(Context& c) {
   for (std::size_t i = 0; i < t.size(); ++i) {
     const CommandSpec& s = *t.at(i).spec;
     if (listed(s, filter, arg, category)) {
-      c.out.bulk(s.name);
+      c.out.bulk(s.name());
       ++n;
     }
     for (std::size_t j = 0; j < s.subcommand_count; ++j) {
       if (listed(s.subcommands[j], filter, arg, category)) {
-        c.out.bulk(s.subcommands[j].name);
+        c.out.bulk(s.subcommands[j].name());
         ++n;
       }
     }

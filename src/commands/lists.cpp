@@ -129,7 +129,7 @@ inline void rpushx(Context& c) { push_generic(c, ListEnd::tail, true); }
 
 // LPOP and RPOP (Redis's popGenericCommand).
 inline void pop_generic(Context& c, ListEnd where) {
-  if (c.argc > 3) return c.out.error(Status::wrong_arity, c.cmd.spec->name);
+  if (c.argc > 3) return c.out.error(Status::wrong_arity, c.cmd.spec->name());
   const bool has_count = c.argc == 3;
   std::int64_t count = 1;
   if (has_count && !parse_non_negative(c.arg(2), count)) return c.out.error(Status::out_of_range_positive);

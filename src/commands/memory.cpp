@@ -72,7 +72,8 @@ inline void memory_stats(Context& c) {
   w.bulk("lua.caches");
   w.integer(0);
   w.bulk("functions.caches");
-  w.integer(0);
+  const FunctionHost* functions = e.function_host();
+  w.integer(functions != nullptr ? static_cast<std::int64_t>(functions->stats().overhead) : 0);
   for (int i = 0; i < e.db_count(); ++i) {
     const Db& db = e.db(i);
     if (db.size() == 0) continue;

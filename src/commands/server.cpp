@@ -7,6 +7,8 @@
 #include "microredis/commands.hpp"
 #include "microredis/engine.hpp"
 #include "microredis/session.hpp"
+#include "microredis/store/rdb.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/version.hpp"
 
 #include <cstdio>
@@ -233,12 +235,15 @@ inline void latency_doctor(Context& c) {
     }
     char line[256];
     const std::string_view event = ts.event();
+    // "%.2f" through print_double: the firmware's printf has no float support.
+    char period_text[48];
+    print_double(period_text, sizeof period_text,
+                 samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0, 'f', 2);
     std::snprintf(line, sizeof line,
-                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %.2f sec). Worst all "
+                  "%zu. %.*s: %d latency spikes (average %lums, mean deviation %lums, period %s sec). Worst all "
                   "time event %lums.",
                   i + 1, static_cast<int>(event.size()), event.data(), static_cast<int>(samples),
-                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad),
-                  samples != 0 ? static_cast<double>(period) / static_cast<double>(samples) : 0.0,
+                  static_cast<unsigned long>(avg), static_cast<unsigned long>(mad), period_text,
                   static_cast<unsigned long>(ts.max));
     append_text(report, line);
     if (event == "command") {
@@ -319,7 +324,7 @@ inline void latency_doctor(Context& c) {
 inline bool reply_histogram(Context& c, CommandRef ref) {
   const LatencyHistograms::Histogram* h = c.engine.latency_histograms().find(ref.id);
   if (h == nullptr) return false;
-  c.out.bulk(ref.spec->name);
+  c.out.bulk(ref.spec->name());
   c.out.map(2);
   c.out.bulk("calls");
   c.out.integer(static_cast<std::int64_t>(h->calls));
@@ -341,7 +346,7 @@ inline bool reply_histogram(Context& c, CommandRef ref) {
 inline std::size_t reply_histograms_of(Context& c, CommandRef ref) {
   std::size_t n = reply_histogram(c, ref) ? 1 : 0;
   for (std::size_t i = 0; i < ref.spec->subcommand_count; ++i) {
-    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name);
+    const CommandRef sub = c.engine.commands().find_full(ref.spec->subcommands[i].name());
     if (sub && reply_histogram(c, sub)) ++n;
   }
   return n;
@@ -436,38 +441,209 @@ inline void lolwut(Context& c) {
   c.out.verbatim("Redis ver. " MICROREDIS_REDIS_COMPAT_VERSION "\n");
 }
 
-// FUNCTION: microredis has no script engine, so the library registry is always empty. The
-// subcommands that inspect or clear it answer truthfully; LOAD reports the missing engine.
+}  // namespace server_cmds
+
+// --- library metadata (functions.hpp) ---------------------------------------------------------
+
+MICROREDIS_INLINE bool valid_function_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char ch : name) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+  }
+  return true;
+}
+
+namespace server_cmds {
+inline int hex_digit(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+inline bool is_space(char ch) { return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\v' || ch == '\f'; }
+
+// Redis's sdssplitargs: the tokens of line, appended to scratch; the first kMax are recorded as
+// (offset, length) pairs (more are checked, not kept: metadata fails by its third token). false on
+// unbalanced quotes (or a closing quote not followed by a space).
+struct Spans {
+  static constexpr std::size_t kMax = 8;
+  std::size_t at[2 * kMax];
+  std::size_t count = 0;
+};
+inline bool split_args(std::string_view line, Buffer& scratch, Spans& spans) {
+  std::size_t p = 0;
+  for (;;) {
+    while (p < line.size() && is_space(line[p])) ++p;
+    if (p >= line.size()) return true;
+    const std::size_t start = scratch.size();
+    bool inq = false, insq = false, done = false;
+    while (!done) {
+      if (inq) {
+        if (p >= line.size()) return false;
+        if (line[p] == '\\' && p + 3 < line.size() && line[p + 1] == 'x' && hex_digit(line[p + 2]) >= 0 &&
+            hex_digit(line[p + 3]) >= 0) {
+          const char byte = static_cast<char>(hex_digit(line[p + 2]) * 16 + hex_digit(line[p + 3]));
+          if (!scratch.append(&byte, 1)) return false;
+          p += 3;
+        } else if (line[p] == '\\' && p + 1 < line.size()) {
+          ++p;
+          char ch = line[p];
+          switch (ch) {
+            case 'n': ch = '\n'; break;
+            case 'r': ch = '\r'; break;
+            case 't': ch = '\t'; break;
+            case 'b': ch = '\b'; break;
+            case 'a': ch = '\a'; break;
+            default: break;
+          }
+          if (!scratch.append(&ch, 1)) return false;
+        } else if (line[p] == '"') {
+          if (p + 1 < line.size() && !is_space(line[p + 1])) return false;
+          done = true;
+        } else if (!scratch.append(&line[p], 1)) {
+          return false;
+        }
+      } else if (insq) {
+        if (p >= line.size()) return false;
+        if (line[p] == '\\' && p + 1 < line.size() && line[p + 1] == '\'') {
+          ++p;
+          if (!scratch.append("'", 1)) return false;
+        } else if (line[p] == '\'') {
+          if (p + 1 < line.size() && !is_space(line[p + 1])) return false;
+          done = true;
+        } else if (!scratch.append(&line[p], 1)) {
+          return false;
+        }
+      } else {
+        if (p >= line.size() || is_space(line[p])) {
+          done = true;
+        } else if (line[p] == '"') {
+          inq = true;
+        } else if (line[p] == '\'') {
+          insq = true;
+        } else if (!scratch.append(&line[p], 1)) {
+          return false;
+        }
+      }
+      if (p < line.size()) ++p;
+    }
+    if (spans.count < Spans::kMax) {
+      spans.at[2 * spans.count] = start;
+      spans.at[2 * spans.count + 1] = scratch.size() - start;
+    }
+    ++spans.count;
+  }
+}
+}  // namespace server_cmds
+
+MICROREDIS_INLINE bool parse_library_metadata(std::string_view code, Buffer& scratch, LibraryMetadata& out,
+                                              Buffer& error) {
+  error.reset();
+  if (code.substr(0, 2) != "#!") return (void)error.append("Missing library metadata"), false;
+  const std::size_t eol = code.find('\n');
+  if (eol == std::string_view::npos) return (void)error.append("Invalid library metadata"), false;
+  const std::string_view shebang = code.substr(0, eol);
+  scratch.reset();
+  server_cmds::Spans spans;
+  // The tokens together are at most the shebang's length: the views below stay valid.
+  if (!scratch.reserve(shebang.size() + 1)) return false;  // out of memory: no error text
+  if (!server_cmds::split_args(shebang, scratch, spans) || spans.count == 0) {
+    return (void)error.append("Invalid library metadata"), false;
+  }
+  auto token = [&](std::size_t i) { return std::string_view(scratch.data() + spans.at[2 * i], spans.at[2 * i + 1]); };
+  out.engine = token(0).substr(2 <= token(0).size() ? 2 : token(0).size());
+  out.name = {};
+  bool have_name = false;
+  const std::size_t n = spans.count < server_cmds::Spans::kMax ? spans.count : server_cmds::Spans::kMax;
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::string_view part = token(i);
+    if (part.size() >= 5 && iequals(part.substr(0, 5), "name=")) {
+      if (have_name) {
+        return (void)error.append("Invalid metadata value, name argument was given multiple times"), false;
+      }
+      out.name = part.substr(5);
+      have_name = true;
+      continue;
+    }
+    (void)error.append("Invalid metadata value given: ");
+    (void)error.append(part);
+    return false;
+  }
+  if (!have_name) return (void)error.append("Library name was not given"), false;
+  out.body_offset = eol;
+  return true;
+}
+
+namespace server_cmds {
+
+// FUNCTION and FCALL: the libraries belong to the function host (functions.hpp), which a
+// component that runs code installs (adapters/lua). Without one, the registry is empty: the
+// subcommands that inspect or clear it answer truthfully, and LOAD/RESTORE report the missing
+// engine after the checks Redis makes first.
+inline bool forward(Context& c, FunctionHost::Op op) {
+  FunctionHost* host = c.engine.function_host();
+  if (host == nullptr) return false;
+  host->command(c, op);
+  return true;
+}
+
+inline void function_subcommand_syntax(Context& c) {
+  c.out.error(Status::unknown_subcommand_or_arity, c.arg(1).substr(0, 128), "FUNCTION");
+}
+
 inline void function_flush(Context& c) {
+  if (c.argc > 3) return function_subcommand_syntax(c);
   if (c.argc == 3 && !iequals(c.arg(2), "ASYNC") && !iequals(c.arg(2), "SYNC")) {
     return c.out.error(Status::function_flush_option);
   }
+  if (forward(c, FunctionHost::Op::flush)) return;
+  c.engine.add_dirty(1);  // propagated and counted as a change, as Redis's
   c.out.ok();
 }
 
 inline void function_list(Context& c) {
+  bool with_code = false, pattern = false;
   for (std::size_t i = 2; i < c.argc; ++i) {
-    if (iequals(c.arg(i), "WITHCODE")) continue;
-    if (iequals(c.arg(i), "LIBRARYNAME") && i + 1 < c.argc) {
+    if (!with_code && iequals(c.arg(i), "WITHCODE")) {
+      with_code = true;
+      continue;
+    }
+    if (!pattern && iequals(c.arg(i), "LIBRARYNAME")) {
+      if (i + 1 >= c.argc) return c.out.error(Status::function_no_library_name);
+      pattern = true;
       ++i;
       continue;
     }
     return c.out.error(Status::function_unknown_argument, c.arg(i).substr(0, 128));
   }
+  if (forward(c, FunctionHost::Op::list)) return;
   c.out.array(0);
 }
 
 inline void function_load(Context& c) {
-  std::string_view code = c.arg(c.argc - 1);
-  if (code.substr(0, 2) != "#!") return c.out.error(Status::function_no_metadata);
-  std::size_t end = code.find_first_of(" \n", 2);
-  std::string_view engine = code.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
-  c.out.error(Status::function_no_engine, engine.substr(0, 64));
+  std::size_t i = 2;
+  for (; i + 1 < c.argc; ++i) {
+    if (!iequals(c.arg(i), "REPLACE")) return c.out.error(Status::function_unknown_option, c.arg(i).substr(0, 128));
+  }
+  if (i >= c.argc) return c.out.error(Status::function_code_missing);
+  if (forward(c, FunctionHost::Op::load)) return;
+  Buffer scratch(c.mem()), error(c.mem());
+  LibraryMetadata md;
+  if (!parse_library_metadata(c.arg(i), scratch, md, error)) {
+    if (error.size() == 0 || error.incomplete()) return c.out.error(Status::oom);
+    return c.out.error(Status::function_error, error.view());
+  }
+  if (!valid_function_name(md.name)) return c.out.error(Status::function_error, kBadFunctionName);
+  c.out.error(Status::function_no_engine, md.engine.substr(0, 64));
 }
 
-inline void function_delete(Context& c) { c.out.error(Status::function_no_library); }
+inline void function_delete(Context& c) {
+  if (forward(c, FunctionHost::Op::delete_library)) return;
+  c.out.error(Status::function_no_library);
+}
 
 inline void function_stats(Context& c) {
+  if (forward(c, FunctionHost::Op::stats)) return;
   c.out.map(2);
   c.out.bulk("running_script");
   c.out.null();
@@ -475,15 +651,110 @@ inline void function_stats(Context& c) {
   c.out.map(0);
 }
 
-inline void function_kill(Context& c) { c.out.error(Status::function_not_busy); }
+inline void function_kill(Context& c) {
+  if (forward(c, FunctionHost::Op::kill)) return;
+  c.out.error(Status::function_not_busy);
+}
+
+inline void function_dump(Context& c) {
+  if (forward(c, FunctionHost::Op::dump)) return;
+  // An empty payload: the RDB version and the CRC64 of it (what Redis dumps for no libraries).
+  char payload[10] = {static_cast<char>(rdb::kVersion & 0xff), static_cast<char>((rdb::kVersion >> 8) & 0xff)};
+  const std::uint64_t crc = rdb::crc64(0, payload, 2);
+  for (int b = 0; b < 8; ++b) payload[2 + b] = static_cast<char>((crc >> (8 * b)) & 0xff);
+  c.out.bulk({payload, sizeof payload});
+}
+
+inline void function_restore(Context& c) {
+  if (c.argc > 4) return function_subcommand_syntax(c);
+  if (c.argc == 4 && !iequals(c.arg(3), "APPEND") && !iequals(c.arg(3), "REPLACE") && !iequals(c.arg(3), "FLUSH")) {
+    return c.out.error(Status::function_restore_policy);
+  }
+  if (!rdb::verify_dump_payload(c.arg(2))) return c.out.error(Status::function_bad_payload);
+  if (forward(c, FunctionHost::Op::restore)) return;
+  // Only an empty payload restores without an engine.
+  const std::string_view payload = c.arg(2);
+  if (payload.size() > 10) {
+    if (static_cast<std::uint8_t>(payload[0]) != rdb::kOpFunction2 &&
+        static_cast<std::uint8_t>(payload[0]) != rdb::kOpFunction) {
+      return c.out.error(Status::function_error, "given type is not a function");
+    }
+    return c.out.error(Status::function_no_engine, "LUA");
+  }
+  c.engine.add_dirty(1);
+  c.out.ok();
+}
 
 inline void function_help(Context& c) {
-  c.reply_help({"LIST [LIBRARYNAME <library_name_pattern>] [WITHCODE]",
-                "    Return general information on all the libraries.", "FLUSH [ASYNC|SYNC]",
-                "    Delete all the libraries.", "STATS", "    Return information about the current function running.",
-                "LOAD [REPLACE] <FUNCTION CODE>", "    Create a new library (no script engine is built into microredis).",
-                "DELETE <LIBRARY NAME>", "    Delete the given library."});
+  c.reply_help({
+      "LOAD [REPLACE] <FUNCTION CODE>",
+      "    Create a new library with the given library name and code.",
+      "DELETE <LIBRARY NAME>",
+      "    Delete the given library.",
+      "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+      "    Return general information on all the libraries:",
+      "    * Library name",
+      "    * The engine used to run the Library",
+      "    * Library description",
+      "    * Functions list",
+      "    * Library code (if WITHCODE is given)",
+      "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+      "STATS",
+      "    Return information about the current function running:",
+      "    * Function name",
+      "    * Command used to run the function",
+      "    * Duration in MS that the function is running",
+      "    If no function is running, return nil",
+      "    In addition, returns a list of available engines.",
+      "KILL",
+      "    Kill the current running function.",
+      "FLUSH [ASYNC|SYNC]",
+      "    Delete all the libraries.",
+      "    When called without the optional mode argument, the behavior is determined by the",
+      "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+      "    * ASYNC: Asynchronously flush the libraries.",
+      "    * SYNC: Synchronously flush the libraries.",
+      "DUMP",
+      "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE "
+      "command",
+      "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+      "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+      "    control how to handle existing libraries (default APPEND):",
+      "    * FLUSH: delete all existing libraries.",
+      "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+      "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+      "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+      "      in case of functions name collision with another library).",
+  });
 }
+
+// FCALL function numkeys [key ...] [arg ...]: the numkeys arguments after numkeys are keys.
+inline std::size_t fcall_keys(const std::string_view* argv, std::size_t argc, std::size_t* out, std::size_t cap) {
+  std::int64_t n = 0;
+  if (argc < 3 || !parse_int64(argv[2], n) || n <= 0 || static_cast<std::size_t>(n) > argc - 3) return 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n) && count < cap; ++i) out[count++] = 3 + i;
+  return count;
+}
+
+// Redis's fcallGetCommandFlags: the function's flags decide write, deny-oom and stale.
+inline std::uint32_t fcall_flags(const Engine& engine, const CommandSpec& spec, const std::string_view* argv,
+                                 std::size_t argc) {
+  const FunctionHost* host = engine.function_host();
+  if (host == nullptr || argc < 2) return spec.flags;
+  return host->call_flags(spec.flags, argv[1]);
+}
+
+inline void fcall_generic(Context& c, FunctionHost::Op op) {
+  // Functions are fed to monitors before the commands they run (FCALL is skip-monitor).
+  if (c.engine.monitor_count() > 0) c.engine.feed_monitors(c.session, c.argv, c.argc, 0);
+  c.prevent_propagation();  // its effects are propagated, not FCALL itself
+  if (forward(c, op)) return;
+  c.out.error(Status::function_not_found);
+}
+
+inline void fcall(Context& c) { fcall_generic(c, FunctionHost::Op::fcall); }
+inline void fcall_ro(Context& c) { fcall_generic(c, FunctionHost::Op::fcall_ro); }
 
 inline const CommandSpec kFunctionSubcommands[] = {
     {"function|flush", -2, kWrite | kNoscript, 0, 0, 0, function_flush, "scripting", "Deletes all libraries and functions.",
@@ -499,6 +770,12 @@ inline const CommandSpec kFunctionSubcommands[] = {
      "Returns information about a function during execution.", "7.0.0", "O(1)", "", kAclScripting},
     {"function|kill", 2, kNoscript | kAllowBusy, 0, 0, 0, function_kill, "scripting", "Terminates a function during execution.",
      "7.0.0", "O(1)", "", kAclScripting},
+    {"function|dump", 2, kNoscript, 0, 0, 0, function_dump, "scripting",
+     "Dumps all libraries into a serialized binary payload.", "7.0.0", "O(N) where N is the number of functions", "",
+     kAclScripting},
+    {"function|restore", -3, kWrite | kDenyOom | kNoscript, 0, 0, 0, function_restore, "scripting",
+     "Restores all libraries from a payload.", "7.0.0", "O(N) where N is the number of functions on the payload",
+     "serialized-value [FLUSH | APPEND | REPLACE]", kAclScripting},
     {"function|help", 2, kLoading | kStale, 0, 0, 0, function_help, "scripting",
      "Returns helpful text about the different subcommands.", "7.0.0", "O(1)", "", kAclScripting},
 };
@@ -563,6 +840,12 @@ inline const CommandSpec kCommands[] = {
      kAclConnection},
     {"lolwut", -1, kReadonly | kFast, 0, 0, 0, lolwut, "server", "Displays the server's version.", "5.0.0", "O(1)",
      "[VERSION version]", kAclRead},
+    {"fcall", -3, kNoscript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale | kMovableKeys | kScriptKeys, 0,
+     0, 0, fcall, "scripting", "Invokes a function.", "7.0.0", "Depends on the function that is executed.",
+     "function numkeys [key [key ...]] [arg [arg ...]]", kAclScripting, nullptr, 0, fcall_keys, fcall_flags},
+    {"fcall_ro", -3, kNoscript | kSkipMonitor | kNoMandatoryKeys | kStale | kReadonly | kMovableKeys | kScriptKeys, 0, 0,
+     0, fcall_ro, "scripting", "Invokes a read-only function.", "7.0.0", "Depends on the function that is executed.",
+     "function numkeys [key [key ...]] [arg [arg ...]]", kAclScripting, nullptr, 0, fcall_keys, fcall_flags},
     {"function", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for function commands.", "7.0.0",
      "Depends on subcommand.", "", 0, kFunctionSubcommands, sizeof kFunctionSubcommands / sizeof kFunctionSubcommands[0]},
 };

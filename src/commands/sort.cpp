@@ -49,6 +49,7 @@
 #include "microredis/store/set.hpp"
 #include "microredis/store/string.hpp"
 #include "microredis/store/zset.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/hash.hpp"
 
 #include <cerrno>
@@ -160,9 +161,9 @@ inline Score score_of(const Element& v, Buffer& scratch, double& out) {
   if (!s.empty()) std::memcpy(text, s.data(), s.size());
   text[s.size()] = '\0';
   char* end = nullptr;
-  errno = 0;
-  const double d = std::strtod(text, &end);
-  if (*end != '\0' || errno == ERANGE || std::isnan(d)) return Score::not_double;
+  bool range_error = false;
+  const double d = read_double(text, &end, range_error);
+  if (*end != '\0' || range_error || std::isnan(d)) return Score::not_double;
   out = d;
   return Score::ok;
 }

@@ -230,7 +230,7 @@ inline bool expire_ms_or_reply(Context& c, std::string_view arg, unsigned flags,
     }
     valid = valid && ms > 0;
   }
-  if (!valid) c.out.error(Status::invalid_expire, c.cmd.spec->name);
+  if (!valid) c.out.error(Status::invalid_expire, c.cmd.spec->name());
   return valid;
 }
 
@@ -366,7 +366,7 @@ inline void mget(Context& c) {
 }
 
 inline void mset_generic(Context& c, bool nx) {
-  if (c.argc % 2 == 0) return c.out.error(Status::wrong_arity, c.cmd.spec->name);
+  if (c.argc % 2 == 0) return c.out.error(Status::wrong_arity, c.cmd.spec->name());
   if (nx) {
     for (std::size_t j = 1; j < c.argc; j += 2) {
       if (c.write_key(c.arg(j)) != nullptr) return c.out.integer(0);

@@ -25,6 +25,7 @@
 #include "microredis/engine.hpp"
 #include "microredis/store/set.hpp"
 #include "microredis/store/zset.hpp"
+#include "microredis/util/float_text.hpp"
 #include "microredis/util/glob.hpp"
 
 namespace microredis {
@@ -491,7 +492,7 @@ inline void zsetop_generic(Context& c, std::string_view dst, bool store, std::si
                            bool cardinality_only) {
   std::int64_t setnum = 0;
   if (!parse_int64(c.arg(numkeys_index), setnum)) return c.out.error(Status::not_integer);
-  if (setnum < 1) return c.out.error(Status::zset_no_input_keys, c.cmd.spec->name);
+  if (setnum < 1) return c.out.error(Status::zset_no_input_keys, c.cmd.spec->name());
   if (static_cast<std::uint64_t>(setnum) > c.argc - (numkeys_index + 1)) return c.out.error(Status::syntax);
   const auto n = static_cast<std::size_t>(setnum);
 
@@ -1109,8 +1110,7 @@ inline std::string_view scan_score_text(char (&buf)[64], double score, bool from
   std::int64_t ll = 0;
   if (from_listpack && ZsetScoreCodec::as_integer(score, ll)) return {buf, format_int64(buf, ll)};
   if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
-  const int n = std::snprintf(buf, sizeof buf, "%.17g", score);
-  return {buf, n < 0 ? 0 : static_cast<std::size_t>(n)};
+  return {buf, print_double(buf, sizeof buf, score, 'g', 17)};
 }
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count] (Redis's scanGenericCommand for a sorted set). A

@@ -161,15 +161,15 @@ std::string render_command_table(const microredis::CommandTable& t) {
     const CommandSpec& s = *t.at(i).spec;
     ++top;
     if (s.subcommand_count == 0 || s.handler != nullptr) {
-      rows.push_back({std::string(s.group), upper(s.name), std::string(s.syntax), std::string(s.since),
-                      std::string(s.summary)});
+      rows.push_back({std::string(s.group()), upper(s.name()), std::string(s.syntax()), std::string(s.since()),
+                      std::string(s.summary())});
     }
     for (std::size_t j = 0; j < s.subcommand_count; ++j) {
       const CommandSpec& sub = s.subcommands[j];
-      std::string name = upper(sub.name);
+      std::string name = upper(sub.name());
       name[name.find('|')] = ' ';
-      rows.push_back({std::string(sub.group), name, std::string(sub.syntax), std::string(sub.since),
-                      std::string(sub.summary)});
+      rows.push_back({std::string(sub.group()), name, std::string(sub.syntax()), std::string(sub.since()),
+                      std::string(sub.summary())});
       ++subs;
     }
   }
@@ -199,7 +199,7 @@ std::string render_readme_coverage(const microredis::CommandTable& t) {
   std::size_t total = 0;
   for (std::size_t i = 0; i < t.size(); ++i) {
     const CommandSpec& spec = *t.at(i).spec;
-    groups[std::string(spec.group)].push_back(upper(spec.name));
+    groups[std::string(spec.group())].push_back(upper(spec.name()));
     ++total;
   }
   std::ostringstream md;
@@ -467,8 +467,8 @@ TEST_SUITE("introspection") {
     TestHarness h;
     const auto& t = h.engine.commands();
     auto check = [&](const CommandSpec& s) {
-      if (s.syntax.empty()) return;
-      CHECK_MESSAGE(docs_arguments(h, s.name) == cli_form(s.syntax), s.name);
+      if (s.syntax().empty()) return;
+      CHECK_MESSAGE(docs_arguments(h, s.name()) == cli_form(s.syntax()), s.name());
     };
     for (std::size_t i = 0; i < t.size(); ++i) {
       const CommandSpec& s = *t.at(i).spec;

@@ -525,7 +525,7 @@ TEST_SUITE("lists") {
                              "linsert", "lrem", "ltrim", "lpos", "lmove", "rpoplpush", "lmpop"}) {
       CAPTURE(name);
       REQUIRE(spec(name) != nullptr);
-      CHECK(spec(name)->group == "list");
+      CHECK(spec(name)->group() == "list");
     }
     CHECK(spec("lmove")->last_key == 2);
     CHECK(spec("rpoplpush")->last_key == 2);

@@ -1451,7 +1451,7 @@ TEST_SUITE("zsets") {
           "zunion", "zinter", "zdiff", "zunionstore", "zinterstore", "zdiffstore", "zintercard", "zscan"}) {
       CAPTURE(name);
       REQUIRE(spec(name) != nullptr);
-      CHECK(spec(name)->group == "sorted_set");
+      CHECK(spec(name)->group() == "sorted_set");
     }
     CHECK(spec("zadd")->arity == -4);
     CHECK(spec("zrangestore")->arity == -5);

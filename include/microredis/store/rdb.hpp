@@ -185,15 +185,21 @@ LoadResult load_dump_payload(Memory& mem, const LoadLimits& limits, std::string_
 // Access-time data saved with each key, as Redis saves it under an LRU or LFU policy.
 enum class SaveLru : std::uint8_t { none, idle, freq };
 
-// "REDIS0010", a few AUX fields, every database (SELECTDB, RESIZEDB, then each key with its
+// "REDIS0010", a few AUX fields, the function libraries (`functions`: FUNCTION2 records, as
+// FunctionHost::save writes them), every database (SELECTDB, RESIZEDB, then each key with its
 // expire time and, per `lru`, its idle time or frequency), EOF and the CRC64. false when out of
 // memory.
-bool save_image(Memory& mem, Db* const* dbs, int db_count, SaveLru lru, Buffer& out);
+bool save_image(Memory& mem, Db* const* dbs, int db_count, SaveLru lru, Buffer& out,
+                std::string_view functions = {});
 
 struct ImageLoad {
   bool merge = false;        // a key already present is replaced (else the load fails)
   std::int64_t now_ms = 0;   // keys expired by then are skipped, as a master does
   bool lfu = false;          // FREQ data applies (else IDLE data does)
+  // Where function libraries go (FunctionHost::load; replace = merge); without it an image that
+  // holds any does not load.
+  bool (*function)(void* ctx, std::string_view code, bool replace) = nullptr;
+  void* function_ctx = nullptr;
 };
 // Loads an image into dbs; on failure the keys loaded before the failure stay.
 LoadResult load_image(Memory& mem, const LoadLimits& limits, std::string_view image, Db* const* dbs, int db_count,

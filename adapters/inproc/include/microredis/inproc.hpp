@@ -222,7 +222,7 @@ class CommandRegistry {
   CommandRegistry(const CommandRegistry&) = delete;
   CommandRegistry& operator=(const CommandRegistry&) = delete;
   // false when the definition is invalid (empty name, a space or '|' in it, arity 0, key
-  // positions out of range) or the name is taken.
+  // positions or arity out of -128..127, a name longer than 255 bytes) or the name is taken.
   bool add(CommandDef def, CommandFunction fn);
 
  private:

@@ -1,5 +1,7 @@
 // Lua scripting for an Engine (optional component, adapters/lua, needs Lua 5.1): EVAL, EVALSHA,
-// EVAL_RO, EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP with Redis 7.0's semantics.
+// EVAL_RO, EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP with Redis 7.0's semantics, and
+// Redis 7.0 functions: the Scripting installs itself as the engine's FunctionHost, so the core's
+// FUNCTION and FCALL/FCALL_RO commands load, run, list, dump and restore Lua libraries.
 //
 //   microredis::lua::Scripting scripting(engine);   // registers the commands
 //
@@ -13,10 +15,10 @@
 // services the other connections, which get BUSY except for SCRIPT KILL, SHUTDOWN and the other
 // allow-busy commands (see docs/adapters.md, "Busy scripts").
 //
-// Propagation (replication, AOF) is not wired yet: the seam is Impl::call_command(), which runs
-// each redis.call through Engine::call() on the script session. Redis 7 propagates a script's
-// effects, not the script: the write commands it ran, wrapped in MULTI/EXEC, honouring
-// redis.set_repl() (whose flags are checked but not yet kept), with EVAL itself not propagated.
+// Propagation (replication, AOF): as Redis 7, a script's or a function's effects, not the script:
+// the write commands it ran (each redis.call goes through Engine::call() on the script session),
+// wrapped in MULTI/EXEC, with EVAL/FCALL itself not propagated; redis.set_repl()'s flags are
+// checked but not applied. FUNCTION LOAD/DELETE/FLUSH/RESTORE propagate as they are.
 //
 // Lifetime: the engine keeps pointers to the command specs: the Scripting must outlive every
 // command the engine runs (destroy it after the adapters stop, or with the engine unused).
