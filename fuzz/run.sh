@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan + coverage) and runs each for a bounded time.
 #
-#   fuzz/run.sh [seconds-per-target] [target...]     default: 60, fuzz_session fuzz_reply fuzz_rdb
+#   fuzz/run.sh [seconds-per-target] [target...]     default: 60, fuzz_session fuzz_reply fuzz_rdb fuzz_master_link
 #
 # Environment: BUILD_DIR (default build-fuzz in the checkout, so that a stale build tree of another
 # checkout is never reused), JOBS (build parallelism, default 2),
@@ -16,7 +16,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_session fuzz_reply fuzz_rdb)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_session fuzz_reply fuzz_rdb fuzz_master_link)
 build=${BUILD_DIR:-$root/build-fuzz}
 corpora=${CORPUS_DIR:-$build/corpus}
 

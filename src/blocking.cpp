@@ -96,6 +96,7 @@ MICROREDIS_INLINE void Engine::release_block(Session& s) {
 }
 
 MICROREDIS_INLINE void Engine::unblock_with_timeout(Session& s) {
+  if (s.block_reason() == BlockReason::wait) return finish_wait(s);  // WAIT answers its count
   const TimeoutReply reply = s.has_extras() ? s.blocked_command().timeout_reply : TimeoutReply::null_array;
   release_block(s);
   s.unblock();
@@ -110,6 +111,7 @@ MICROREDIS_INLINE void Engine::unblock_with_timeout(Session& s) {
 }
 
 MICROREDIS_INLINE void Engine::unblock_with_error(Session& s) {
+  if (s.block_reason() == BlockReason::wait) end_wait(s);
   release_block(s);
   s.unblock();
   s.release_extras_if_unused();

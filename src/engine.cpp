@@ -68,6 +68,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   latency_ = mem_.create<LatencyMonitor>(mem_);
   histograms_ = mem_.create<LatencyHistograms>(mem_);
   repl_ = mem_.create<Replication>(mem_);
+  (void)master_replid(seed_, repl_->replid);
   (void)register_builtin_commands(commands_);
   (void)cmd_stats_.resize(commands_.id_count());
   histograms_->set_id_count(commands_.id_count());
@@ -145,6 +146,13 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   }
   if (s->monitoring()) remove_monitor(*s);
   if (s->replica()) remove_replica(*s);
+  if (MICROREDIS_UNLIKELY(s->master_link()) && s == repl_->master) {
+    // The connection to the master ended: the engine asks for a new one (the data stays).
+    repl_->master = nullptr;
+    lose_master_link();
+    link_wanted();
+  }
+  if (s->block_reason() == BlockReason::wait) end_wait(*s);
   if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
@@ -281,7 +289,9 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     return reject(s, ref, out_start);
   }
   const bool tx_control = spec.flags & kTransactionControl;
-  if (settings_.maxmemory != 0) {
+  // The master's stream is applied whatever this engine's limits are (Redis obeys its master).
+  const bool from_master = MICROREDIS_UNLIKELY(s.master_link());
+  if (settings_.maxmemory != 0 && !from_master) {
     // Eviction runs before every command, as Redis's processCommand does; only commands that may
     // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
     // may grow memory; EXEC only matters if it runs denyoom ones.
@@ -293,12 +303,27 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
       return reject(s, ref, out_start);
     }
   }
+  // A read-only replica refuses writes but its master's (EXEC: by the queued commands' flags).
+  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty()) && !from_master && settings_.replica_read_only &&
+      ((spec.flags & kWrite) || (spec.handler == &exec_command_handler && (s.transaction_flags() & kWrite)))) {
+    w.error(Status::readonly_replica);
+    return reject(s, ref, out_start);
+  }
   if (s.protocol() < 3 && !(spec.flags & kSubscribedContext) && s.in_pubsub()) {
     w.error(Status::subscribed_context, spec.name());
     return reject(s, ref, out_start);
   }
+  // A replica without its master serves only stale-flagged commands when replica-serve-stale-data
+  // is no (EXEC: only if every queued command is flagged stale).
+  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty()) && repl_->link != LinkState::connected &&
+      !settings_.replica_serve_stale_data &&
+      (!(spec.flags & kStale) ||
+       (spec.handler == &exec_command_handler && (s.transaction_missing_flags() & kStale)))) {
+    w.error(Status::master_down);
+    return reject(s, ref, out_start);
+  }
   // Writes need min-replicas-to-write good replicas (Redis's checkGoodReplicasStatus).
-  if (MICROREDIS_UNLIKELY(settings_.min_replicas_to_write != 0) && settings_.min_replicas_max_lag != 0 &&
+  if (MICROREDIS_UNLIKELY(settings_.min_replicas_to_write != 0) && settings_.min_replicas_max_lag != 0 && !from_master &&
       ((spec.flags & kWrite) || (spec.handler == &exec_command_handler && (s.transaction_flags() & kWrite))) &&
       good_replicas() < static_cast<std::size_t>(settings_.min_replicas_to_write)) {
     w.error(Status::no_replicas);
@@ -323,7 +348,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
-  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_holds(s, spec, argv, argc)) return;
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !from_master && pause_holds(s, spec, argv, argc)) return;
   if (in_multi && !tx_control) {
     if (!s.transaction().queue(ref, argv, argc, command_flags(*this, *ref.spec, argv, argc))) {
       w.error(Status::oom);
@@ -334,6 +359,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   }
   current_ = &s;
   call(s, ref, argv, argc);
+  if (MICROREDIS_UNLIKELY(propagating_)) s.write_offset = repl_->offset;  // Redis's woff, for WAIT
   // CLIENT CACHING YES/NO applies to the next command only (CLIENT's own subcommands excepted).
   if (MICROREDIS_UNLIKELY(s.tracking_caching()) && !s.in_multi() && spec.name().substr(0, 7) != "client|") {
     s.end_tracking_caching();
@@ -515,6 +541,12 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   // not delete them (a write still does, as it replaces the key anyway).
   shared_.keep_expired = MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !(spec.flags & kWrite) &&
                          pause_mode() != PauseMode::off;
+  // On a replica keys expire only through the master's DELs: its clients' reads see an expired key
+  // as gone but leave it in place, and the master's commands see it as it is (expireIfNeeded).
+  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty())) {
+    shared_.keep_expired = shared_.keep_expired || !(spec.flags & kWrite);
+    shared_.no_expiry = s.master_link();
+  }
   Context ctx{*this, s, *dbs_[s.db_index()], w, argv, argc, ref, 0};
   const std::uint64_t dirty_before = dirty_;
   ++call_depth_;
@@ -530,6 +562,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
     report_writes(old_mark, written_mark);
   }
   shared_.keep_expired = false;
+  shared_.no_expiry = false;
   --call_depth_;
   if (MICROREDIS_UNLIKELY(propagating_)) finish_propagation(ctx, dirty_ != dirty_before);
   // Administrative commands are too dangerous to show, as in Redis; MONITOR sees the command
@@ -658,6 +691,8 @@ MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
 
 MICROREDIS_INLINE bool Engine::over_memory_limit() {
   if (settings_.maxmemory == 0) return false;
+  // A replica holds what its master has: it evicts nothing (replica-ignore-maxmemory yes).
+  if (!repl_->master_host.empty()) return false;
   // CLIENT PAUSE keeps the dataset constant: no eviction, and so no OOM refusal either (Redis's
   // isSafeToPerformEvictions).
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_mode() != PauseMode::off) return false;
@@ -1087,7 +1122,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   // higher active-expire-effort. Lazy expiry on access covers whatever this has not reached yet.
   // None while clients are paused, which keeps the dataset constant.
   const bool cron = !settings_.cron_paused;
-  if (cron && settings_.active_expire_enabled && !paused) {
+  if (cron && settings_.active_expire_enabled && !paused && repl_->master_host.empty()) {
     ++stats_.active_expire_cycles;
     const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
     for (int i = 0; i < db_count_; ++i) {
@@ -1113,6 +1148,8 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
       if (deadline != 0 && deadline <= now) {
         if (s->block_reason() == BlockReason::keys) {
           unblock_with_timeout(*s);
+        } else if (s->block_reason() == BlockReason::wait) {
+          finish_wait(*s);
         } else {
           s->writer().ok();  // DEBUG SLEEP
           s->unblock();
@@ -1122,7 +1159,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
       } else if (deadline != 0 && deadline < next) {
         next = deadline;
       }
-    } else if (cron && idle_ms > 0 && s != default_session_ && !s->replica() &&
+    } else if (cron && idle_ms > 0 && s != default_session_ && !s->replica() && !s->master_link() &&
                now / 1000 - s->last_interaction_ms() > idle_ms) {
       s->close_now();
       notify_output(*s);
@@ -1139,6 +1176,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
   if (resume_pending_) resume_paused();
   if (MICROREDIS_UNLIKELY(propagating_)) replication_cron();
+  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty())) replica_cron();
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.
   std::int64_t dt = now - stats_.ops_sample_time_us;

@@ -35,9 +35,9 @@ MICROREDIS_INLINE bool Replication::encode(Buffer& out, const std::string_view* 
   return ok;
 }
 
-MICROREDIS_INLINE bool Replication::add(int db, const std::string_view* argv, std::size_t argc) {
+MICROREDIS_INLINE bool Replication::add(int db, const std::string_view* argv, std::size_t argc, bool to_aof) {
   const std::size_t pos = bytes_.size();
-  if (!encode(bytes_, argv, argc) || !ops_.push_back(Op{db, pos, bytes_.size() - pos})) {
+  if (!encode(bytes_, argv, argc) || !ops_.push_back(Op{db, pos, bytes_.size() - pos, to_aof})) {
     (void)bytes_.resize(pos);
     return false;
   }
@@ -102,7 +102,11 @@ MICROREDIS_INLINE void Engine::finish_propagation(Context& ctx, bool changed) {
   // EXEC is never propagated itself: its commands are, wrapped when there are several.
   const bool record = (changed || ctx.propagation_forced) && !repl_->loading && ctx.cmd.spec->handler != &exec_command_handler;
   if (!repl_->take_rewrite(record) && record && !ctx.propagation_prevented) {
-    also_propagate(ctx.session.db_index(), ctx.argv, ctx.argc);
+    if (ctx.propagation_replicas_only) {
+      (void)repl_->add(ctx.session.db_index(), ctx.argv, ctx.argc, false);
+    } else {
+      also_propagate(ctx.session.db_index(), ctx.argv, ctx.argc);
+    }
   }
   if (call_depth_ == 0) {
     // SCAN and RANDOMKEY may expire any number of keys on their way: those DELs go out as they
@@ -119,13 +123,15 @@ MICROREDIS_INLINE void Engine::flush_propagation(bool no_wrap) {
   // One command is atomic; several (EXEC, a command that propagates more than one) are wrapped,
   // with the SELECT of the first before MULTI (propagatePendingCommands).
   const bool wrap = n > 1 && !no_wrap;
-  if (wrap) emit(r.op(0).db, replication_impl::kMulti);
-  for (std::size_t i = 0; i < n; ++i) emit(r.op(i).db, r.bytes(r.op(i)));
-  if (wrap) emit(r.op(n - 1).db, replication_impl::kExec);
+  bool any_aof = false;
+  for (std::size_t i = 0; i < n; ++i) any_aof = any_aof || r.op(i).aof;
+  if (wrap) emit(r.op(0).db, replication_impl::kMulti, any_aof);
+  for (std::size_t i = 0; i < n; ++i) emit(r.op(i).db, r.bytes(r.op(i)), r.op(i).aof);
+  if (wrap) emit(r.op(n - 1).db, replication_impl::kExec, any_aof);
   r.clear();
 }
 
-MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes) {
+MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes, bool aof) {
   Replication& r = *repl_;
   char select_buf[64];
   std::string_view select;
@@ -146,7 +152,9 @@ MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes) {
     put("\r\n");
     return std::string_view(select_buf, p);
   };
-  if (!r.replicas().empty()) {
+  // A replica's own replicas get its master's stream as it was applied (master_stream_applied),
+  // never what the replica's own clients write (Redis's replicationFeedSlaves on a replica).
+  if (!r.replicas().empty() && r.master_host.empty()) {
     const bool sel = db >= 0 && db != r.repl_db;
     if (sel) {
       select = select_for(db);
@@ -165,11 +173,11 @@ MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes) {
       check_output_limits(s);
       notify_output(s);
     }
-  } else if (r.backlog_active) {
+  } else if (r.backlog_active && r.master_host.empty()) {
     // No replica now, but the stream goes on (a replica reconnecting would resync anyway).
     if (db >= 0 && db != r.repl_db) r.repl_db = -1;
   }
-  if (r.aof_on && aof_sink_.append != nullptr) {
+  if (aof && r.aof_on && aof_sink_.append != nullptr) {
     if (db >= 0 && db != r.aof_db) {
       (void)aof_sink_.append(aof_sink_.ctx, select_for(db));
       r.aof_db = db;
@@ -204,6 +212,14 @@ MICROREDIS_INLINE bool Engine::add_replica(Session& s) {
   if (!dataset_image(image)) return false;
   Buffer& out = s.writer().buffer();
   if (!replication_impl::append_len_line(out, '$', image.size()) || !out.append(image.view())) return false;
+  // On a replica, the stream that follows is the master's, in the database the master selected
+  // last: the new replica starts there (Redis passes it as the RDB's repl-stream-db).
+  if (r.master != nullptr && r.master->db_index() != 0) {
+    char num[kLongLongChars];
+    const std::string_view db(num, format_int64(num, r.master->db_index()));
+    const std::string_view select[] = {"SELECT", db};
+    if (!Replication::encode(out, select, 2)) return false;
+  }
   if (!r.replicas().push_back(ReplicaInfo{&s, 0, now_ms(), 0})) return false;
   s.set_replica(true);
   // The next command the stream carries selects its database again (the replica starts in 0).
@@ -231,6 +247,7 @@ MICROREDIS_INLINE void Engine::replica_ack(Session& s, std::int64_t offset) {
   if (ri == nullptr) return;
   if (offset > ri->ack_offset) ri->ack_offset = offset;
   ri->ack_time_ms = now_ms();
+  if (!repl_->waiters.empty()) serve_waiters();
 }
 
 MICROREDIS_INLINE std::size_t Engine::good_replicas() const {
@@ -259,17 +276,479 @@ MICROREDIS_INLINE void Engine::replication_cron() {
     r.last_fsync_ms = now_ms();
     aof_sink_.sync(aof_sink_.ctx);
   }
-  if (r.replicas().empty()) return;
+  // A replica's replicas hear its master's PINGs.
+  if (r.replicas().empty() || !r.master_host.empty()) return;
   const std::int64_t period_ms = settings_.repl_ping_replica_period * 1000;
   if (now_ms() - r.last_ping_ms < period_ms) return;
   r.last_ping_ms = now_ms();
   const std::string_view ping[] = {"PING"};
+  send_to_replicas(ping, 1);
+}
+
+MICROREDIS_INLINE void Engine::send_to_replicas(const std::string_view* argv, std::size_t argc) {
+  Replication& r = *repl_;
   Buffer bytes(mem_);
-  if (!Replication::encode(bytes, ping, 1)) return;
+  if (!Replication::encode(bytes, argv, argc)) return;
   const bool aof = r.aof_on;
-  r.aof_on = false;  // pings go to replicas only
+  r.aof_on = false;  // pings and GETACKs go to replicas only
   emit(-1, bytes.view());
   r.aof_on = aof;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The replica side (REPLICAOF): the link to the master and the stream it carries
+//
+// The engine runs the protocol of Redis's syncWithMaster/readSyncBulkPayload on a session the
+// adapter connected for it: PING; then AUTH (masterauth), REPLCONF listening-port and REPLCONF
+// capa eof capa psync2, pipelined; then PSYNC <replid> <offset + 1>. +CONTINUE keeps the data;
+// +FULLRESYNC <replid> <offset> is followed by the RDB payload ("$<len>\r\n" and the bytes, or
+// the diskless "$EOF:<40-byte mark>\r\n" ... mark), which replaces the dataset. The session's
+// input is then the command stream, run as Redis's master client: no replies (but REPLCONF
+// GETACK's ACK), no READONLY refusal, keys never expire by themselves.
+
+namespace replication_impl {
+// Handshake replies still awaited, in order.
+enum HandshakeStep : std::uint8_t { kAwaitPong = 1, kAwaitAuth, kAwaitPort, kAwaitCapa, kAwaitPsync };
+constexpr std::int64_t kRetryMs = 1000;  // a failed attempt is retried a second later (replicationCron)
+}  // namespace replication_impl
+
+MICROREDIS_INLINE void Engine::link_wanted() {
+  if (link_listener_ != nullptr) link_listener_(link_ctx_);
+}
+
+// The engine's replicas must resynchronize (their master changed its data or its history).
+MICROREDIS_INLINE void Engine::disconnect_replicas() {
+  Vec<ReplicaInfo>& v = repl_->replicas();
+  while (!v.empty()) {
+    Session& s = *v[v.size() - 1].session;
+    remove_replica(s);
+    s.close_now();
+    notify_output(s);
+  }
+}
+
+// Drops the link (if any) without changing the master: the adapter closes its connection.
+MICROREDIS_INLINE void Engine::lose_master_link() {
+  Replication& r = *repl_;
+  if (Session* m = r.master) {
+    r.master = nullptr;
+    m->close_now();
+    notify_output(*m);
+  }
+  if (r.link == LinkState::connected) r.down_since_ms = now_ms();
+  r.stream_pending.clear();
+  r.payload.clear();
+  r.payload.shrink_if_over(0);
+  r.payload_started = false;
+  ++r.generation;
+  if (r.master_host.empty()) {
+    r.link = LinkState::none;
+    return;
+  }
+  r.link = LinkState::connect;
+}
+
+MICROREDIS_INLINE bool Engine::set_master(std::string_view host, std::int64_t port) {
+  Replication& r = *repl_;
+  Buffer copy(mem_);
+  if (!copy.append(host)) return false;
+  lose_master_link();
+  // Clients blocked on keys or WAIT were waiting for a master's data: Redis ends their wait
+  // (disconnectAllBlockedClients); commands held by CLIENT PAUSE run again later as usual.
+  for (Session* s = sessions_; s != nullptr; s = s->next) {
+    const BlockReason why = s->block_reason();
+    if (why != BlockReason::keys && why != BlockReason::wait) continue;
+    if (why == BlockReason::wait) {
+      end_wait(*s);
+    } else {
+      release_block(*s);
+      s->unblock();
+    }
+    s->writer().error(Status::unblocked_role_change);
+    count_error_reply(s->writer().last_error_code());
+    s->close_after_reply();
+    notify_output(*s);
+  }
+  r.master_host = static_cast<Buffer&&>(copy);
+  r.master_port = port;
+  r.link = LinkState::connect;
+  r.next_connect_ms = 0;
+  link_wanted();
+  return true;
+}
+
+MICROREDIS_INLINE void Engine::unset_master() {
+  Replication& r = *repl_;
+  if (r.master_host.empty()) return;
+  r.master_host.clear();
+  lose_master_link();
+  r.link = LinkState::none;
+  r.down_since_ms = 0;
+  // A new history starts here; the old id stays valid up to this offset (shiftReplicationId).
+  std::memcpy(r.replid2, r.replid, sizeof r.replid);
+  r.second_offset = r.offset + 1;
+  char id[41];
+  (void)hex_id(id, random().next(), 0x7265706c6964ull);
+  std::memcpy(r.replid, id, sizeof r.replid);
+  disconnect_replicas();
+  r.repl_db = -1;
+}
+
+MICROREDIS_INLINE bool Engine::wanted_master_link(MasterLinkRequest& out) const {
+  const Replication& r = *repl_;
+  if (r.link != LinkState::connect || r.master_host.empty()) return false;
+  if (r.next_connect_ms != 0 && clock_->now_ms() < r.next_connect_ms) return false;
+  out.host = r.master_host.view();
+  out.port = static_cast<int>(r.master_port);
+  out.generation = r.generation;
+  return true;
+}
+
+MICROREDIS_INLINE void Engine::master_link_connecting(std::uint64_t generation) {
+  Replication& r = *repl_;
+  if (generation != r.generation || r.link != LinkState::connect) return;
+  r.link = LinkState::connecting;
+  r.last_io_ms = clock_->now_ms();
+}
+
+MICROREDIS_INLINE void Engine::master_link_failed(std::uint64_t generation) {
+  Replication& r = *repl_;
+  if (generation != r.generation || (r.link != LinkState::connecting && r.link != LinkState::connect)) return;
+  ++r.generation;
+  r.link = LinkState::connect;
+  r.next_connect_ms = clock_->now_ms() + replication_impl::kRetryMs;
+  note_deadline(r.next_connect_ms * 1000);
+}
+
+MICROREDIS_INLINE Session* Engine::attach_master_link(std::uint64_t generation) {
+  Replication& r = *repl_;
+  if (generation != r.generation || (r.link != LinkState::connecting && r.link != LinkState::connect)) {
+    return nullptr;
+  }
+  Session* s = open_session();
+  if (s == nullptr) return nullptr;
+  --stats_.connections_received;  // an outgoing connection, as Redis's master client
+  if (s->closing()) {             // past maxclients: the master is no client of that budget
+    close_session(s);
+    return nullptr;
+  }
+  s->set_master_link(true);
+  s->set_authenticated(true);
+  r.master = s;
+  r.link = LinkState::handshake;
+  r.handshake_step = replication_impl::kAwaitPong;
+  r.last_io_ms = clock_->now_ms();
+  const std::string_view ping[] = {"PING"};
+  if (!Replication::encode(s->writer().buffer(), ping, 1)) {
+    lose_master_link();
+    return nullptr;
+  }
+  return s;
+}
+
+MICROREDIS_INLINE void Engine::send_ack() {
+  Replication& r = *repl_;
+  if (r.master == nullptr || r.link != LinkState::connected) return;
+  char num[kLongLongChars];
+  const std::string_view ack[] = {"REPLCONF", "ACK", {num, format_int64(num, r.offset)}};
+  if (!Replication::encode(r.master->writer().buffer(), ack, 3)) return;
+  r.last_ack_ms = now_ms();
+  notify_output(*r.master);
+}
+
+// The dataset becomes the payload's (readSyncBulkPayload with the RDB loaded in memory).
+MICROREDIS_INLINE bool Engine::load_payload() {
+  Replication& r = *repl_;
+  for (int i = 0; i < db_count_; ++i) {
+    flushing(*dbs_[i]);
+    dbs_[i]->clear();
+  }
+  Vec<Db*> dbs(mem_);
+  bool ok = dbs.reserve(static_cast<std::size_t>(db_count_));
+  for (int i = 0; ok && i < db_count_; ++i) (void)dbs.push_back(dbs_[i]);
+  // A replica keeps keys that have expired: the master's DELs remove them.
+  rdb::ImageLoad how;
+  how.now_ms = INT64_MIN;
+  how.lfu = shared_.lfu;
+  KeyspaceObserver* observer = shared_.observer;
+  shared_.observer = nullptr;  // loading fires no keyspace events
+  ok = ok && rdb::load_image(mem_, rdb_limits::load_limits(*this), r.payload.view(), dbs.data(), db_count_, how) ==
+                 rdb::LoadResult::ok;
+  shared_.observer = observer;
+  r.payload.clear();
+  r.payload.shrink_if_over(0);
+  return ok;
+}
+
+MICROREDIS_INLINE void Engine::start_stream(std::string_view replid, std::int64_t offset) {
+  Replication& r = *repl_;
+  if (replid.size() == 40) {
+    std::memcpy(r.replid, replid.data(), 40);
+    r.replid[40] = 0;
+  }
+  r.offset = r.read_offset = offset;
+  r.link = LinkState::connected;
+  r.stream_pending.clear();
+  r.down_since_ms = 0;
+  // The master's commands run without replies (REPLCONF GETACK writes its ACK past the mute).
+  r.master->writer().set_muted(true);
+  send_ack();
+}
+
+MICROREDIS_INLINE std::size_t Engine::master_link_input(Session& s, const char* data, std::size_t len) {
+  using namespace replication_impl;
+  Replication& r = *repl_;
+  if (&s != r.master) {  // a link REPLICAOF dropped: its bytes mean nothing any more
+    s.close_now();
+    return len;
+  }
+  r.last_io_ms = now_ms();
+  std::size_t used = 0;
+  auto fail = [&]() {
+    lose_master_link();
+    r.next_connect_ms = now_ms() + kRetryMs;
+    note_deadline(r.next_connect_ms * 1000);
+    return len;
+  };
+  while (used < len && r.link != LinkState::connected) {
+    if (r.link == LinkState::transfer && r.payload_started) {
+      const char* p = data + used;
+      const std::size_t n = len - used;
+      if (r.payload_size >= 0) {
+        const std::size_t want = static_cast<std::size_t>(r.payload_size) - r.payload.size();
+        const std::size_t take = n < want ? n : want;
+        if (!r.payload.append(p, take)) return fail();
+        used += take;
+        if (r.payload.size() < static_cast<std::size_t>(r.payload_size)) break;
+      } else {
+        // Diskless: the payload ends with the 40-byte mark; what follows it is the stream.
+        const std::size_t before = r.payload.size();
+        if (!r.payload.append(p, n)) return fail();
+        const std::string_view all = r.payload.view();
+        const std::size_t from = before >= 40 ? before - 39 : 0;
+        const std::size_t at = all.find(std::string_view(r.eof_mark, 40), from);
+        if (at == std::string_view::npos) {
+          used = len;
+          break;
+        }
+        used += at + 40 - before;
+        (void)r.payload.resize(at);
+      }
+      if (!load_payload()) return fail();
+      disconnect_replicas();  // they hold the old dataset
+      start_stream({}, r.psync_offset);
+      break;
+    }
+    const char* nl = static_cast<const char*>(std::memchr(data + used, '\n', len - used));
+    if (nl == nullptr) {
+      if (len - used > 64 * 1024) return fail();  // no reply line is that long
+      break;
+    }
+    std::string_view line(data + used, static_cast<std::size_t>(nl - (data + used)));
+    used += line.size() + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;  // the master's keep-alive newlines while it prepares the payload
+    if (r.link == LinkState::transfer) {
+      // "$<len>" or "$EOF:<mark>"
+      if (line[0] != '$') return fail();
+      line.remove_prefix(1);
+      if (line.size() == 44 && line.substr(0, 4) == "EOF:") {
+        std::memcpy(r.eof_mark, line.data() + 4, 40);
+        r.payload_size = -1;
+      } else {
+        std::int64_t n = 0;
+        if (!parse_int64(line, n) || n < 0) return fail();
+        r.payload_size = n;
+      }
+      r.payload.clear();
+      r.payload_started = true;
+      if (r.payload_size >= 0 && !r.payload.reserve(static_cast<std::size_t>(r.payload_size))) return fail();
+      if (r.payload_size == 0) return fail();  // an empty file is no RDB
+      continue;
+    }
+    // Handshake replies.
+    const bool error = line[0] == '-';
+    switch (r.handshake_step) {
+      case kAwaitPong: {
+        // -NOAUTH (the AUTH below follows) is fine; other errors end the attempt.
+        if (error && line.substr(0, 7) != "-NOAUTH" && line.substr(0, 7) != "-NOPERM" &&
+            line.substr(0, 30) != "-ERR operation not permitted") {
+          return fail();
+        }
+        Buffer& out = s.writer().buffer();
+        bool ok = true;
+        const Settings& st = settings_;
+        if (!st.masterauth.empty()) {
+          if (!st.masteruser.empty()) {
+            const std::string_view auth[] = {"AUTH", st.masteruser.view(), st.masterauth.view()};
+            ok = Replication::encode(out, auth, 3);
+          } else {
+            const std::string_view auth[] = {"AUTH", st.masterauth.view()};
+            ok = Replication::encode(out, auth, 2);
+          }
+        }
+        char num[kLongLongChars];
+        const std::string_view port[] = {"REPLCONF", "listening-port", {num, format_int64(num, st.port)}};
+        const std::string_view capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
+        ok = ok && Replication::encode(out, port, 3) && Replication::encode(out, capa, 5);
+        if (!ok) return fail();
+        r.handshake_step = st.masterauth.empty() ? kAwaitPort : kAwaitAuth;
+        notify_output(s);
+        break;
+      }
+      case kAwaitAuth:
+        if (error) return fail();
+        r.handshake_step = kAwaitPort;
+        break;
+      case kAwaitPort:  // errors are ignored, as Redis does
+        r.handshake_step = kAwaitCapa;
+        break;
+      case kAwaitCapa: {
+        // PSYNC with the history this engine holds: a master that knows it continues it.
+        char num[kLongLongChars];
+        const std::string_view psync[] = {"PSYNC", {r.replid, 40}, {num, format_int64(num, r.offset + 1)}};
+        if (!Replication::encode(s.writer().buffer(), psync, 3)) return fail();
+        r.handshake_step = kAwaitPsync;
+        notify_output(s);
+        break;
+      }
+      case kAwaitPsync: {
+        if (line.substr(0, 12) == "+FULLRESYNC ") {
+          line.remove_prefix(12);
+          const std::size_t space = line.find(' ');
+          std::int64_t offset = 0;
+          if (space != 40 || !parse_int64(line.substr(41), offset)) return fail();
+          std::memcpy(r.replid, line.data(), 40);
+          r.replid[40] = 0;
+          r.psync_offset = offset;
+          r.link = LinkState::transfer;
+          r.payload_started = false;
+          break;
+        }
+        if (line.substr(0, 9) == "+CONTINUE") {
+          // The data stays; a new id (the master was promoted) takes over the old history.
+          line.remove_prefix(9);
+          if (!line.empty() && line[0] == ' ') line.remove_prefix(1);
+          if (line.size() == 40 && std::memcmp(line.data(), r.replid, 40) != 0) {
+            std::memcpy(r.replid2, r.replid, sizeof r.replid2);
+            r.second_offset = r.offset + 1;
+            disconnect_replicas();
+          } else {
+            line = {};
+          }
+          start_stream(line, r.offset);
+          break;
+        }
+        return fail();  // -NOMASTERLINK, -LOADING, an old master without PSYNC: later
+      }
+      default: return fail();
+    }
+  }
+  return used;
+}
+
+MICROREDIS_INLINE void Engine::master_stream_applied(const char* data, std::size_t len) {
+  Replication& r = *repl_;
+  if (r.master == nullptr) return;
+  r.read_offset += static_cast<std::int64_t>(len);
+  // The offset moves by whole transactions (Redis's reploff): a link lost inside one resumes
+  // before its MULTI.
+  std::string_view bytes(data, len);
+  if (!r.stream_pending.empty() || r.master->in_multi()) {
+    if (!r.stream_pending.append(bytes)) {
+      lose_master_link();
+      return;
+    }
+    if (r.master->in_multi()) return;
+    bytes = r.stream_pending.view();
+  }
+  r.offset += static_cast<std::int64_t>(bytes.size());
+  for (const ReplicaInfo& ri : r.replicas()) {
+    Session& sub = *ri.session;
+    if (sub.closing()) continue;
+    if (!sub.writer().buffer().append(bytes)) sub.close_now();
+    check_output_limits(sub);
+    notify_output(sub);
+  }
+  r.stream_pending.clear();
+}
+
+// Once a second: the ACK, repl-timeout, and the next connection attempt (replicationCron).
+MICROREDIS_INLINE void Engine::replica_cron() {
+  Replication& r = *repl_;
+  const std::int64_t now = now_ms();
+  const std::int64_t timeout_ms = settings_.repl_timeout * 1000;
+  switch (r.link) {
+    case LinkState::connecting:
+    case LinkState::handshake:
+    case LinkState::transfer:
+    case LinkState::connected: {
+      std::int64_t last = r.last_io_ms;
+      if (r.master != nullptr && r.master->last_interaction_ms() > last) last = r.master->last_interaction_ms();
+      if (now - last > timeout_ms) {
+        lose_master_link();  // MASTER timeout: no data nor PING received
+        link_wanted();
+        break;
+      }
+      if (r.link == LinkState::connected && now - r.last_ack_ms >= 1000) send_ack();
+      break;
+    }
+    case LinkState::connect:
+      if (r.next_connect_ms != 0 && now >= r.next_connect_ms) {
+        r.next_connect_ms = 0;
+        link_wanted();
+      }
+      break;
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WAIT
+
+MICROREDIS_INLINE bool Engine::wait_for_replicas(Session& s, std::int64_t offset, std::int64_t replicas,
+                                                 std::int64_t deadline_us) {
+  if (!repl_->waiters.push_back(Replication::Waiter{&s, offset, replicas})) return false;
+  s.block_until(BlockReason::wait, deadline_us);
+  // Replicas are asked for their offset now (Redis asks in beforeSleep).
+  const std::string_view getack[] = {"REPLCONF", "GETACK", "*"};
+  send_to_replicas(getack, 3);
+  return true;
+}
+
+// Ends s's WAIT without a reply.
+MICROREDIS_INLINE void Engine::end_wait(Session& s) {
+  Vec<Replication::Waiter>& v = repl_->waiters;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i].session != &s) continue;
+    for (std::size_t j = i + 1; j < v.size(); ++j) v[j - 1] = v[j];
+    v.pop_back();
+    break;
+  }
+  s.unblock();
+}
+
+MICROREDIS_INLINE void Engine::finish_wait(Session& s) {
+  std::int64_t offset = 0;
+  for (const Replication::Waiter& w : repl_->waiters) {
+    if (w.session == &s) offset = w.offset;
+  }
+  end_wait(s);
+  s.writer().integer(static_cast<std::int64_t>(replicas_acked(offset)));
+  s.process_input();
+  notify_output(s);
+}
+
+MICROREDIS_INLINE void Engine::serve_waiters() {
+  Vec<Replication::Waiter>& v = repl_->waiters;
+  for (std::size_t i = 0; i < v.size();) {
+    const Replication::Waiter w = v[i];
+    if (static_cast<std::int64_t>(replicas_acked(w.offset)) < w.replicas) {
+      ++i;
+      continue;
+    }
+    finish_wait(*w.session);  // removes entry i
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,7 +113,8 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
   std::size_t pos = 0;
   while (pos < len && !closing() && block_ == BlockReason::none) {
     // Fast path: the next whole commands parsed in one pass, the keys they name prefetched.
-    if (authenticated_ && !parser_.in_command() && parse_ahead(data + pos, len - pos, limits, batch) > 0) {
+    if (authenticated_ && !master_link_ && !parser_.in_command() &&
+        parse_ahead(data + pos, len - pos, limits, batch) > 0) {
       pos = run_batch(batch, pos);
       continue;
     }
@@ -124,6 +125,8 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
       return len;  // the rest of the input is dropped with the connection
     }
     if (parser_.argc() > 0) engine_->dispatch(*this, parser_.args(), parser_.argc());
+    // The master's stream counts the replication offset by the bytes applied.
+    if (MICROREDIS_UNLIKELY(master_link_)) engine_->master_stream_applied(data + pos, parser_.consumed());
     // A command CLIENT PAUSE holds stays unconsumed: it is parsed and dispatched again once the
     // pause ends, with everything pipelined behind it.
     if (block_ == BlockReason::pause) break;
@@ -203,8 +206,8 @@ MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
   net_in_ += bytes.size();
   engine_->stats().net_input_bytes += bytes.size();
   // Fast path: nothing buffered, so run commands straight from the caller's bytes and keep only
-  // an incomplete tail.
-  if (in_.size() == in_pos_ && !in_feed_ && block_ == BlockReason::none) {
+  // an incomplete tail. (The master link's input always goes through the buffer.)
+  if (in_.size() == in_pos_ && !in_feed_ && block_ == BlockReason::none && !master_link_) {
     in_feed_ = true;
     std::size_t used = run_commands(bytes.data(), bytes.size());
     in_feed_ = false;
@@ -258,11 +261,24 @@ MICROREDIS_INLINE void Session::commit_input(std::size_t n) {
 
 MICROREDIS_INLINE void Session::process_input() {
   if (in_feed_ || close_now_) return;  // commands already running further up the stack
+  if (MICROREDIS_UNLIKELY(master_link_) && !engine_->master_streaming()) {
+    // Handshake replies and the RDB payload, before the command stream.
+    in_pos_ += engine_->master_link_input(*this, in_.data() + in_pos_, in_.size() - in_pos_);
+    if (closing()) {
+      in_.clear();
+      in_pos_ = 0;
+      return;
+    }
+    if (!engine_->master_streaming()) {
+      compact_input();
+      return;
+    }
+  }
   in_feed_ = true;
   std::size_t used = run_commands(in_.data() + in_pos_, in_.size() - in_pos_);
   in_feed_ = false;
   in_pos_ += used;
-  if (in_.size() - in_pos_ > engine_->settings().client_query_buffer_limit) {
+  if (in_.size() - in_pos_ > engine_->settings().client_query_buffer_limit && !master_link_) {
     ++engine_->stats().client_query_buffer_limit_disconnections;
     close_now();
   }

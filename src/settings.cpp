@@ -485,6 +485,56 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_BOOL("lazyfree-lazy-expire", lazyfree_lazy_expire),
       MR_CFG_BOOL("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
       MR_CFG_BOOL("replica-serve-stale-data", replica_serve_stale_data),
+      ConfigSpec{"replica-read-only", "slave-read-only", ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().replica_read_only ? "yes" : "no"); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_bool(e.settings().replica_read_only, v, err);
+                 }},
+      MR_CFG_INT("replica-priority", "slave-priority", replica_priority, 0, INT32_MAX),
+      MR_CFG_BOOL("replica-announced", replica_announced),
+      ConfigSpec{"replica-lazy-flush", "slave-lazy-flush", ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().replica_lazy_flush ? "yes" : "no"); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_bool(e.settings().replica_lazy_flush, v, err);
+                 }},
+      ConfigSpec{"masterauth", {}, ConfigFlag::sensitive,
+                 [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().masterauth.view()); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_string(e.settings().masterauth, v, err);
+                 }},
+      MR_CFG_STRING("masteruser", ConfigFlag::none, masteruser),
+      // replicaof <host> <port> | no one: start-up only (REPLICAOF changes it at run time), as Redis.
+      ConfigSpec{"replicaof", "slaveof", ConfigFlag::immutable,
+                 [](const Engine& e, Buffer& o) {
+                   const Replication& r = e.replication();
+                   if (r.master_host.empty()) return;
+                   char num[kLongLongChars];
+                   (void)(o.append(r.master_host.view()) && o.append(" ") &&
+                          o.append(num, format_int64(num, r.master_port)));
+                 },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   const std::size_t space = v.find(' ');
+                   if (space == std::string_view::npos || v.find(' ', space + 1) != std::string_view::npos) {
+                     err.set("wrong number of arguments");
+                     return false;
+                   }
+                   const std::string_view host = v.substr(0, space);
+                   const std::string_view port = v.substr(space + 1);
+                   if (iequals(host, "no") && iequals(port, "one")) {
+                     e.unset_master();
+                     return true;
+                   }
+                   std::int64_t p = 0;
+                   if (!parse_int64(port, p) || p < 0 || p > 65535) {
+                     err.set("Invalid master port");
+                     return false;
+                   }
+                   if (!e.set_master(host, p)) {
+                     err.set("out of memory");
+                     return false;
+                   }
+                   return true;
+                 }},
   };
   count = sizeof kConfigs / sizeof kConfigs[0];
   return kConfigs;

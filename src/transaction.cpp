@@ -13,6 +13,7 @@ MICROREDIS_INLINE bool Transaction::queue(CommandRef cmd, const std::string_view
   if (offset == ArgvStore::npos) return false;
   if (!commands_.push_back({cmd, offset, static_cast<std::uint32_t>(argc)})) return false;
   flags_ |= flags;
+  inv_flags_ |= ~flags;
   return true;
 }
 
@@ -24,7 +25,7 @@ MICROREDIS_INLINE const std::string_view* Transaction::arguments(std::size_t i, 
 MICROREDIS_INLINE void Transaction::clear() {
   commands_.release();
   args_.release();
-  flags_ = 0;
+  flags_ = inv_flags_ = 0;
   active_ = aborted_ = false;
 }
 

@@ -362,6 +362,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     tick_armed = false;
     const std::int64_t now = engine.clock().now_us();
     if (now >= tick_at_us || tick_at_us - now > kMaxTickWaitUs) (void)engine.tick();
+    open_master_link();  // a retry whose delay passed
     after_handler();
   }
 
@@ -392,14 +393,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     });
   }
 
-  void adopt(Socket peer, bool is_unix) {
+  void adopt(Socket peer, bool is_unix, Session* link = nullptr) {
     std::error_code ec;
     if (!is_unix) {
       peer.set_option(::asio::ip::tcp::no_delay(true), ec);
       set_keepalive(peer, engine.settings().tcp_keepalive);
     }
     peer.non_blocking(true, ec);  // for write_now(); Asio's own operations do not care
-    Session* s = engine.open_session();
+    Session* s = link != nullptr ? link : engine.open_session();
     if (s == nullptr) return;  // out of memory: the socket closes here
     auto c = std::make_shared<Connection>(*this, std::move(peer));
     connections.push_front(c);
@@ -416,6 +417,46 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       s->set_peer(format_addr(c->socket.remote_endpoint(ec)), format_addr(c->socket.local_endpoint(ec)));
     }
     c->service();  // a session refused by maxclients already holds its error reply
+  }
+
+  // --- the master link (Engine::wanted_master_link): an outgoing connection the engine asks for;
+  // once connected, the engine's session for it is served like a client's ---
+  bool link_check_posted = false;
+
+  static void on_link_wanted(void* ctx) {
+    auto* self = static_cast<Impl*>(ctx);
+    if (self->link_check_posted) return;
+    self->link_check_posted = true;
+    // Not from inside the command that asked (REPLICAOF): after it.
+    ::asio::post(self->executor, [weak = self->weak_from_this()] {
+      if (auto me = weak.lock()) {
+        me->link_check_posted = false;
+        me->open_master_link();
+      }
+    });
+  }
+
+  void open_master_link() {
+    MasterLinkRequest req;
+    if (!running || !engine.wanted_master_link(req)) return;
+    engine.master_link_connecting(req.generation);
+    const std::uint64_t generation = req.generation;
+    ::asio::ip::tcp::resolver resolver(executor);
+    std::error_code ec;
+    auto found = resolver.resolve(std::string(req.host), std::to_string(req.port), ec);
+    if (ec || found.empty()) return engine.master_link_failed(generation);
+    auto sock = std::make_shared<Socket>(executor);
+    sock->async_connect(GenericEndpoint(found.begin()->endpoint()),
+                        [weak = weak_from_this(), sock, generation](const std::error_code& e) {
+                          auto me = weak.lock();
+                          if (!me || !me->running) return;
+                          if (e) {
+                            me->engine.master_link_failed(generation);
+                          } else if (Session* s = me->engine.attach_master_link(generation)) {
+                            me->adopt(std::move(*sock), false, s);
+                          }
+                          me->after_handler();
+                        });
   }
 
   // --- listening ---
@@ -549,12 +590,14 @@ Server::Server(const ::asio::any_io_executor& executor, Engine& engine, ServerOp
   // SHUTDOWN: every connection and listener closes (posted, after the running handler), so that
   // io_context::run() runs out of work and returns.
   engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
+  engine.set_master_link_listener(&Impl::on_link_wanted, impl_.get());
 }
 
 Server::~Server() {
   close();
   impl_->engine.set_output_listener(nullptr, nullptr);
   impl_->engine.set_shutdown_listener(nullptr, nullptr);
+  impl_->engine.set_master_link_listener(nullptr, nullptr);
 }
 
 bool Server::listen(std::string& error) {

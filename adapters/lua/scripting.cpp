@@ -206,6 +206,10 @@ struct Scripting::Impl final : FunctionHost {
   bool start();
   bool start_functions();
   // min-replicas-to-write is set and not met (Redis's checkGoodReplicasStatus fails).
+  // A read-only replica refuses writes but its master's (Redis's scriptVerifyWriteCommandAllow).
+  bool readonly_replica(const Session* caller) const {
+    return engine.is_replica() && engine.settings().replica_read_only && (caller == nullptr || !caller->master_link());
+  }
   bool not_enough_replicas() const {
     const Settings& st = engine.settings();
     return st.min_replicas_to_write != 0 && st.min_replicas_max_lag != 0 &&
@@ -1229,6 +1233,10 @@ bool Scripting::Impl::call_command(bool raise) {
     err = "This Redis command is not allowed from script";
   } else if (run.read_only && (ref.spec->flags & (kWrite | kMayReplicate))) {
     err = "Write commands are not allowed from read-only scripts.";
+  } else if ((ref.spec->flags & kWrite) && readonly_replica(run.caller)) {
+    err_text = "-";
+    err_text.append(status_text(Status::readonly_replica));
+    err = err_text.c_str();
   } else if ((ref.spec->flags & kWrite) && not_enough_replicas()) {
     err_text = "-";
     err_text.append(status_text(Status::no_replicas));
@@ -1302,6 +1310,9 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
   if (!(flags & kCompatMode)) {
     if (!(flags & kNoWrites) && read_only) {
       return w.error_text("ERR Can not execute a script with write flag using *_ro command.");
+    }
+    if (!(flags & kNoWrites) && readonly_replica(&c.session)) {
+      return w.error_text("READONLY Can not run script with write flag on readonly replica");
     }
     if (!(flags & kNoWrites) && not_enough_replicas()) return w.error(Status::no_replicas);
     if (oom && !(flags & (kAllowOom | kNoWrites))) {

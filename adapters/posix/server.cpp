@@ -64,6 +64,8 @@ struct Connection : Watched {
   bool dirty = false;          // queued by the engine's output listener
   bool peer_eof = false;       // the peer shut its side: write what is left, then close
   bool closed = false;
+  bool connecting = false;     // the master link (REPLICAOF): connect() in progress
+  std::uint64_t link_generation = 0;
   std::int64_t linger_until_ms = 0;
   Connection* prev = nullptr;  // list of every open connection
   Connection* next = nullptr;
@@ -185,6 +187,8 @@ struct Server::Impl {
   // Closes at once: errors, end of stream, shutdown.
   void destroy(Connection* c) {
     if (c->closed) return;
+    if (c->connecting) engine.master_link_failed(c->link_generation);
+    link_done(c);
     detach_session(c);
     epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
     ::close(c->fd);
@@ -267,6 +271,7 @@ struct Server::Impl {
 
   void on_event(Connection* c, std::uint32_t events) {
     if (c->closed) return;
+    if (c->connecting) return finish_connect(c);
     if (c->session == nullptr) return drain(c);
     if (!c->peer_eof && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_from(c);
     if (c->peer_eof && (events & (EPOLLHUP | EPOLLERR))) return destroy(c);
@@ -310,6 +315,88 @@ struct Server::Impl {
       s->set_peer(format_addr(peer), format_addr(local));
     }
     flush(c);  // a session refused by maxclients already holds its error reply
+  }
+
+  // --- the master link (Engine::wanted_master_link): a non-blocking connect to the address the
+  // engine names; once connected, the engine's session for it is served like a client's ---
+  Connection* link = nullptr;  // the connection being opened for the engine, if any
+
+  void link_done(Connection* c) {
+    if (link == c) link = nullptr;
+  }
+
+  void open_master_link() {
+    MasterLinkRequest req;
+    if (!engine.wanted_master_link(req)) return;
+    if (link != nullptr) {  // an attempt the engine gave up on (timeout, REPLICAOF elsewhere)
+      Connection* old = link;
+      link = nullptr;
+      destroy(old);
+    }
+    engine.master_link_connecting(req.generation);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    const std::string host(req.host);
+    const std::string port = std::to_string(req.port);
+    int fd = -1;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) == 0) {
+      for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
+        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+          ::close(fd);
+          fd = -1;
+        }
+      }
+      freeaddrinfo(res);
+    }
+    auto* c = fd >= 0 ? new (std::nothrow) Connection : nullptr;
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.ptr = static_cast<Watched*>(c);
+    if (c == nullptr || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      delete c;
+      if (fd >= 0) ::close(fd);
+      engine.master_link_failed(req.generation);
+      return;
+    }
+    c->fd = fd;
+    c->events = EPOLLOUT;
+    c->connecting = true;
+    c->link_generation = req.generation;
+    c->next = connections;
+    if (connections) connections->prev = c;
+    connections = c;
+    link = c;
+  }
+
+  void finish_connect(Connection* c) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == EINPROGRESS) return;
+    c->connecting = false;
+    link_done(c);
+    Session* s = err == 0 ? engine.attach_master_link(c->link_generation) : nullptr;
+    if (s == nullptr) {
+      if (err != 0) engine.master_link_failed(c->link_generation);
+      return destroy(c);
+    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    set_keepalive(c->fd, engine.settings().tcp_keepalive);
+    c->session = s;
+    ++active;
+    s->set_user_data(c);
+    s->set_fd(c->fd);
+    sockaddr_storage local{}, peer{};
+    socklen_t l1 = sizeof local, l2 = sizeof peer;
+    getsockname(c->fd, reinterpret_cast<sockaddr*>(&local), &l1);
+    getpeername(c->fd, reinterpret_cast<sockaddr*>(&peer), &l2);
+    s->set_peer(format_addr(peer), format_addr(local));
+    flush(c);  // the handshake's first command
   }
 
   // Out of descriptors: accept one pending connection with the spare descriptor and refuse it.
@@ -553,6 +640,9 @@ Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<I
   // SHUTDOWN: run() returns once the command's event has been handled.
   engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
   engine.set_busy_handler(&Impl::on_busy, impl_.get());
+  // REPLICAOF: the loop looks at Engine::wanted_master_link() after every round; the listener
+  // only wakes it.
+  engine.set_master_link_listener([](void* server) { static_cast<Server*>(server)->wake_up(); }, this);
   install_host_info(engine);
   impl_->aof.install(engine);
 }
@@ -562,6 +652,7 @@ Server::~Server() {
   impl_->engine.set_output_listener(nullptr, nullptr);
   impl_->engine.set_shutdown_listener(nullptr, nullptr);
   impl_->engine.set_busy_handler(nullptr, nullptr);
+  impl_->engine.set_master_link_listener(nullptr, nullptr);
   impl_->aof.uninstall();
 }
 
@@ -595,6 +686,7 @@ void Server::run_once(int timeout_ms) {
   }
   m.flush_dirty();
   m.run_timers();
+  m.open_master_link();
   for (Connection* c : m.graveyard) delete c;
   m.graveyard.clear();
 }
@@ -605,6 +697,10 @@ void Server::run() {
 
 void Server::stop() {
   impl_->stop.store(true, std::memory_order_relaxed);
+  wake_up();
+}
+
+void Server::wake_up() {
   if (impl_->wake[1] >= 0) {
     char b = 1;
     (void)!::write(impl_->wake[1], &b, 1);

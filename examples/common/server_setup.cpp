@@ -163,7 +163,8 @@ struct ConfigError {
 
 // Settings that take several words (joined by spaces); every other one takes exactly one.
 bool takes_several_words(const std::string& name) {
-  return name == "bind" || name == "save" || name == "client-output-buffer-limit";
+  return name == "bind" || name == "save" || name == "client-output-buffer-limit" || name == "replicaof" ||
+         name == "slaveof";
 }
 
 bool parse_config(const std::string& config, std::vector<Directive>& out, ConfigError& err, int depth);

@@ -267,6 +267,8 @@ struct Context {
   bool propagation_prevented = false;
   // Propagated even if it changed nothing (FLUSHALL/FLUSHDB on empty databases).
   bool propagation_forced = false;
+  // ... to replicas only, not the AOF (PUBLISH: Redis's forceCommandPropagation(PROPAGATE_REPL)).
+  bool propagation_replicas_only = false;
 
   std::string_view arg(std::size_t i) const { return argv[i]; }
   void redact(std::size_t i) {
@@ -298,6 +300,7 @@ struct Context {
   // The command's own arguments are not propagated (what also_propagate recorded still is).
   void prevent_propagation() { propagation_prevented = true; }
   void force_propagation() { propagation_forced = true; }
+  void force_propagation_to_replicas() { propagation_forced = propagation_replicas_only = true; }
 
   // The reply of a container's HELP subcommand: a header naming the command, the given lines, and
   // the HELP line itself, all as simple strings (Redis's addReplyHelp).

@@ -256,6 +256,50 @@ class Engine final : private KeyspaceObserver {
   std::size_t good_replicas() const;
   // Replicas that acknowledged offset (WAIT).
   std::size_t replicas_acked(std::int64_t offset) const;
+  // --- the replica side: REPLICAOF (docs/adapters.md, "Master link") ---
+  // The engine runs the protocol; the adapter only opens the TCP connection the engine asks for
+  // and moves its bytes like a client connection's.
+  bool is_replica() const { return !repl_->master_host.empty(); }
+  LinkState master_link_state() const { return repl_->link; }
+  // REPLICAOF host port: drops any link to another master and asks for one to host:port (blocked
+  // clients are unblocked with an error, as Redis does). false when out of memory.
+  [[nodiscard]] bool set_master(std::string_view host, std::int64_t port);
+  // REPLICAOF NO ONE: a master again, keeping the data, under a new replication id (the old one
+  // becomes replid2); the replicas of this engine are disconnected (they resynchronize).
+  void unset_master();
+  // True when the engine wants the adapter to open a connection now (state connect, and the
+  // retry delay after a failure has passed). The adapter then calls master_link_connecting(),
+  // and attach_master_link() once connected or master_link_failed() if it could not connect.
+  bool wanted_master_link(MasterLinkRequest& out) const;
+  void master_link_connecting(std::uint64_t generation);
+  void master_link_failed(std::uint64_t generation);
+  // The connection is up: a new session for it, whose output holds the handshake. The adapter
+  // serves it like a client's (feed what it reads, write its output, close_session when the
+  // connection ends, which the engine takes as link loss). nullptr when generation is stale
+  // (REPLICAOF changed since: close the connection) or memory ran out.
+  Session* attach_master_link(std::uint64_t generation);
+  // Called when a link is wanted (REPLICAOF, a lost link, the retry delay over): the adapter
+  // looks at wanted_master_link(). A transport that sets none cannot open connections: REPLICAOF
+  // host port is then refused (Status::replicaof_no_transport).
+  using MasterLinkListener = void (*)(void* ctx);
+  void set_master_link_listener(MasterLinkListener fn, void* ctx) {
+    link_listener_ = fn;
+    link_ctx_ = ctx;
+  }
+  bool can_open_master_link() const { return link_listener_ != nullptr; }
+  // Session's input on the link before the stream starts: handshake replies, the RDB payload.
+  // Returns the bytes consumed; the rest is the command stream once master_streaming().
+  std::size_t master_link_input(Session& s, const char* data, std::size_t len);
+  bool master_streaming() const { return repl_->link == LinkState::connected; }
+  // A command of the master's stream was applied: counts the offset, forwards the bytes to this
+  // engine's own replicas.
+  void master_stream_applied(const char* data, std::size_t len);
+  // REPLCONF ACK <offset> to the master (once a second, and for REPLCONF GETACK).
+  void send_ack();
+  // WAIT: blocks s until `replicas` replicas acknowledged offset, or deadline_us (0: none). false
+  // when out of memory.
+  [[nodiscard]] bool wait_for_replicas(Session& s, std::int64_t offset, std::int64_t replicas,
+                                       std::int64_t deadline_us);
   // The append-only file: the adapter's sink (nullptr: none; CONFIG SET appendonly yes is then
   // refused). Turning it on writes a fresh base (the RDB image) through the sink.
   void set_aof_sink(const AofSink* sink);
@@ -382,9 +426,19 @@ class Engine final : private KeyspaceObserver {
   // After a command ran: records its own propagation, and at the top level sends what is pending.
   void finish_propagation(Context& ctx, bool changed);
   void flush_propagation(bool no_wrap = false);
-  void emit(int db, std::string_view bytes);
+  void emit(int db, std::string_view bytes, bool aof = true);
   void update_propagating();
   void replication_cron();
+  void replica_cron();
+  void lose_master_link();
+  void disconnect_replicas();
+  void end_wait(Session& s);
+  void finish_wait(Session& s);
+  void send_to_replicas(const std::string_view* argv, std::size_t argc);
+  void serve_waiters();
+  bool load_payload();
+  void start_stream(std::string_view replid, std::int64_t offset);
+  void link_wanted();
   bool dataset_image(Buffer& image);
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
   bool pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
@@ -454,6 +508,8 @@ class Engine final : private KeyspaceObserver {
   FunctionHost* function_host_ = nullptr;
   Replication* repl_ = nullptr;
   AofSink aof_sink_{};
+  MasterLinkListener link_listener_ = nullptr;
+  void* link_ctx_ = nullptr;
   int call_depth_ = 0;
   bool propagating_ = false;
 };

@@ -23,8 +23,26 @@ namespace microredis {
 
 class Session;
 
-// The replication id (40 hex digits) INFO, PSYNC and ROLE show: stable for one engine seed.
+// The replication id (40 hex digits) INFO, PSYNC and ROLE show: the first one derives from the
+// engine seed; a replica takes its master's, and REPLICAOF NO ONE starts a new one.
 std::string_view master_replid(std::uint64_t seed, char (&buf)[41]);
+
+// The replica side: the state of the link to the master REPLICAOF names (Redis's repl_state).
+enum class LinkState : std::uint8_t {
+  none,        // a master: no link
+  connect,     // a link is wanted: the adapter is asked to open one (Engine::wanted_master_link)
+  connecting,  // the adapter is connecting
+  handshake,   // connected: PING, [AUTH], REPLCONF, PSYNC sent, their replies being read
+  transfer,    // receiving the RDB payload of a full resynchronization
+  connected,   // applying the master's command stream
+};
+
+// The connection the engine wants the adapter to open (docs/adapters.md, "Master link").
+struct MasterLinkRequest {
+  std::string_view host;  // as REPLICAOF gave it: a name or an address
+  int port = 0;
+  std::uint64_t generation = 0;  // names this attempt in attach/failed calls
+};
 
 // Where the append-only file lives: the adapter provides it (a file, flash, memory). Every
 // callback gets ctx. All are optional except append and load.
@@ -63,15 +81,18 @@ struct ReplicaInfo {
 
 class Replication {
  public:
-  explicit Replication(Memory& mem) : ops_(mem), bytes_(mem), rewrite_(mem), replicas_(mem) {}
+  explicit Replication(Memory& mem)
+      : master_host(mem), stream_pending(mem), payload(mem), waiters(mem), ops_(mem), bytes_(mem), rewrite_(mem),
+        replicas_(mem) {}
 
   struct Op {
     int db;  // -1: no database (PING)
     std::size_t pos;
     std::size_t len;
+    bool aof;  // false: for replicas only
   };
   // Records one command (RESP-encoded) for the running top-level command.
-  bool add(int db, const std::string_view* argv, std::size_t argc);
+  bool add(int db, const std::string_view* argv, std::size_t argc, bool to_aof = true);
   std::size_t pending() const { return ops_.size(); }
   const Op& op(std::size_t i) const { return ops_[i]; }
   std::string_view bytes(const Op& o) const { return {bytes_.data() + o.pos, o.len}; }
@@ -93,7 +114,7 @@ class Replication {
     has_rewrite_ = false;
     if (!keep) return false;
     const std::size_t pos = bytes_.size();
-    if (!bytes_.append(rewrite_.view()) || !ops_.push_back(Op{rewrite_db_, pos, rewrite_.size()})) {
+    if (!bytes_.append(rewrite_.view()) || !ops_.push_back(Op{rewrite_db_, pos, rewrite_.size(), true})) {
       (void)bytes_.resize(pos);
       return false;
     }
@@ -114,6 +135,41 @@ class Replication {
   bool aof_on = false;
   bool loading = false;            // replaying the AOF: nothing propagates
   std::uint64_t aof_rewrites = 0;
+
+  // Replication ids: the current one (set by the engine at start), and the previous one with the
+  // offset up to which it is valid (after REPLICAOF NO ONE).
+  char replid[41] = {};
+  char replid2[41] = "0000000000000000000000000000000000000000";
+  std::int64_t second_offset = -1;
+
+  // --- replica side (REPLICAOF) ---
+  Buffer master_host;              // empty: a master
+  std::int64_t master_port = 0;
+  LinkState link = LinkState::none;
+  std::uint64_t generation = 0;    // bumped for every new attempt: stale adapter calls are ignored
+  Session* master = nullptr;       // the link's session, from the handshake on
+  std::uint8_t handshake_step = 0; // replies still awaited: see Engine::master_link_input
+  Buffer stream_pending;           // stream bytes of a transaction not yet complete (EXEC pending)
+  Buffer payload;                  // the RDB payload being received
+  std::int64_t payload_size = -1;  // "$<len>": its length; -1: "$EOF:<mark>" (diskless)
+  char eof_mark[40] = {};
+  bool payload_started = false;    // the "$..." line has been read
+  bool can_continue = false;       // replid/offset are the master's: PSYNC may continue them
+  std::int64_t psync_offset = 0;   // +FULLRESYNC's offset
+  std::int64_t read_offset = 0;    // slave_read_repl_offset: bytes of stream read
+  std::int64_t down_since_ms = 0;  // when the link went down (0: never up)
+  std::int64_t next_connect_ms = 0;
+  std::int64_t last_ack_ms = 0;
+  std::int64_t last_io_ms = 0;     // the master last sent something
+  bool getack_pending = false;     // a WAIT blocked: replicas are asked for an ACK
+
+  // WAIT: sessions blocked until replicas acknowledge an offset.
+  struct Waiter {
+    Session* session;
+    std::int64_t offset;
+    std::int64_t replicas;
+  };
+  Vec<Waiter> waiters;
 
  private:
   Vec<Op> ops_;

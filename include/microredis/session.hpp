@@ -33,6 +33,7 @@ enum class BlockReason : std::uint8_t {
   sleep,  // DEBUG SLEEP: until the deadline
   keys,   // a blocking command: until a key gets data, or the deadline (0: none) passes
   pause,  // CLIENT PAUSE holds its command: until the pause ends (the command stays in the input)
+  wait,   // WAIT: until enough replicas acknowledged its writes, or the deadline (0: none) passes
 };
 
 // State few connections ever use, in one block a session allocates on first use and frees once it
@@ -132,6 +133,10 @@ class Session {
   // A replica (SYNC/PSYNC): its output is the replication stream (Engine::add_replica).
   bool replica() const { return replica_; }
   void set_replica(bool v) { replica_ = v; }
+  // The link to this engine's master (Engine::attach_master_link): its input is the master's
+  // handshake replies, the RDB payload, then the command stream, applied without replies.
+  bool master_link() const { return master_link_; }
+  void set_master_link(bool v) { master_link_ = v; }
   // True while a command runs through execute(): it has no input buffer to wait in, so
   // CLIENT PAUSE never holds it (as Redis never pauses its own fake clients).
   bool executing_directly() const { return direct_; }
@@ -168,6 +173,8 @@ class Session {
   bool in_multi() const { return extras_ != nullptr && extras_->tx.active(); }
   // The union of the queued commands' flags (0 outside MULTI).
   std::uint32_t transaction_flags() const { return extras_ != nullptr ? extras_->tx.flags() : 0; }
+  // The union of the flags some queued command lacks (0 outside MULTI).
+  std::uint32_t transaction_missing_flags() const { return extras_ != nullptr ? extras_->tx.missing_flags() : 0; }
   // Back to no transaction (DISCARD, EXEC, RESET); nothing to do without one.
   void discard_transaction() {
     if (extras_ != nullptr) extras_->tx.clear();
@@ -239,6 +246,8 @@ class Session {
   std::uint64_t net_output_bytes() const { return net_out_; }
   // REPLCONF listening-port, kept for INFO replication once the session is a replica.
   std::int64_t replica_listening_port = 0;
+  // master_repl_offset after this session's last command (Redis's woff): what WAIT waits for.
+  std::int64_t write_offset = 0;
   // Since when the output buffer has been over the soft limit (0: it is not).
   std::int64_t soft_limit_since_ms = 0;
 
@@ -282,6 +291,7 @@ class Session {
   bool no_evict_ = false;
   bool monitoring_ = false;
   bool replica_ = false;
+  bool master_link_ = false;
   bool direct_ = false;
   bool in_feed_ = false;
   bool in_exec_ = false;

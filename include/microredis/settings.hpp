@@ -36,7 +36,9 @@ struct OutputBufferLimit {
 };
 
 struct Settings {
-  explicit Settings(Memory& mem) : requirepass(mem), bind(mem), unixsocket(mem), dir(mem), logfile(mem), appendfilename(mem), appenddirname(mem) {
+  explicit Settings(Memory& mem)
+      : requirepass(mem), bind(mem), unixsocket(mem), dir(mem), logfile(mem), appendfilename(mem), appenddirname(mem),
+        masterauth(mem), masteruser(mem) {
     (void)appendfilename.append("appendonly.aof");
     (void)appenddirname.append("appendonlydir");
   }
@@ -80,6 +82,11 @@ struct Settings {
   bool lazyfree_lazy_expire = false;           // expired keys propagate as UNLINK instead of DEL
   bool lazyfree_lazy_eviction = false;
   bool replica_serve_stale_data = true;
+  // Replica side (REPLICAOF).
+  bool replica_read_only = true;               // writes from clients are refused (READONLY)
+  std::int64_t replica_priority = 100;         // INFO's slave_priority (for Sentinel)
+  bool replica_announced = true;
+  bool replica_lazy_flush = false;             // accepted; the dataset is always emptied at once
   std::int64_t active_expire_effort = 1;
   bool active_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE
   bool cron_paused = false;           // DEBUG PAUSE-CRON: tick() skips its periodic work
@@ -110,6 +117,8 @@ struct Settings {
   Buffer logfile;
   Buffer appendfilename;  // the AOF's base name and directory (under dir), as Redis 7.0 names them
   Buffer appenddirname;
+  Buffer masterauth;  // replica side: AUTH [masteruser] masterauth in the handshake
+  Buffer masteruser;
   LogLevel loglevel = LogLevel::notice;
   std::int64_t databases = 16;  // immutable once the engine exists
   // Slow log (kept here so that CONFIG sees it).

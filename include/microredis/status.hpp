@@ -134,6 +134,18 @@ namespace microredis {
   X(aof_rewrite_failed, "ERR Background append only file rewriting failed")                        \
   X(debug_loadaof_failed, "ERR Error loading the AOF file")                                       \
   X(sync_pending_output, "ERR SYNC and PSYNC are invalid with pending output")                     \
+  X(readonly_replica, "READONLY You can't write against a read only replica.")                    \
+  X(master_down, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.") \
+  X(invalid_master_port, "ERR Invalid master port")                                                \
+  X(replicaof_from_replica, "ERR Command is not valid when client is a replica.")                  \
+  X(replicaof_no_transport, "ERR REPLICAOF is not supported: this server's transport cannot open connections") \
+  X(wait_on_replica,                                                                               \
+    "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "  \
+    "replica is configured to be writable (which is not the default) writes to replicas are just " \
+    "local and are not propagated.")                                                               \
+  X(no_master_link, "NOMASTERLINK Can't SYNC while not connected with my master")                 \
+  X(unblocked_role_change,                                                                         \
+    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)") \
   /* functions (a registry without a script engine) */                                             \
   X(function_flush_option, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")                   \
   X(function_unknown_argument, "ERR Unknown argument {}")                                          \

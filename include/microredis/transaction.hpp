@@ -31,6 +31,9 @@ class Transaction {
   std::size_t size() const { return commands_.size(); }
   // The union of the queued commands' flags (EXEC is refused on OOM if any is denyoom).
   std::uint32_t flags() const { return flags_; }
+  // The union of the flags the queued commands lack (EXEC is refused on a stale replica if one
+  // is not flagged stale: Redis's cmd_inv_flags).
+  std::uint32_t missing_flags() const { return inv_flags_; }
   // The i-th queued command and its arguments (views valid until the next call).
   CommandRef command(std::size_t i) const { return commands_[i].cmd; }
   const std::string_view* arguments(std::size_t i, std::size_t& argc);
@@ -48,6 +51,7 @@ class Transaction {
   Vec<Queued> commands_;
   ArgvStore args_;
   std::uint32_t flags_ = 0;
+  std::uint32_t inv_flags_ = 0;
   bool active_ = false;
   bool aborted_ = false;
 };

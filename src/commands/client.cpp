@@ -50,9 +50,12 @@ inline ClientType client_type_by_name(std::string_view name) {
   return ClientType::invalid;
 }
 
-// Every session is a normal client: the engine has no replication and sessions expose no
-// pub/sub state yet.
-inline ClientType client_type(const Session& s) { return s.in_pubsub() ? ClientType::pubsub : ClientType::normal; }
+// Redis's getClientType: the master link, replicas, subscribers, everyone else.
+inline ClientType client_type(const Session& s) {
+  if (s.master_link()) return ClientType::master;
+  if (s.replica()) return ClientType::replica;
+  return s.in_pubsub() ? ClientType::pubsub : ClientType::normal;
+}
 
 // A session that will be closed as soon as the adapter looks at it no longer counts as a client
 // (Redis frees killed clients at once).
@@ -70,6 +73,7 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   char flags[16];
   std::size_t nf = 0;
   if (s.replica()) flags[nf++] = 'S';
+  if (s.master_link()) flags[nf++] = 'M';
   if (s.monitoring()) flags[nf++] = 'O';
   if (s.in_pubsub()) flags[nf++] = 'P';
   if (s.in_multi()) flags[nf++] = 'x';
@@ -432,7 +436,9 @@ inline void client_unblock(Context& c) {
   std::int64_t id = 0;
   if (!parse_int64(c.arg(2), id)) return c.out.error(Status::not_integer);
   Session* target = id > 0 ? c.engine.find_session(static_cast<std::uint64_t>(id)) : nullptr;
-  if (target == nullptr || target->block_reason() != BlockReason::keys) return c.out.integer(0);
+  if (target == nullptr || (target->block_reason() != BlockReason::keys && target->block_reason() != BlockReason::wait)) {
+    return c.out.integer(0);
+  }
   if (with_error) {
     c.engine.unblock_with_error(*target);
   } else {

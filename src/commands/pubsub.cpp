@@ -45,6 +45,8 @@ inline void ssubscribe(Context& c) {
 }
 
 inline void publish(Context& c) {
+  // Replicas deliver it to their own subscribers; the AOF does not keep it (as Redis outside cluster).
+  c.force_propagation_to_replicas();
   c.out.integer(static_cast<std::int64_t>(c.engine.publish(SubscriptionKind::channel, c.arg(1), c.arg(2))));
 }
 

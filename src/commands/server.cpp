@@ -382,6 +382,17 @@ inline void latency_help(Context& c) {
 // offset; the numbers as bulk strings, as Redis sends them).
 inline void role(Context& c) {
   const Replication& r = c.engine.replication();
+  if (!r.master_host.empty()) {
+    // ["slave", host, port, link state, offset (-1 without a link)]
+    c.out.array(5);
+    c.out.bulk("slave");
+    c.out.bulk(r.master_host.view());
+    c.out.integer(r.master_port);
+    static constexpr std::string_view kStates[] = {"none", "connect", "connecting", "handshake", "sync", "connected"};
+    c.out.bulk(kStates[static_cast<int>(r.link)]);
+    c.out.integer(r.master != nullptr ? r.offset : -1);
+    return;
+  }
   c.out.array(3);
   c.out.bulk("master");
   c.out.integer(r.offset);
@@ -397,16 +408,21 @@ inline void role(Context& c) {
   }
 }
 
-// WAIT numreplicas timeout: arguments checked as Redis checks them; with no replicas none can
-// acknowledge, so the answer, 0, is known at once (Redis would hold the client until the timeout
-// when numreplicas > 0; microredis does not make it wait for an answer that cannot change).
+// WAIT numreplicas timeout: the number of replicas that acknowledged this client's last write,
+// once numreplicas did or the timeout (ms, 0: none) passed. Replicas are asked for an ACK when it
+// blocks; inside MULTI it answers at once.
 inline void wait(Context& c) {
+  if (c.engine.is_replica()) return c.out.error(Status::wait_on_replica);
   std::int64_t numreplicas = 0;
   if (!parse_int64(c.arg(1), numreplicas)) return c.out.error(Status::not_integer);
   std::int64_t timeout = 0;
   if (!parse_int64(c.arg(2), timeout)) return c.out.error(Status::wait_timeout_not_integer);
   if (timeout < 0) return c.out.error(Status::timeout_negative);
-  c.out.integer(0);
+  const std::int64_t offset = c.session.write_offset;
+  const auto acked = static_cast<std::int64_t>(c.engine.replicas_acked(offset));
+  if (acked >= numreplicas || c.session.in_exec() || c.session.executing_directly()) return c.out.integer(acked);
+  const std::int64_t deadline_us = timeout == 0 ? 0 : (c.now_ms() + timeout) * 1000;
+  if (!c.engine.wait_for_replicas(c.session, offset, numreplicas, deadline_us)) c.out.error(Status::oom);
 }
 
 // LOLWUT [VERSION version]: Redis 7.0's output for its own version (and any version without an
@@ -818,7 +834,7 @@ inline const CommandSpec kCommands[] = {
     {"latency", -2, 0, 0, 0, 0, nullptr, "server", "A container for latency diagnostics commands.", "2.8.13",
      "Depends on subcommand.", "", 0, kLatencySubcommands, sizeof kLatencySubcommands / sizeof kLatencySubcommands[0]},
     {"role", 1, kNoscript | kLoading | kStale | kFast, 0, 0, 0, role, "server",
-     "Returns the replication role (always a master without replicas).", "2.8.12", "O(1)", "", 0},
+     "Returns the replication role.", "2.8.12", "O(1)", "", 0},
     {"wait", 3, kNoscript, 0, 0, 0, wait, "generic",
      "Waits for replicas to acknowledge writes (none: replies 0 at once).", "3.0.0", "O(1)", "numreplicas timeout",
      kAclConnection},

@@ -375,5 +375,20 @@ TEST_SUITE("scripting") {
     CHECK(names().empty());
     h.engine.close_session(replica);
   }
+
+  TEST_CASE("scripting: a read-only replica refuses scripts that write (READONLY)") {
+    LuaHarness h;
+    int wanted = 0;
+    h.engine.set_master_link_listener([](void* ctx) { ++*static_cast<int*>(ctx); }, &wanted);
+    h.run({"SET", "k", "v"});
+    REQUIRE(h.run({"REPLICAOF", "master", "6379"}) == ok());
+    CHECK(h.run({"EVAL", "#!lua\nreturn 1", "0"}) == error("READONLY Can not run script with write flag on readonly replica"));
+    CHECK(h.run({"EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'k')", "0"}) == bulk("v"));
+    CHECK(error_starts(h.run({"EVAL", "return redis.call('set', 'k', 'x')", "0"}),
+                       "READONLY You can't write against a read only replica."));
+    CHECK(h.run({"EVAL", "return redis.call('get', 'k')", "0"}) == bulk("v"));
+    CHECK(h.run({"REPLICAOF", "NO", "ONE"}) == ok());
+    CHECK(h.run({"EVAL", "return redis.call('set', 'k', 'x')", "0"}) == ok());
+  }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA

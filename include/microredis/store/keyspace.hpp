@@ -42,6 +42,8 @@ struct KeyspaceShared {
   // Set while a command runs during CLIENT PAUSE: lookups treat expired keys as missing but leave
   // them in place (the dataset stays constant until the pause ends).
   bool keep_expired = false;
+  // Set while a replica applies its master's commands: no key has expired for them.
+  bool no_expiry = false;
   std::uint64_t keyspace_hits = 0;
   std::uint64_t keyspace_misses = 0;
   std::uint64_t expired_keys = 0;
@@ -75,7 +77,9 @@ class Db {
   Entry* find_raw(std::string_view key) { return static_cast<Entry*>(table_.find(key)); }
   // As Redis's keyIsExpired: a key expires once the time is past its expire time, so at exactly
   // that millisecond it still exists (with a TTL of 0).
-  bool is_expired(const Entry* e) const { return e->has_expire() && now_ms() > e->expire_ms(); }
+  bool is_expired(const Entry* e) const {
+    return e->has_expire() && now_ms() > e->expire_ms() && !shared_->no_expiry;
+  }
   bool exists(std::string_view key) { return lookup_no_touch(key) != nullptr; }
   // Starts loading what looking up these keys will touch (their buckets, then the entries whose
   // hash tags match), so that the cache misses of a batch of lookups overlap. At most

@@ -70,6 +70,8 @@ class Server {
   void run_once(int timeout_ms);
   // Makes run() return. Async-signal-safe.
   void stop();
+  // Makes a run_once() waiting in epoll return now (the engine wants a master link). Async-signal-safe.
+  void wake_up();
   bool stopping() const;
   // Closes every connection (their sessions too) and listener and removes the Unix socket file.
   // Idempotent; the destructor calls it.
