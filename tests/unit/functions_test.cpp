@@ -284,22 +284,8 @@ TEST_SUITE("functions") {
     LuaHarness h;
     h.add_clock_advance_command();
     Session* other = h.engine.open_session();
-    struct Probe {
-      Session* other;
-      int calls = 0;
-      std::vector<Reply> replies;
-    } probe;
-    probe.other = other;
-    h.engine.set_busy_handler(
-        [](void* ctx, Session&) {
-          auto* p = static_cast<Probe*>(ctx);
-          ++p->calls;
-          if (p->calls == 1) p->replies.push_back(p->other->execute({"GET", "x"}));
-          if (p->calls == 2) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
-          if (p->calls == 3) p->replies.push_back(p->other->execute({"FUNCTION", "STATS"}));
-          if (p->calls == 4) p->replies.push_back(p->other->execute({"FUNCTION", "KILL"}));
-        },
-        &probe);
+    BusyProbe probe(h.engine, other);
+    probe.expect({{"GET", "x"}, {"SCRIPT", "KILL"}, {"FUNCTION", "STATS"}, {"FUNCTION", "KILL"}});
     h.run({"CONFIG", "SET", "busy-reply-threshold", "100"});
     h.run({"FUNCTION", "LOAD", lib_code("test", "spin", "redis.call('advance', 200) while true do end")});
     const Reply r = h.run({"FCALL", "spin", "0"});
@@ -316,24 +302,13 @@ TEST_SUITE("functions") {
     CHECK(probe.replies[3] == ok());
     CHECK(h.engine.busy_session() == nullptr);
     // FUNCTION KILL does not stop an EVAL script.
-    probe.calls = 0;
-    probe.replies.clear();
-    h.engine.set_busy_handler(
-        [](void* ctx, Session&) {
-          auto* p = static_cast<Probe*>(ctx);
-          ++p->calls;
-          if (p->calls == 1) p->replies.push_back(p->other->execute({"FUNCTION", "KILL"}));
-          if (p->calls == 2) p->replies.push_back(p->other->execute({"FUNCTION", "STATS"}));
-          if (p->calls == 3) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
-        },
-        &probe);
+    probe.expect({{"FUNCTION", "KILL"}, {"FUNCTION", "STATS"}, {"SCRIPT", "KILL"}});
     CHECK(error_has(h.run({"EVAL", "redis.call('advance', 200) while true do end", "0"}), "Script killed by user"));
     REQUIRE(probe.replies.size() == 3);
     const Reply busy_eval = error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
     CHECK(probe.replies[0] == busy_eval);
     CHECK(probe.replies[1] == busy_eval);
     CHECK(probe.replies[2] == ok());
-    h.engine.set_busy_handler(nullptr, nullptr);
     h.engine.close_session(other);
   }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "harness.hpp"
 #include "microredis/inproc.hpp"
@@ -26,6 +28,34 @@ struct LuaHarness : Harness {
       clock.advance_ms(ms);
       c.out.ok();
     });
+  }
+};
+
+// Stands in for the adapter while a script is busy: on the engine's n-th call of the busy handler,
+// another session runs the n-th of `commands` (nothing once they are used up), and its reply is kept.
+struct BusyProbe {
+  microredis::Engine& engine;
+  microredis::Session* other;
+  std::vector<std::vector<std::string>> commands;
+  std::size_t calls = 0;
+  std::vector<Reply> replies;
+
+  BusyProbe(microredis::Engine& e, microredis::Session* session) : engine(e), other(session) {}
+  ~BusyProbe() { engine.set_busy_handler(nullptr, nullptr); }
+
+  void expect(std::vector<std::vector<std::string>> next) {
+    commands = std::move(next);
+    calls = 0;
+    replies.clear();
+    engine.set_busy_handler(
+        [](void* ctx, microredis::Session&) {
+          auto* self = static_cast<BusyProbe*>(ctx);
+          if (self->calls >= self->commands.size()) return;
+          const std::vector<std::string>& cmd = self->commands[self->calls++];
+          std::vector<std::string_view> argv(cmd.begin(), cmd.end());
+          self->replies.push_back(self->other->execute(argv.data(), argv.size()));
+        },
+        this);
   }
 };
 

@@ -205,21 +205,8 @@ TEST_SUITE("scripting") {
     // The script advances the manual clock through a custom command, so it times out at once.
     h.add_clock_advance_command();
     Session* other = h.engine.open_session();
-    struct Probe {
-      Session* other;
-      int calls = 0;
-      std::vector<Reply> replies;
-    } probe;
-    probe.other = other;
-    h.engine.set_busy_handler(
-        [](void* ctx, Session&) {
-          auto* p = static_cast<Probe*>(ctx);
-          ++p->calls;
-          if (p->calls == 1) p->replies.push_back(p->other->execute({"GET", "x"}));
-          if (p->calls == 2) p->replies.push_back(p->other->execute({"PING"}));
-          if (p->calls == 3) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
-        },
-        &probe);
+    BusyProbe probe(h.engine, other);
+    probe.expect({{"GET", "x"}, {"PING"}, {"SCRIPT", "KILL"}});
     h.run({"CONFIG", "SET", "busy-reply-threshold", "100"});
     Reply r = h.run({"EVAL", "redis.call('advance', 200) while true do end", "0"});
     CHECK(error_starts(r, "ERR Script killed by user with SCRIPT KILL... script: "));
@@ -230,32 +217,17 @@ TEST_SUITE("scripting") {
     CHECK(probe.replies[2] == ok());
     CHECK(other->execute({"PING"}) == simple("PONG"));
     // A script that wrote cannot be killed.
-    probe.calls = 0;
-    probe.replies.clear();
-    h.engine.set_busy_handler(
-        [](void* ctx, Session&) {
-          auto* p = static_cast<Probe*>(ctx);
-          if (++p->calls == 1) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
-        },
-        &probe);
+    probe.expect({{"SCRIPT", "KILL"}});
     r = h.run({"EVAL", "redis.call('advance', 200) redis.call('set','x','1') for i=1,1000000 do end return 'done'", "0"});
     CHECK(r == bulk("done"));
     REQUIRE(probe.replies.size() == 1);
     CHECK(error_starts(probe.replies[0], "UNKILLABLE Sorry the script already executed write commands"));
     // pcall cannot keep a killed script alive.
-    probe.calls = 0;
-    probe.replies.clear();
-    h.engine.set_busy_handler(
-        [](void* ctx, Session&) {
-          auto* p = static_cast<Probe*>(ctx);
-          if (++p->calls == 1) p->replies.push_back(p->other->execute({"SCRIPT", "KILL"}));
-        },
-        &probe);
+    probe.expect({{"SCRIPT", "KILL"}});
     r = h.run({"EVAL", "redis.call('advance', 200) local f = function() while true do end end while true do pcall(f) end",
                "0"});
     CHECK(error_starts(r, "ERR Script killed by user with SCRIPT KILL..."));
     CHECK(h.engine.busy_session() == nullptr);
-    h.engine.set_busy_handler(nullptr, nullptr);
     h.engine.close_session(other);
   }
 
