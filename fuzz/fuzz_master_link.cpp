@@ -22,16 +22,7 @@ namespace {
 using fuzz_support::BudgetAlloc;
 using fuzz_support::fail;
 using fuzz_support::options;
-
-bool whole_replies(std::string_view out) {
-  while (!out.empty()) {
-    microredis::Reply r;
-    std::size_t n = microredis::parse_reply(out, r);
-    if (n == 0) return false;
-    out.remove_prefix(n);
-  }
-  return true;
-}
+using fuzz_support::whole_replies;
 
 }  // namespace
 

@@ -33,6 +33,7 @@ namespace {
 using fuzz_support::BudgetAlloc;
 using fuzz_support::fail;
 using fuzz_support::options;
+using fuzz_support::whole_replies;
 
 // The peer's commands: session-local ones whose replies nothing another client does may change.
 // The cycle leaves the peer in the state it started in (RESP2, database 0).
@@ -87,17 +88,6 @@ const std::vector<std::string>& peer_expected() {
     return v;
   }();
   return expected;
-}
-
-// True when the whole output is a sequence of complete replies.
-bool whole_replies(std::string_view out) {
-  while (!out.empty()) {
-    microredis::Reply r;
-    std::size_t n = microredis::parse_reply(out, r);
-    if (n == 0) return false;
-    out.remove_prefix(n);
-  }
-  return true;
 }
 
 bool contains_nocase(std::string_view hay, std::string_view needle) {

@@ -1,6 +1,6 @@
 // What the fuzz targets that drive a whole engine share: the failure report, a malloc with a
-// budget and a tally of live blocks, and the engine options built on them. Each target defines
-// kFuzzTarget, the name its failure reports start with.
+// budget and a tally of live blocks, the engine options built on them, and the check that an
+// output is whole replies. Each target defines kFuzzTarget, the name its failure reports start with.
 #pragma once
 
 #include <cstdint>
@@ -81,6 +81,17 @@ inline microredis::EngineOptions options(const microredis::Clock& clock, BudgetA
   o.seed = 1;
   o.allocator = alloc.hooks();
   return o;
+}
+
+// True when the whole output is a sequence of complete replies.
+inline bool whole_replies(std::string_view out) {
+  while (!out.empty()) {
+    microredis::Reply r;
+    std::size_t n = microredis::parse_reply(out, r);
+    if (n == 0) return false;
+    out.remove_prefix(n);
+  }
+  return true;
 }
 
 }  // namespace fuzz_support
