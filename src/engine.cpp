@@ -289,6 +289,11 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     return reject(s, ref, out_start);
   }
   const bool tx_control = spec.flags & kTransactionControl;
+  // What the checks below judge by, as Redis's processCommand: the command's flags (FCALL, EVAL:
+  // its function's or script's, Redis's getCommandFlags), for EXEC with its queued commands'.
+  const std::uint32_t own_flags = command_flags(*this, spec, argv, argc);
+  const bool is_exec = spec.handler == &exec_command_handler;
+  const std::uint32_t flags = is_exec ? own_flags | s.transaction_flags() : own_flags;
   // The master's stream is applied whatever this engine's limits are (Redis obeys its master).
   const bool from_master = MICROREDIS_UNLIKELY(s.master_link());
   if (settings_.maxmemory != 0 && !from_master) {
@@ -296,8 +301,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     // grow memory are refused when it cannot get under the limit. Inside MULTI every queued command
     // may grow memory; EXEC only matters if it runs denyoom ones.
     const bool out_of_memory = over_memory_limit();
-    bool denyoom = (command_flags(*this, spec, argv, argc) & kDenyOom) || (in_multi && !tx_control) ||
-                   (spec.handler == &exec_command_handler && (s.transaction_flags() & kDenyOom));
+    bool denyoom = (flags & kDenyOom) || (in_multi && !tx_control);
     if (denyoom && out_of_memory) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
@@ -305,7 +309,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   }
   // A read-only replica refuses writes but its master's (EXEC: by the queued commands' flags).
   if (MICROREDIS_UNLIKELY(!repl_->master_host.empty()) && !from_master && settings_.replica_read_only &&
-      ((spec.flags & kWrite) || (spec.handler == &exec_command_handler && (s.transaction_flags() & kWrite)))) {
+      (flags & kWrite)) {
     w.error(Status::readonly_replica);
     return reject(s, ref, out_start);
   }
@@ -317,22 +321,18 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   // is no (EXEC: only if every queued command is flagged stale).
   if (MICROREDIS_UNLIKELY(!repl_->master_host.empty()) && repl_->link != LinkState::connected &&
       !settings_.replica_serve_stale_data &&
-      (!(spec.flags & kStale) ||
-       (spec.handler == &exec_command_handler && (s.transaction_missing_flags() & kStale)))) {
+      (!(own_flags & kStale) || (is_exec && (s.transaction_missing_flags() & kStale)))) {
     w.error(Status::master_down);
     return reject(s, ref, out_start);
   }
   // Writes need min-replicas-to-write good replicas (Redis's checkGoodReplicasStatus).
   if (MICROREDIS_UNLIKELY(settings_.min_replicas_to_write != 0) && settings_.min_replicas_max_lag != 0 && !from_master &&
-      ((spec.flags & kWrite) || (spec.handler == &exec_command_handler && (s.transaction_flags() & kWrite))) &&
-      good_replicas() < static_cast<std::size_t>(settings_.min_replicas_to_write)) {
+      (flags & kWrite) && good_replicas() < static_cast<std::size_t>(settings_.min_replicas_to_write)) {
     w.error(Status::no_replicas);
     return reject(s, ref, out_start);
   }
   // A MONITOR session is a replica to Redis: it may not touch the keyspace.
-  if (MICROREDIS_UNLIKELY(s.monitoring() || s.replica()) &&
-      ((spec.flags & (kWrite | kReadonly | kMayReplicate)) ||
-       (spec.handler == &exec_command_handler && (s.transaction_flags() & (kWrite | kReadonly | kMayReplicate))))) {
+  if (MICROREDIS_UNLIKELY(s.monitoring() || s.replica()) && (flags & (kWrite | kReadonly | kMayReplicate))) {
     w.error(Status::replica_keyspace);
     return reject(s, ref, out_start);
   }
@@ -348,9 +348,9 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     tracking_->enforce_limit(*this, static_cast<std::size_t>(settings_.tracking_table_max_keys), random());
   }
   // CLIENT PAUSE: the command waits, unexecuted, in the session's input until the pause ends.
-  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !from_master && pause_holds(s, spec, argv, argc)) return;
+  if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && !from_master && pause_holds(s, flags)) return;
   if (in_multi && !tx_control) {
-    if (!s.transaction().queue(ref, argv, argc, command_flags(*this, *ref.spec, argv, argc))) {
+    if (!s.transaction().queue(ref, argv, argc, own_flags)) {
       w.error(Status::oom);
       return reject(s, ref, out_start);
     }
@@ -404,18 +404,14 @@ MICROREDIS_INLINE Engine::PauseMode Engine::pause_mode() {
   return pause_mode_;
 }
 
-MICROREDIS_INLINE bool Engine::pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv,
-                                         std::size_t argc) {
+MICROREDIS_INLINE bool Engine::pause_holds(Session& s, std::uint32_t flags) {
   const PauseMode mode = pause_mode();
   if (mode == PauseMode::off) return false;
   // The engine's own session and direct calls have no input to wait in; monitors are replicas
   // to Redis, and replicas are never paused.
   if (&s == default_session_ || s.executing_directly() || s.monitoring()) return false;
   if (mode == PauseMode::write) {
-    constexpr std::uint32_t kMayWrite = kWrite | kMayReplicate;
-    const bool may_write = (command_flags(*this, spec, argv, argc) & kMayWrite) ||
-                           (spec.handler == &exec_command_handler && (s.transaction_flags() & kMayWrite));
-    if (!may_write) return false;
+    if (!(flags & (kWrite | kMayReplicate))) return false;
   }
   if (!paused_.push_back(&s)) return false;  // out of memory: the command runs
   s.block_until(BlockReason::pause, 0);

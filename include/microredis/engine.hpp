@@ -441,7 +441,7 @@ class Engine final : private KeyspaceObserver {
   void link_wanted();
   bool dataset_image(Buffer& image);
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
-  bool pause_holds(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
+  bool pause_holds(Session& s, std::uint32_t flags);  // flags: what dispatch judges the command by
   void resume_paused();
 
   Memory mem_;

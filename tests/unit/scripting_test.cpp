@@ -339,7 +339,17 @@ TEST_SUITE("scripting") {
     h.engine.set_master_link_listener([](void* ctx) { ++*static_cast<int*>(ctx); }, &wanted);
     h.run({"SET", "k", "v"});
     REQUIRE(h.run({"REPLICAOF", "master", "6379"}) == ok());
-    CHECK(h.run({"EVAL", "#!lua\nreturn 1", "0"}) == error("READONLY Can not run script with write flag on readonly replica"));
+    // A shebang without no-writes makes EVAL a write command: refused before it runs, as Redis's
+    // processCommand does (its flags come from the script, getCommandFlags).
+    CHECK(h.run({"EVAL", "#!lua\nreturn 1", "0"}) == error("READONLY You can't write against a read only replica."));
+    h.run({"REPLICAOF", "NO", "ONE"});
+    REQUIRE(h.run({"FUNCTION", "LOAD",
+                   "#!lua name=l\nredis.register_function('w', function() return 1 end)\n"
+                   "redis.register_function{function_name='r', callback=function() return 2 end, flags={'no-writes'}}"}) ==
+            bulk("l"));
+    REQUIRE(h.run({"REPLICAOF", "master", "6379"}) == ok());
+    CHECK(h.run({"FCALL", "w", "0"}) == error("READONLY You can't write against a read only replica."));
+    CHECK(h.run({"FCALL", "r", "0"}) == integer(2));
     CHECK(h.run({"EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'k')", "0"}) == bulk("v"));
     CHECK(error_starts(h.run({"EVAL", "return redis.call('set', 'k', 'x')", "0"}),
                        "READONLY You can't write against a read only replica."));
