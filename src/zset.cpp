@@ -146,15 +146,15 @@ MICROREDIS_INLINE ZsetNode* ZsetNode::create(Memory& mem, double score, std::str
 }
 
 namespace zset_detail {
-// A binary search over node pointers waits on one cache miss per probe (each probe reads the node
-// it compares with). Requesting the nodes of its first `levels` levels of probes at once, before
-// the search starts, overlaps those misses: 2^levels - 1 prefetches for the cost of about one miss.
-// The walks that go down a path the sorted set has not just walked use it (insert, find, rank);
-// erase follows the path find has just brought into the cache.
-inline void prefetch_probes(ZsetNode* const* items, int lo, int hi, int levels) {
+// A binary search over a tree block's slots reads one 16-byte slot per probe, spread over the
+// block's lines (a 1000-byte leaf is 16 lines): a block not in L1 costs one dependent miss per
+// probe. Requesting the slots of its first `levels` levels of probes at once, before the search
+// starts, overlaps those misses. The walks that go down a path the sorted set has not just walked
+// use it (insert, find, rank, update_score); erase follows the path find has just brought in.
+inline void prefetch_probes(const ZsetTree::Slot* items, int lo, int hi, int levels) {
   if (lo >= hi) return;
   const int mid = (lo + hi) / 2;
-  MICROREDIS_PREFETCH(items[mid]);
+  MICROREDIS_PREFETCH(&items[mid]);
   if (levels > 1) {
     prefetch_probes(items, lo, mid, levels - 1);
     prefetch_probes(items, mid + 1, hi, levels - 1);
@@ -167,7 +167,7 @@ MICROREDIS_INLINE int ZsetTree::child_for(const Inner* in, double score, std::st
   int hi = in->h.count;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (in->mins[mid]->compare_key(score, member) >= 0) {
+    if (compare(in->mins[mid], score, member) >= 0) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -181,7 +181,7 @@ MICROREDIS_INLINE int ZsetTree::leaf_position(const Leaf* lf, double score, std:
   int hi = lf->h.count;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (lf->items[mid]->compare_key(score, member) > 0) {
+    if (compare(lf->items[mid], score, member) > 0) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -239,7 +239,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
   if (root_ == nullptr) {
     Leaf* l = new_leaf(mem);
     if (l == nullptr) return false;
-    l->items[0] = x;
+    l->items[0] = Slot{score, x};
     l->h.count = 1;
     root_ = &l->h;
     size_ = 1;
@@ -301,20 +301,20 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
   std::size_t right_size = 0;
   const int n = lf->h.count;
   if (n < kLeafCap) {
-    std::memmove(&lf->items[pos + 1], &lf->items[pos], static_cast<std::size_t>(n - pos) * sizeof(ZsetNode*));
-    lf->items[pos] = x;
+    std::memmove(&lf->items[pos + 1], &lf->items[pos], static_cast<std::size_t>(n - pos) * sizeof(Slot));
+    lf->items[pos] = Slot{score, x};
     ++lf->h.count;
   } else {
-    ZsetNode* all[kLeafCap + 1];
-    std::memcpy(all, lf->items, static_cast<std::size_t>(pos) * sizeof(ZsetNode*));
-    all[pos] = x;
-    std::memcpy(all + pos + 1, lf->items + pos, static_cast<std::size_t>(n - pos) * sizeof(ZsetNode*));
+    Slot all[kLeafCap + 1];
+    std::memcpy(all, lf->items, static_cast<std::size_t>(pos) * sizeof(Slot));
+    all[pos] = Slot{score, x};
+    std::memcpy(all + pos + 1, lf->items + pos, static_cast<std::size_t>(n - pos) * sizeof(Slot));
     int keep = (kLeafCap + 1) / 2;
     if (pos == kLeafCap && lf->next == nullptr) keep = kLeafCap;
     if (pos == 0 && lf->prev == nullptr) keep = 1;
     Leaf* r = spare_leaf;
-    std::memcpy(lf->items, all, static_cast<std::size_t>(keep) * sizeof(ZsetNode*));
-    std::memcpy(r->items, all + keep, static_cast<std::size_t>(kLeafCap + 1 - keep) * sizeof(ZsetNode*));
+    std::memcpy(lf->items, all, static_cast<std::size_t>(keep) * sizeof(Slot));
+    std::memcpy(r->items, all + keep, static_cast<std::size_t>(kLeafCap + 1 - keep) * sizeof(Slot));
     lf->h.count = static_cast<std::uint16_t>(keep);
     r->h.count = static_cast<std::uint16_t>(kLeafCap + 1 - keep);
     r->prev = lf;
@@ -344,7 +344,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
       const auto tail = static_cast<std::size_t>(c - i - 1);
       std::memmove(&in->sizes[i + 2], &in->sizes[i + 1], tail * sizeof(std::uint32_t));
       std::memmove(&in->children[i + 2], &in->children[i + 1], tail * sizeof(Header*));
-      std::memmove(&in->mins[i + 2], &in->mins[i + 1], tail * sizeof(ZsetNode*));
+      std::memmove(&in->mins[i + 2], &in->mins[i + 1], tail * sizeof(Slot));
       in->sizes[i + 1] = static_cast<std::uint32_t>(right_size);
       in->children[i + 1] = carry;
       in->mins[i + 1] = min_of(carry);
@@ -354,7 +354,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
     }
     std::uint32_t sizes[kInnerCap + 1];
     Header* children[kInnerCap + 1];
-    ZsetNode* mins[kInnerCap + 1];
+    Slot mins[kInnerCap + 1];
     for (int j = 0, k = 0; j <= kInnerCap; ++j) {
       if (j == i + 1) {
         sizes[j] = static_cast<std::uint32_t>(right_size);
@@ -375,10 +375,10 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
     const int rcount = kInnerCap + 1 - keep;
     std::memcpy(in->sizes, sizes, static_cast<std::size_t>(keep) * sizeof(std::uint32_t));
     std::memcpy(in->children, children, static_cast<std::size_t>(keep) * sizeof(Header*));
-    std::memcpy(in->mins, mins, static_cast<std::size_t>(keep) * sizeof(ZsetNode*));
+    std::memcpy(in->mins, mins, static_cast<std::size_t>(keep) * sizeof(Slot));
     std::memcpy(r->sizes, sizes + keep, static_cast<std::size_t>(rcount) * sizeof(std::uint32_t));
     std::memcpy(r->children, children + keep, static_cast<std::size_t>(rcount) * sizeof(Header*));
-    std::memcpy(r->mins, mins + keep, static_cast<std::size_t>(rcount) * sizeof(ZsetNode*));
+    std::memcpy(r->mins, mins + keep, static_cast<std::size_t>(rcount) * sizeof(Slot));
     in->h.count = static_cast<std::uint16_t>(keep);
     r->h.count = static_cast<std::uint16_t>(rcount);
     left_size = 0;
@@ -405,7 +405,7 @@ MICROREDIS_INLINE void ZsetTree::remove_child(Inner* in, int r) {
   const auto tail = static_cast<std::size_t>(in->h.count - r - 1);
   std::memmove(&in->sizes[r], &in->sizes[r + 1], tail * sizeof(std::uint32_t));
   std::memmove(&in->children[r], &in->children[r + 1], tail * sizeof(Header*));
-  std::memmove(&in->mins[r], &in->mins[r + 1], tail * sizeof(ZsetNode*));
+  std::memmove(&in->mins[r], &in->mins[r + 1], tail * sizeof(Slot));
   --in->h.count;
 }
 
@@ -421,7 +421,7 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
     Leaf* b = as_leaf(rh);
     const int total = a->h.count + b->h.count;
     if (total <= kLeafCap) {
-      std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(b->h.count) * sizeof(ZsetNode*));
+      std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(b->h.count) * sizeof(Slot));
       a->h.count = static_cast<std::uint16_t>(total);
       a->next = b->next;
       if (b->next != nullptr) b->next->prev = a;
@@ -432,14 +432,14 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
       const int want = total / 2;
       if (a->h.count < want) {
         const int move = want - a->h.count;
-        std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(move) * sizeof(ZsetNode*));
-        std::memmove(b->items, b->items + move, static_cast<std::size_t>(b->h.count - move) * sizeof(ZsetNode*));
+        std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(move) * sizeof(Slot));
+        std::memmove(b->items, b->items + move, static_cast<std::size_t>(b->h.count - move) * sizeof(Slot));
         a->h.count = static_cast<std::uint16_t>(a->h.count + move);
         b->h.count = static_cast<std::uint16_t>(b->h.count - move);
       } else {
         const int move = a->h.count - want;
-        std::memmove(b->items + move, b->items, static_cast<std::size_t>(b->h.count) * sizeof(ZsetNode*));
-        std::memcpy(b->items, a->items + want, static_cast<std::size_t>(move) * sizeof(ZsetNode*));
+        std::memmove(b->items + move, b->items, static_cast<std::size_t>(b->h.count) * sizeof(Slot));
+        std::memcpy(b->items, a->items + want, static_cast<std::size_t>(move) * sizeof(Slot));
         a->h.count = static_cast<std::uint16_t>(want);
         b->h.count = static_cast<std::uint16_t>(b->h.count + move);
       }
@@ -457,7 +457,7 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
     const auto n = static_cast<std::size_t>(b->h.count);
     std::memcpy(a->sizes + a->h.count, b->sizes, n * sizeof(std::uint32_t));
     std::memcpy(a->children + a->h.count, b->children, n * sizeof(Header*));
-    std::memcpy(a->mins + a->h.count, b->mins, n * sizeof(ZsetNode*));
+    std::memcpy(a->mins + a->h.count, b->mins, n * sizeof(Slot));
     a->h.count = static_cast<std::uint16_t>(total);
     free_inner(mem, b);
     parent->sizes[l] += parent->sizes[r];
@@ -472,10 +472,10 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
       for (int j = 0; j < move; ++j) moved += b->sizes[j];
       std::memcpy(a->sizes + a->h.count, b->sizes, m * sizeof(std::uint32_t));
       std::memcpy(a->children + a->h.count, b->children, m * sizeof(Header*));
-      std::memcpy(a->mins + a->h.count, b->mins, m * sizeof(ZsetNode*));
+      std::memcpy(a->mins + a->h.count, b->mins, m * sizeof(Slot));
       std::memmove(b->sizes, b->sizes + move, rest * sizeof(std::uint32_t));
       std::memmove(b->children, b->children + move, rest * sizeof(Header*));
-      std::memmove(b->mins, b->mins + move, rest * sizeof(ZsetNode*));
+      std::memmove(b->mins, b->mins + move, rest * sizeof(Slot));
       a->h.count = static_cast<std::uint16_t>(a->h.count + move);
       b->h.count = static_cast<std::uint16_t>(b->h.count - move);
       parent->sizes[l] += moved;
@@ -487,10 +487,10 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
       for (int j = want; j < a->h.count; ++j) moved += a->sizes[j];
       std::memmove(b->sizes + move, b->sizes, n * sizeof(std::uint32_t));
       std::memmove(b->children + move, b->children, n * sizeof(Header*));
-      std::memmove(b->mins + move, b->mins, n * sizeof(ZsetNode*));
+      std::memmove(b->mins + move, b->mins, n * sizeof(Slot));
       std::memcpy(b->sizes, a->sizes + want, m * sizeof(std::uint32_t));
       std::memcpy(b->children, a->children + want, m * sizeof(Header*));
-      std::memcpy(b->mins, a->mins + want, m * sizeof(ZsetNode*));
+      std::memcpy(b->mins, a->mins + want, m * sizeof(Slot));
       a->h.count = static_cast<std::uint16_t>(want);
       b->h.count = static_cast<std::uint16_t>(b->h.count + move);
       parent->sizes[l] -= moved;
@@ -505,10 +505,10 @@ MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double 
   if (h->leaf) {
     Leaf* lf = as_leaf(h);
     const int pos = leaf_position(lf, score, member);
-    if (pos >= lf->h.count || lf->items[pos]->compare_key(score, member) != 0) return nullptr;
-    ZsetNode* x = lf->items[pos];
+    if (pos >= lf->h.count || compare(lf->items[pos], score, member) != 0) return nullptr;
+    ZsetNode* x = lf->items[pos].node;
     std::memmove(&lf->items[pos], &lf->items[pos + 1],
-                 static_cast<std::size_t>(lf->h.count - pos - 1) * sizeof(ZsetNode*));
+                 static_cast<std::size_t>(lf->h.count - pos - 1) * sizeof(Slot));
     --lf->h.count;
     return x;
   }
@@ -567,6 +567,44 @@ MICROREDIS_INLINE ZsetTree::Cursor ZsetTree::find(double score, std::string_view
   return {lf, static_cast<unsigned>(leaf_position(lf, score, member))};
 }
 
+MICROREDIS_INLINE bool ZsetTree::update_score(ZsetNode* node, double to) {
+  const double score = node->score();
+  const std::string_view member = node->member();
+  // The inner slots that hold this node: those on the path whose child starts with it.
+  Slot* copies[kMaxDepth];
+  int ncopies = 0;
+  Header* h = root_;
+  while (!h->leaf) {
+    Inner* in = as_inner(h);
+    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    const int i = child_for(in, score, member);
+    if (in->mins[i].node == node) copies[ncopies++] = &in->mins[i];
+    h = in->children[i];
+  }
+  Leaf* lf = as_leaf(h);
+  zset_detail::prefetch_probes(lf->items, 0, lf->h.count, 3);
+  const int pos = leaf_position(lf, score, member);
+  // Still after the previous node and before the next one?
+  const Slot* before = nullptr;
+  if (pos > 0) {
+    before = &lf->items[pos - 1];
+  } else if (lf->prev != nullptr) {
+    before = &lf->prev->items[lf->prev->h.count - 1];
+  }
+  const Slot* after = nullptr;
+  if (pos + 1 < lf->h.count) {
+    after = &lf->items[pos + 1];
+  } else if (lf->next != nullptr) {
+    after = &lf->next->items[0];
+  }
+  if (before != nullptr && compare(*before, to, member) <= 0) return false;
+  if (after != nullptr && compare(*after, to, member) >= 0) return false;
+  node->set_score(to);
+  lf->items[pos].score = to;
+  for (int k = 0; k < ncopies; ++k) copies[k]->score = to;
+  return true;
+}
+
 MICROREDIS_INLINE ZsetTree::Cursor ZsetTree::at(std::size_t rank) const {
   const Header* h = root_;
   if (h == nullptr) return {};
@@ -603,7 +641,8 @@ MICROREDIS_INLINE bool ZsetTree::verify_subtree(const Header* h, std::size_t& si
     if (lf->prev != prev_leaf) return false;
     if (prev_leaf != nullptr && prev_leaf->next != lf) return false;
     for (int i = 0; i < lf->h.count; ++i) {
-      const ZsetNode* x = lf->items[i];
+      const ZsetNode* x = lf->items[i].node;
+      if (lf->items[i].score != x->score()) return false;
       if (prev != nullptr && prev->compare_key(x->score(), x->member()) <= 0) return false;
       prev = x;
     }
@@ -616,7 +655,8 @@ MICROREDIS_INLINE bool ZsetTree::verify_subtree(const Header* h, std::size_t& si
   size = 0;
   for (int i = 0; i < in->h.count; ++i) {
     std::size_t child_size = 0;
-    if (in->mins[i] != min_of(in->children[i])) return false;
+    const Slot first = min_of(in->children[i]);
+    if (in->mins[i].node != first.node || in->mins[i].score != first.score) return false;
     if (!verify_subtree(in->children[i], child_size, prev, prev_leaf)) return false;
     if (child_size != in->sizes[i]) return false;
     size += child_size;
@@ -826,15 +866,8 @@ MICROREDIS_INLINE ZaddResult ZsetObject::add(Memory& mem, const ZsetLimits& limi
     }
     newscore = score;
     if (score == cur) return ZaddResult::ok;
-    // Still between its neighbours: the score changes in place (the tree holds node pointers).
-    ZsetTree::Cursor c = b->tree.find(cur, node->member());
-    ZsetTree::Cursor before = c;
-    ZsetTree::Cursor after = c;
-    before.prev();
-    after.next();
-    if ((!before.valid() || before.node()->compare_key(score, node->member()) > 0) &&
-        (!after.valid() || after.node()->compare_key(score, node->member()) < 0)) {
-      node->set_score(score);
+    // Still between its neighbours: the score changes in place, in the node and in the tree.
+    if (b->tree.update_score(node, score)) {
       out |= kZaddOutUpdated;
       return ZaddResult::ok;
     }
@@ -945,7 +978,7 @@ MICROREDIS_INLINE Status ZsetObject::remove_score_range(Memory& mem, const Score
   }
   ZsetTree::Cursor c;
   const std::size_t first =
-      big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->score()); }, c);
+      big()->tree.lower_bound([&](double s, const ZsetNode*) { return !range.gte_min(s); }, c);
   std::size_t n = 0;
   for (; c.valid() && range.lte_max(c.node()->score()); c.next()) ++n;
   big_erase_ranks(mem, first, n);
@@ -973,7 +1006,7 @@ MICROREDIS_INLINE Status ZsetObject::remove_lex_range(Memory& mem, const LexRang
   }
   ZsetTree::Cursor c;
   const std::size_t first =
-      big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
+      big()->tree.lower_bound([&](double, const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
   std::size_t n = 0;
   for (; c.valid() && range.lte_max(c.node()->member()); c.next()) ++n;
   big_erase_ranks(mem, first, n);
@@ -999,7 +1032,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::first_in_range(const ScoreRange& range) co
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  (void)big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->score()); }, c);
+  (void)big()->tree.lower_bound([&](double s, const ZsetNode*) { return !range.gte_min(s); }, c);
   if (!c.valid() || !range.lte_max(c.node()->score())) return {};
   return big_pos(c);
 }
@@ -1019,7 +1052,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::last_in_range(const ScoreRange& range) con
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  const std::size_t after = big()->tree.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->score()); }, c);
+  const std::size_t after = big()->tree.lower_bound([&](double s, const ZsetNode*) { return range.lte_max(s); }, c);
   if (after == 0) return {};
   c = big()->tree.at(after - 1);
   if (!range.gte_min(c.node()->score())) return {};
@@ -1039,7 +1072,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::first_in_lex(const LexRange& range) const 
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  (void)big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
+  (void)big()->tree.lower_bound([&](double, const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
   if (!c.valid() || !range.lte_max(c.node()->member())) return {};
   return big_pos(c);
 }
@@ -1059,7 +1092,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::last_in_lex(const LexRange& range) const {
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  const std::size_t after = big()->tree.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->member()); }, c);
+  const std::size_t after = big()->tree.lower_bound([&](double, const ZsetNode* x) { return range.lte_max(x->member()); }, c);
   if (after == 0) return {};
   c = big()->tree.at(after - 1);
   if (!range.gte_min(c.node()->member())) return {};
@@ -1076,8 +1109,8 @@ MICROREDIS_INLINE std::size_t ZsetObject::count_in_range(const ScoreRange& range
   if (!first_in_range(range).valid()) return 0;
   ZsetTree::Cursor c;
   const ZsetTree& t = big()->tree;
-  const std::size_t first = t.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->score()); }, c);
-  const std::size_t after = t.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->score()); }, c);
+  const std::size_t first = t.lower_bound([&](double s, const ZsetNode*) { return !range.gte_min(s); }, c);
+  const std::size_t after = t.lower_bound([&](double s, const ZsetNode*) { return range.lte_max(s); }, c);
   return after > first ? after - first : 0;
 }
 
@@ -1090,8 +1123,8 @@ MICROREDIS_INLINE std::size_t ZsetObject::count_in_lex(const LexRange& range) co
   if (!first_in_lex(range).valid()) return 0;
   ZsetTree::Cursor c;
   const ZsetTree& t = big()->tree;
-  const std::size_t first = t.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
-  const std::size_t after = t.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->member()); }, c);
+  const std::size_t first = t.lower_bound([&](double, const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
+  const std::size_t after = t.lower_bound([&](double, const ZsetNode* x) { return range.lte_max(x->member()); }, c);
   return after > first ? after - first : 0;
 }
 
