@@ -146,48 +146,60 @@ MICROREDIS_INLINE ZsetNode* ZsetNode::create(Memory& mem, double score, std::str
 }
 
 namespace zset_detail {
-// A binary search over a tree block's slots reads one 16-byte slot per probe, spread over the
-// block's lines (a 1000-byte leaf is 16 lines): a block not in L1 costs one dependent miss per
-// probe. Requesting the slots of its first `levels` levels of probes at once, before the search
-// starts, overlaps those misses. The walks that go down a path the sorted set has not just walked
-// use it (insert, find, rank, update_score); erase follows the path find has just brought in.
-inline void prefetch_probes(const ZsetTree::Slot* items, int lo, int hi, int levels) {
-  if (lo >= hi) return;
-  const int mid = (lo + hi) / 2;
-  MICROREDIS_PREFETCH(&items[mid]);
-  if (levels > 1) {
-    prefetch_probes(items, lo, mid, levels - 1);
-    prefetch_probes(items, mid + 1, hi, levels - 1);
-  }
-}
-}  // namespace zset_detail
-
-MICROREDIS_INLINE int ZsetTree::child_for(const Inner* in, double score, std::string_view member) {
-  int lo = 1;
-  int hi = in->h.count;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    if (compare(in->mins[mid], score, member) >= 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo - 1;
+// Requests every line of a block's slots at once: the search below reads about five of them in a
+// dependent chain, and insert moves the tail of a leaf's. The walks that go down a path the sorted
+// set has not just walked use it (insert, find, rank, update_score); erase follows the path find
+// or update_score has just brought into the cache.
+inline void prefetch_slots(const ZsetTree::Slot* a, int n) {
+  const auto* p = reinterpret_cast<const char*>(a);
+  const auto* end = reinterpret_cast<const char*>(a + n);
+  for (; p < end; p += 64) MICROREDIS_PREFETCH(p);
 }
 
-MICROREDIS_INLINE int ZsetTree::leaf_position(const Leaf* lf, double score, std::string_view member) {
-  int lo = 0;
-  int hi = lf->h.count;
+// The first of a[0..n) whose score is not below `score`. Without branches: a probe's outcome is a
+// coin toss, and a mispredicted branch per probe cost more than the search's loads once the
+// scores sit in the block (perf had most of child_for's samples on its two branches).
+inline int first_score_not_below(const ZsetTree::Slot* a, int n, double score) {
+  if (n <= 0) return 0;
+  const ZsetTree::Slot* base = a;
+  while (n > 1) {
+    const int half = n / 2;
+    base = base[half].score < score ? base + half : base;
+    n -= half;
+  }
+  return static_cast<int>(base - a) + (base->score < score ? 1 : 0);
+}
+
+// Within a[lo..n), starting at the first slot whose score is not below `score`: the first slot
+// after the key (strict) or not before it (!strict). Members are read only for the slots that tie
+// on the score, by a binary search over that run.
+inline int position_in_ties(const ZsetTree::Slot* a, int lo, int n, double score, std::string_view member,
+                            bool strict) {
+  int hi = lo;
+  while (hi < n && a[hi].score == score) ++hi;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (compare(lf->items[mid], score, member) > 0) {
+    const int c = zset_compare_members(member, a[mid].node->member());
+    if (strict ? c >= 0 : c > 0) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
   return lo;
+}
+}  // namespace zset_detail
+
+MICROREDIS_INLINE int ZsetTree::child_for(const Inner* in, double score, std::string_view member) {
+  const int n = in->h.count;
+  const int lo = 1 + zset_detail::first_score_not_below(in->mins + 1, n - 1, score);
+  return zset_detail::position_in_ties(in->mins, lo, n, score, member, true) - 1;
+}
+
+MICROREDIS_INLINE int ZsetTree::leaf_position(const Leaf* lf, double score, std::string_view member) {
+  const int n = lf->h.count;
+  const int lo = zset_detail::first_score_not_below(lf->items, n, score);
+  return zset_detail::position_in_ties(lf->items, lo, n, score, member, false);
 }
 
 MICROREDIS_INLINE ZsetTree::Leaf* ZsetTree::new_leaf(Memory& mem) {
@@ -257,7 +269,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
   Header* h = root_;
   while (!h->leaf) {
     Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
     const int i = child_for(in, score, member);
     path[depth] = in;
     slot[depth] = i;
@@ -269,7 +281,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
     h = in->children[i];
   }
   Leaf* lf = as_leaf(h);
-  zset_detail::prefetch_probes(lf->items, 0, lf->h.count, 3);
+  zset_detail::prefetch_slots(lf->items, lf->h.count);
   const int pos = leaf_position(lf, score, member);
 
   // Every block a split cascade needs, allocated before anything moves.
@@ -545,12 +557,12 @@ MICROREDIS_INLINE std::size_t ZsetTree::rank_of(double score, std::string_view m
   const Header* h = root_;
   while (!h->leaf) {
     const Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
     const int i = child_for(in, score, member);
     for (int j = 0; j < i; ++j) rank += in->sizes[j];
     h = in->children[i];
   }
-  zset_detail::prefetch_probes(as_leaf(h)->items, 0, h->count, 3);
+  zset_detail::prefetch_slots(as_leaf(h)->items, h->count);
   return rank + static_cast<std::size_t>(leaf_position(as_leaf(h), score, member));
 }
 
@@ -559,11 +571,11 @@ MICROREDIS_INLINE ZsetTree::Cursor ZsetTree::find(double score, std::string_view
   if (h == nullptr) return {};
   while (!h->leaf) {
     const Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
     h = in->children[child_for(in, score, member)];
   }
   const Leaf* lf = as_leaf(h);
-  zset_detail::prefetch_probes(lf->items, 0, lf->h.count, 3);
+  zset_detail::prefetch_slots(lf->items, lf->h.count);
   return {lf, static_cast<unsigned>(leaf_position(lf, score, member))};
 }
 
@@ -576,13 +588,13 @@ MICROREDIS_INLINE bool ZsetTree::update_score(ZsetNode* node, double to) {
   Header* h = root_;
   while (!h->leaf) {
     Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
     const int i = child_for(in, score, member);
     if (in->mins[i].node == node) copies[ncopies++] = &in->mins[i];
     h = in->children[i];
   }
   Leaf* lf = as_leaf(h);
-  zset_detail::prefetch_probes(lf->items, 0, lf->h.count, 3);
+  zset_detail::prefetch_slots(lf->items, lf->h.count);
   const int pos = leaf_position(lf, score, member);
   // Still after the previous node and before the next one?
   const Slot* before = nullptr;
