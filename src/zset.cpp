@@ -202,6 +202,13 @@ MICROREDIS_INLINE int ZsetTree::leaf_position(const Leaf* lf, double score, std:
   return zset_detail::position_in_ties(lf->items, lo, n, score, member, false);
 }
 
+MICROREDIS_INLINE int ZsetTree::leaf_index_of(const Leaf* lf, double score, const ZsetNode* node) {
+  const int n = lf->h.count;
+  int i = zset_detail::first_score_not_below(lf->items, n, score);
+  while (i < n && lf->items[i].node != node && lf->items[i].score == score) ++i;
+  return i;
+}
+
 MICROREDIS_INLINE ZsetTree::Leaf* ZsetTree::new_leaf(Memory& mem) {
   auto* l = static_cast<Leaf*>(mem.allocate(sizeof(Leaf), alignof(Leaf)));
   if (l == nullptr) return nullptr;
@@ -513,11 +520,15 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
   parent->mins[l] = a->mins[0];
 }
 
-MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double score, std::string_view member) {
+MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double score, std::string_view member,
+                                                  const ZsetNode* known) {
   if (h->leaf) {
     Leaf* lf = as_leaf(h);
-    const int pos = leaf_position(lf, score, member);
-    if (pos >= lf->h.count || compare(lf->items[pos], score, member) != 0) return nullptr;
+    const int pos = known != nullptr ? leaf_index_of(lf, score, known) : leaf_position(lf, score, member);
+    if (pos >= lf->h.count || (known != nullptr ? lf->items[pos].node != known
+                                                : compare(lf->items[pos], score, member) != 0)) {
+      return nullptr;
+    }
     ZsetNode* x = lf->items[pos].node;
     std::memmove(&lf->items[pos], &lf->items[pos + 1],
                  static_cast<std::size_t>(lf->h.count - pos - 1) * sizeof(Slot));
@@ -527,7 +538,7 @@ MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double 
   Inner* in = as_inner(h);
   const int i = child_for(in, score, member);
   Header* child = in->children[i];
-  ZsetNode* x = erase_from(mem, child, score, member);
+  ZsetNode* x = erase_from(mem, child, score, member, known);
   if (x == nullptr) return nullptr;
   --in->sizes[i];
   if (child->count > 0) in->mins[i] = min_of(child);
@@ -536,8 +547,13 @@ MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double 
 }
 
 MICROREDIS_INLINE ZsetNode* ZsetTree::erase(Memory& mem, double score, std::string_view member) {
+  return erase_node(mem, score, member, nullptr);
+}
+
+MICROREDIS_INLINE ZsetNode* ZsetTree::erase_node(Memory& mem, double score, std::string_view member,
+                                                 const ZsetNode* known) {
   if (root_ == nullptr) return nullptr;
-  ZsetNode* x = erase_from(mem, root_, score, member);
+  ZsetNode* x = erase_from(mem, root_, score, member, known);
   if (x == nullptr) return nullptr;
   --size_;
   while (!root_->leaf && root_->count == 1) {
@@ -595,7 +611,8 @@ MICROREDIS_INLINE bool ZsetTree::update_score(ZsetNode* node, double to) {
   }
   Leaf* lf = as_leaf(h);
   zset_detail::prefetch_slots(lf->items, lf->h.count);
-  const int pos = leaf_position(lf, score, member);
+  const int pos = leaf_index_of(lf, score, node);
+  if (pos >= lf->h.count || lf->items[pos].node != node) return false;  // not in the tree
   // Still after the previous node and before the next one?
   const Slot* before = nullptr;
   if (pos > 0) {
@@ -890,7 +907,7 @@ MICROREDIS_INLINE ZaddResult ZsetObject::add(Memory& mem, const ZsetLimits& limi
       ZsetNode::destroy(mem, fresh);
       return ZaddResult::oom;
     }
-    (void)b->tree.erase(mem, cur, node->member());
+    b->tree.erase(mem, node);
     *slot = fresh;
     ZsetNode::destroy(mem, node);
     out |= kZaddOutUpdated;
@@ -930,7 +947,7 @@ MICROREDIS_INLINE Status ZsetObject::remove(Memory& mem, std::string_view member
   ZsetBig* b = big();
   auto* node = static_cast<ZsetNode*>(b->dict.remove(member));
   if (node == nullptr) return Status::ok;
-  (void)b->tree.erase(mem, node->score(), node->member());
+  b->tree.erase(mem, node);
   ZsetNode::destroy(mem, node);
   removed = true;
   return Status::ok;
@@ -945,7 +962,7 @@ MICROREDIS_INLINE void ZsetObject::big_erase_ranks(Memory& mem, std::size_t star
   }
   for (std::size_t k = 0; k < n; ++k) {
     ZsetNode* node = b->tree.at(start).node();
-    (void)b->tree.erase(mem, node->score(), node->member());
+    b->tree.erase(mem, node);
     (void)b->dict.remove(node->member());
     ZsetNode::destroy(mem, node);
   }

@@ -153,7 +153,16 @@ TEST_SUITE("zsets") {
       // Erase in random order, checking as we go.
       std::shuffle(sorted.begin(), sorted.end(), rng);
       for (std::size_t i = 0; i < sorted.size(); ++i) {
-        microredis::ZsetNode* n = tree.erase(mem, sorted[i].first, sorted[i].second);
+        // By (score, member), or (every other one) by the node's address.
+        microredis::ZsetNode* n = nullptr;
+        if (i % 2 == 0) {
+          n = tree.erase(mem, sorted[i].first, sorted[i].second);
+        } else {
+          const std::size_t k = find_node(sorted[i].first, sorted[i].second);
+          REQUIRE(k < nodes.size());
+          n = nodes[k];
+          tree.erase(mem, n);
+        }
         REQUIRE(n != nullptr);
         CHECK(tree.erase(mem, sorted[i].first, sorted[i].second) == nullptr);
         const std::size_t at = find_node(sorted[i].first, sorted[i].second);

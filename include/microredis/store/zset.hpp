@@ -241,6 +241,9 @@ class ZsetTree {
   // Removes the node with this (score, member) and returns it (nullptr when absent). Never
   // allocates.
   ZsetNode* erase(Memory& mem, double score, std::string_view member);
+  // Removes a node that is in the tree. In its leaf the node is found by its address among the
+  // slots tied on its score, so no other node is read there.
+  void erase(Memory& mem, ZsetNode* node) { (void)erase_node(mem, node->score(), node->member(), node); }
   // 0-based rank of a node that is in the tree.
   std::size_t rank_of(double score, std::string_view member) const;
   // The node at a rank < size().
@@ -285,13 +288,17 @@ class ZsetTree {
   static int child_for(const Inner* in, double score, std::string_view member);
   // First index of a leaf whose node is not before the key.
   static int leaf_position(const Leaf* lf, double score, std::string_view member);
+  // The index of a node in the leaf that holds it, from its score and address (no member compare).
+  static int leaf_index_of(const Leaf* lf, double score, const ZsetNode* node);
 
   Leaf* new_leaf(Memory& mem);
   Inner* new_inner(Memory& mem);
   void free_leaf(Memory& mem, Leaf* l);
   void free_inner(Memory& mem, Inner* in);
   void free_subtree(Memory& mem, Header* h);
-  ZsetNode* erase_from(Memory& mem, Header* h, double score, std::string_view member);
+  // known: the node when the caller has it (found by address in the leaf), else nullptr.
+  ZsetNode* erase_node(Memory& mem, double score, std::string_view member, const ZsetNode* known);
+  ZsetNode* erase_from(Memory& mem, Header* h, double score, std::string_view member, const ZsetNode* known);
   void rebalance(Memory& mem, Inner* parent, int i);
   static void remove_child(Inner* in, int r);
   bool verify_subtree(const Header* h, std::size_t& size, const ZsetNode*& prev,
