@@ -3,8 +3,7 @@
 #include "harness.hpp"
 
 #if MICROREDIS_TEST_WITH_LUA
-#include "microredis/inproc.hpp"
-#include "microredis/scripting.hpp"
+#include "lua_harness.hpp"
 #endif
 
 using namespace mrtest;
@@ -58,10 +57,6 @@ TEST_SUITE("functions") {
   }
 
 #if MICROREDIS_TEST_WITH_LUA
-  struct LuaHarness : Harness {
-    microredis::lua::Scripting scripting{engine};
-  };
-
   TEST_CASE("functions: load, list, call, delete, flush") {
     LuaHarness h;
     REQUIRE(h.scripting.ok());
@@ -287,16 +282,7 @@ TEST_SUITE("functions") {
 
   TEST_CASE("functions: FUNCTION KILL stops a busy function, SCRIPT KILL does not") {
     LuaHarness h;
-    microredis::inproc::CommandRegistry registry(h.engine);
-    microredis::inproc::CommandDef advance;
-    advance.name = "advance";
-    advance.arity = 2;
-    registry.add(advance, [&h](microredis::Context& c) {
-      std::int64_t ms = 0;
-      (void)microredis::parse_int64(c.arg(1), ms);
-      h.clock.advance_ms(ms);
-      c.out.ok();
-    });
+    h.add_clock_advance_command();
     Session* other = h.engine.open_session();
     struct Probe {
       Session* other;

@@ -1,17 +1,11 @@
 // Lua scripting (adapters/lua): built only when Lua 5.1 is found (MICROREDIS_TEST_WITH_LUA).
 #if MICROREDIS_TEST_WITH_LUA
-#include "harness.hpp"
-#include "microredis/inproc.hpp"
-#include "microredis/scripting.hpp"
+#include "lua_harness.hpp"
 
 using namespace mrtest;
 using microredis::Session;
 
 namespace {
-
-struct LuaHarness : Harness {
-  microredis::lua::Scripting scripting{engine};
-};
 
 // The error text a failing script replies: "<message> script: <sha>, on @user_script:<line>."
 bool error_starts(const Reply& r, std::string_view prefix) {
@@ -209,16 +203,7 @@ TEST_SUITE("scripting") {
   TEST_CASE("scripting: busy scripts and SCRIPT KILL") {
     LuaHarness h;
     // The script advances the manual clock through a custom command, so it times out at once.
-    microredis::inproc::CommandRegistry registry(h.engine);
-    microredis::inproc::CommandDef advance;
-    advance.name = "advance";
-    advance.arity = 2;
-    registry.add(advance, [&h](microredis::Context& c) {
-      std::int64_t ms = 0;
-      (void)microredis::parse_int64(c.arg(1), ms);
-      h.clock.advance_ms(ms);
-      c.out.ok();
-    });
+    h.add_clock_advance_command();
     Session* other = h.engine.open_session();
     struct Probe {
       Session* other;
