@@ -148,8 +148,8 @@ MICROREDIS_INLINE ZsetNode* ZsetNode::create(Memory& mem, double score, std::str
 namespace zset_detail {
 // Requests every line of a block's slots at once: the search below reads about five of them in a
 // dependent chain, and insert moves the tail of a leaf's. The walks that go down a path the sorted
-// set has not just walked use it (insert, find, rank, update_score); erase follows the path find
-// or update_score has just brought into the cache.
+// set has not just walked use it (insert, rank, update_score); erase follows the path that
+// update_score (or the caller's own lookup) has just brought into the cache.
 inline void prefetch_slots(const ZsetTree::Slot* a, int n) {
   const auto* p = reinterpret_cast<const char*>(a);
   const auto* end = reinterpret_cast<const char*>(a + n);
@@ -580,19 +580,6 @@ MICROREDIS_INLINE std::size_t ZsetTree::rank_of(double score, std::string_view m
   }
   zset_detail::prefetch_slots(as_leaf(h)->items, h->count);
   return rank + static_cast<std::size_t>(leaf_position(as_leaf(h), score, member));
-}
-
-MICROREDIS_INLINE ZsetTree::Cursor ZsetTree::find(double score, std::string_view member) const {
-  const Header* h = root_;
-  if (h == nullptr) return {};
-  while (!h->leaf) {
-    const Inner* in = as_inner(h);
-    zset_detail::prefetch_slots(in->mins, in->h.count);
-    h = in->children[child_for(in, score, member)];
-  }
-  const Leaf* lf = as_leaf(h);
-  zset_detail::prefetch_slots(lf->items, lf->h.count);
-  return {lf, static_cast<unsigned>(leaf_position(lf, score, member))};
 }
 
 MICROREDIS_INLINE bool ZsetTree::update_score(ZsetNode* node, double to) {

@@ -248,8 +248,6 @@ class ZsetTree {
   std::size_t rank_of(double score, std::string_view member) const;
   // The node at a rank < size().
   Cursor at(std::size_t rank) const;
-  // The position of a node that is in the tree: at(rank_of(...)) in one walk, no rank summed.
-  Cursor find(double score, std::string_view member) const;
   // Gives a node that is in the tree the score `to` when that keeps it between its neighbours (the
   // node and every copy of its score change); false, nothing changed, when it would have to move.
   bool update_score(ZsetNode* node, double to);
