@@ -146,48 +146,67 @@ MICROREDIS_INLINE ZsetNode* ZsetNode::create(Memory& mem, double score, std::str
 }
 
 namespace zset_detail {
-// A binary search over node pointers waits on one cache miss per probe (each probe reads the node
-// it compares with). Requesting the nodes of its first `levels` levels of probes at once, before
-// the search starts, overlaps those misses: 2^levels - 1 prefetches for the cost of about one miss.
-// The walks that go down a path the sorted set has not just walked use it (insert, find, rank);
-// erase follows the path find has just brought into the cache.
-inline void prefetch_probes(ZsetNode* const* items, int lo, int hi, int levels) {
-  if (lo >= hi) return;
-  const int mid = (lo + hi) / 2;
-  MICROREDIS_PREFETCH(items[mid]);
-  if (levels > 1) {
-    prefetch_probes(items, lo, mid, levels - 1);
-    prefetch_probes(items, mid + 1, hi, levels - 1);
-  }
-}
-}  // namespace zset_detail
-
-MICROREDIS_INLINE int ZsetTree::child_for(const Inner* in, double score, std::string_view member) {
-  int lo = 1;
-  int hi = in->h.count;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    if (in->mins[mid]->compare_key(score, member) >= 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo - 1;
+// Requests every line of a block's slots at once: the search below reads about five of them in a
+// dependent chain, and insert moves the tail of a leaf's. The walks that go down a path the sorted
+// set has not just walked use it (insert, rank, update_score); erase follows the path that
+// update_score (or the caller's own lookup) has just brought into the cache.
+inline void prefetch_slots(const ZsetTree::Slot* a, int n) {
+  const auto* p = reinterpret_cast<const char*>(a);
+  const auto* end = reinterpret_cast<const char*>(a + n);
+  for (; p < end; p += 64) MICROREDIS_PREFETCH(p);
 }
 
-MICROREDIS_INLINE int ZsetTree::leaf_position(const Leaf* lf, double score, std::string_view member) {
-  int lo = 0;
-  int hi = lf->h.count;
+// The first of a[0..n) whose score is not below `score`. Without branches: a probe's outcome is a
+// coin toss, and a mispredicted branch per probe cost more than the search's loads once the
+// scores sit in the block (perf had most of child_for's samples on its two branches).
+inline int first_score_not_below(const ZsetTree::Slot* a, int n, double score) {
+  if (n <= 0) return 0;
+  const ZsetTree::Slot* base = a;
+  while (n > 1) {
+    const int half = n / 2;
+    base = base[half].score < score ? base + half : base;
+    n -= half;
+  }
+  return static_cast<int>(base - a) + (base->score < score ? 1 : 0);
+}
+
+// Within a[lo..n), starting at the first slot whose score is not below `score`: the first slot
+// after the key (strict) or not before it (!strict). Members are read only for the slots that tie
+// on the score, by a binary search over that run.
+inline int position_in_ties(const ZsetTree::Slot* a, int lo, int n, double score, std::string_view member,
+                            bool strict) {
+  int hi = lo;
+  while (hi < n && a[hi].score == score) ++hi;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (lf->items[mid]->compare_key(score, member) > 0) {
+    const int c = zset_compare_members(member, a[mid].node->member());
+    if (strict ? c >= 0 : c > 0) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
   return lo;
+}
+}  // namespace zset_detail
+
+MICROREDIS_INLINE int ZsetTree::child_for(const Inner* in, double score, std::string_view member) {
+  const int n = in->h.count;
+  const int lo = 1 + zset_detail::first_score_not_below(in->mins + 1, n - 1, score);
+  return zset_detail::position_in_ties(in->mins, lo, n, score, member, true) - 1;
+}
+
+MICROREDIS_INLINE int ZsetTree::leaf_position(const Leaf* lf, double score, std::string_view member) {
+  const int n = lf->h.count;
+  const int lo = zset_detail::first_score_not_below(lf->items, n, score);
+  return zset_detail::position_in_ties(lf->items, lo, n, score, member, false);
+}
+
+MICROREDIS_INLINE int ZsetTree::leaf_index_of(const Leaf* lf, double score, const ZsetNode* node) {
+  const int n = lf->h.count;
+  int i = zset_detail::first_score_not_below(lf->items, n, score);
+  while (i < n && lf->items[i].node != node && lf->items[i].score == score) ++i;
+  return i;
 }
 
 MICROREDIS_INLINE ZsetTree::Leaf* ZsetTree::new_leaf(Memory& mem) {
@@ -239,7 +258,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
   if (root_ == nullptr) {
     Leaf* l = new_leaf(mem);
     if (l == nullptr) return false;
-    l->items[0] = x;
+    l->items[0] = Slot{score, x};
     l->h.count = 1;
     root_ = &l->h;
     size_ = 1;
@@ -257,7 +276,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
   Header* h = root_;
   while (!h->leaf) {
     Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
     const int i = child_for(in, score, member);
     path[depth] = in;
     slot[depth] = i;
@@ -269,7 +288,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
     h = in->children[i];
   }
   Leaf* lf = as_leaf(h);
-  zset_detail::prefetch_probes(lf->items, 0, lf->h.count, 3);
+  zset_detail::prefetch_slots(lf->items, lf->h.count);
   const int pos = leaf_position(lf, score, member);
 
   // Every block a split cascade needs, allocated before anything moves.
@@ -301,20 +320,20 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
   std::size_t right_size = 0;
   const int n = lf->h.count;
   if (n < kLeafCap) {
-    std::memmove(&lf->items[pos + 1], &lf->items[pos], static_cast<std::size_t>(n - pos) * sizeof(ZsetNode*));
-    lf->items[pos] = x;
+    std::memmove(&lf->items[pos + 1], &lf->items[pos], static_cast<std::size_t>(n - pos) * sizeof(Slot));
+    lf->items[pos] = Slot{score, x};
     ++lf->h.count;
   } else {
-    ZsetNode* all[kLeafCap + 1];
-    std::memcpy(all, lf->items, static_cast<std::size_t>(pos) * sizeof(ZsetNode*));
-    all[pos] = x;
-    std::memcpy(all + pos + 1, lf->items + pos, static_cast<std::size_t>(n - pos) * sizeof(ZsetNode*));
+    Slot all[kLeafCap + 1];
+    std::memcpy(all, lf->items, static_cast<std::size_t>(pos) * sizeof(Slot));
+    all[pos] = Slot{score, x};
+    std::memcpy(all + pos + 1, lf->items + pos, static_cast<std::size_t>(n - pos) * sizeof(Slot));
     int keep = (kLeafCap + 1) / 2;
     if (pos == kLeafCap && lf->next == nullptr) keep = kLeafCap;
     if (pos == 0 && lf->prev == nullptr) keep = 1;
     Leaf* r = spare_leaf;
-    std::memcpy(lf->items, all, static_cast<std::size_t>(keep) * sizeof(ZsetNode*));
-    std::memcpy(r->items, all + keep, static_cast<std::size_t>(kLeafCap + 1 - keep) * sizeof(ZsetNode*));
+    std::memcpy(lf->items, all, static_cast<std::size_t>(keep) * sizeof(Slot));
+    std::memcpy(r->items, all + keep, static_cast<std::size_t>(kLeafCap + 1 - keep) * sizeof(Slot));
     lf->h.count = static_cast<std::uint16_t>(keep);
     r->h.count = static_cast<std::uint16_t>(kLeafCap + 1 - keep);
     r->prev = lf;
@@ -344,7 +363,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
       const auto tail = static_cast<std::size_t>(c - i - 1);
       std::memmove(&in->sizes[i + 2], &in->sizes[i + 1], tail * sizeof(std::uint32_t));
       std::memmove(&in->children[i + 2], &in->children[i + 1], tail * sizeof(Header*));
-      std::memmove(&in->mins[i + 2], &in->mins[i + 1], tail * sizeof(ZsetNode*));
+      std::memmove(&in->mins[i + 2], &in->mins[i + 1], tail * sizeof(Slot));
       in->sizes[i + 1] = static_cast<std::uint32_t>(right_size);
       in->children[i + 1] = carry;
       in->mins[i + 1] = min_of(carry);
@@ -354,7 +373,7 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
     }
     std::uint32_t sizes[kInnerCap + 1];
     Header* children[kInnerCap + 1];
-    ZsetNode* mins[kInnerCap + 1];
+    Slot mins[kInnerCap + 1];
     for (int j = 0, k = 0; j <= kInnerCap; ++j) {
       if (j == i + 1) {
         sizes[j] = static_cast<std::uint32_t>(right_size);
@@ -375,10 +394,10 @@ MICROREDIS_INLINE bool ZsetTree::insert(Memory& mem, ZsetNode* x) {
     const int rcount = kInnerCap + 1 - keep;
     std::memcpy(in->sizes, sizes, static_cast<std::size_t>(keep) * sizeof(std::uint32_t));
     std::memcpy(in->children, children, static_cast<std::size_t>(keep) * sizeof(Header*));
-    std::memcpy(in->mins, mins, static_cast<std::size_t>(keep) * sizeof(ZsetNode*));
+    std::memcpy(in->mins, mins, static_cast<std::size_t>(keep) * sizeof(Slot));
     std::memcpy(r->sizes, sizes + keep, static_cast<std::size_t>(rcount) * sizeof(std::uint32_t));
     std::memcpy(r->children, children + keep, static_cast<std::size_t>(rcount) * sizeof(Header*));
-    std::memcpy(r->mins, mins + keep, static_cast<std::size_t>(rcount) * sizeof(ZsetNode*));
+    std::memcpy(r->mins, mins + keep, static_cast<std::size_t>(rcount) * sizeof(Slot));
     in->h.count = static_cast<std::uint16_t>(keep);
     r->h.count = static_cast<std::uint16_t>(rcount);
     left_size = 0;
@@ -405,7 +424,7 @@ MICROREDIS_INLINE void ZsetTree::remove_child(Inner* in, int r) {
   const auto tail = static_cast<std::size_t>(in->h.count - r - 1);
   std::memmove(&in->sizes[r], &in->sizes[r + 1], tail * sizeof(std::uint32_t));
   std::memmove(&in->children[r], &in->children[r + 1], tail * sizeof(Header*));
-  std::memmove(&in->mins[r], &in->mins[r + 1], tail * sizeof(ZsetNode*));
+  std::memmove(&in->mins[r], &in->mins[r + 1], tail * sizeof(Slot));
   --in->h.count;
 }
 
@@ -421,7 +440,7 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
     Leaf* b = as_leaf(rh);
     const int total = a->h.count + b->h.count;
     if (total <= kLeafCap) {
-      std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(b->h.count) * sizeof(ZsetNode*));
+      std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(b->h.count) * sizeof(Slot));
       a->h.count = static_cast<std::uint16_t>(total);
       a->next = b->next;
       if (b->next != nullptr) b->next->prev = a;
@@ -432,14 +451,14 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
       const int want = total / 2;
       if (a->h.count < want) {
         const int move = want - a->h.count;
-        std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(move) * sizeof(ZsetNode*));
-        std::memmove(b->items, b->items + move, static_cast<std::size_t>(b->h.count - move) * sizeof(ZsetNode*));
+        std::memcpy(a->items + a->h.count, b->items, static_cast<std::size_t>(move) * sizeof(Slot));
+        std::memmove(b->items, b->items + move, static_cast<std::size_t>(b->h.count - move) * sizeof(Slot));
         a->h.count = static_cast<std::uint16_t>(a->h.count + move);
         b->h.count = static_cast<std::uint16_t>(b->h.count - move);
       } else {
         const int move = a->h.count - want;
-        std::memmove(b->items + move, b->items, static_cast<std::size_t>(b->h.count) * sizeof(ZsetNode*));
-        std::memcpy(b->items, a->items + want, static_cast<std::size_t>(move) * sizeof(ZsetNode*));
+        std::memmove(b->items + move, b->items, static_cast<std::size_t>(b->h.count) * sizeof(Slot));
+        std::memcpy(b->items, a->items + want, static_cast<std::size_t>(move) * sizeof(Slot));
         a->h.count = static_cast<std::uint16_t>(want);
         b->h.count = static_cast<std::uint16_t>(b->h.count + move);
       }
@@ -457,7 +476,7 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
     const auto n = static_cast<std::size_t>(b->h.count);
     std::memcpy(a->sizes + a->h.count, b->sizes, n * sizeof(std::uint32_t));
     std::memcpy(a->children + a->h.count, b->children, n * sizeof(Header*));
-    std::memcpy(a->mins + a->h.count, b->mins, n * sizeof(ZsetNode*));
+    std::memcpy(a->mins + a->h.count, b->mins, n * sizeof(Slot));
     a->h.count = static_cast<std::uint16_t>(total);
     free_inner(mem, b);
     parent->sizes[l] += parent->sizes[r];
@@ -472,10 +491,10 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
       for (int j = 0; j < move; ++j) moved += b->sizes[j];
       std::memcpy(a->sizes + a->h.count, b->sizes, m * sizeof(std::uint32_t));
       std::memcpy(a->children + a->h.count, b->children, m * sizeof(Header*));
-      std::memcpy(a->mins + a->h.count, b->mins, m * sizeof(ZsetNode*));
+      std::memcpy(a->mins + a->h.count, b->mins, m * sizeof(Slot));
       std::memmove(b->sizes, b->sizes + move, rest * sizeof(std::uint32_t));
       std::memmove(b->children, b->children + move, rest * sizeof(Header*));
-      std::memmove(b->mins, b->mins + move, rest * sizeof(ZsetNode*));
+      std::memmove(b->mins, b->mins + move, rest * sizeof(Slot));
       a->h.count = static_cast<std::uint16_t>(a->h.count + move);
       b->h.count = static_cast<std::uint16_t>(b->h.count - move);
       parent->sizes[l] += moved;
@@ -487,10 +506,10 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
       for (int j = want; j < a->h.count; ++j) moved += a->sizes[j];
       std::memmove(b->sizes + move, b->sizes, n * sizeof(std::uint32_t));
       std::memmove(b->children + move, b->children, n * sizeof(Header*));
-      std::memmove(b->mins + move, b->mins, n * sizeof(ZsetNode*));
+      std::memmove(b->mins + move, b->mins, n * sizeof(Slot));
       std::memcpy(b->sizes, a->sizes + want, m * sizeof(std::uint32_t));
       std::memcpy(b->children, a->children + want, m * sizeof(Header*));
-      std::memcpy(b->mins, a->mins + want, m * sizeof(ZsetNode*));
+      std::memcpy(b->mins, a->mins + want, m * sizeof(Slot));
       a->h.count = static_cast<std::uint16_t>(want);
       b->h.count = static_cast<std::uint16_t>(b->h.count + move);
       parent->sizes[l] -= moved;
@@ -501,21 +520,25 @@ MICROREDIS_INLINE void ZsetTree::rebalance(Memory& mem, Inner* parent, int i) {
   parent->mins[l] = a->mins[0];
 }
 
-MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double score, std::string_view member) {
+MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double score, std::string_view member,
+                                                  const ZsetNode* known) {
   if (h->leaf) {
     Leaf* lf = as_leaf(h);
-    const int pos = leaf_position(lf, score, member);
-    if (pos >= lf->h.count || lf->items[pos]->compare_key(score, member) != 0) return nullptr;
-    ZsetNode* x = lf->items[pos];
+    const int pos = known != nullptr ? leaf_index_of(lf, score, known) : leaf_position(lf, score, member);
+    if (pos >= lf->h.count || (known != nullptr ? lf->items[pos].node != known
+                                                : compare(lf->items[pos], score, member) != 0)) {
+      return nullptr;
+    }
+    ZsetNode* x = lf->items[pos].node;
     std::memmove(&lf->items[pos], &lf->items[pos + 1],
-                 static_cast<std::size_t>(lf->h.count - pos - 1) * sizeof(ZsetNode*));
+                 static_cast<std::size_t>(lf->h.count - pos - 1) * sizeof(Slot));
     --lf->h.count;
     return x;
   }
   Inner* in = as_inner(h);
   const int i = child_for(in, score, member);
   Header* child = in->children[i];
-  ZsetNode* x = erase_from(mem, child, score, member);
+  ZsetNode* x = erase_from(mem, child, score, member, known);
   if (x == nullptr) return nullptr;
   --in->sizes[i];
   if (child->count > 0) in->mins[i] = min_of(child);
@@ -524,8 +547,13 @@ MICROREDIS_INLINE ZsetNode* ZsetTree::erase_from(Memory& mem, Header* h, double 
 }
 
 MICROREDIS_INLINE ZsetNode* ZsetTree::erase(Memory& mem, double score, std::string_view member) {
+  return erase_node(mem, score, member, nullptr);
+}
+
+MICROREDIS_INLINE ZsetNode* ZsetTree::erase_node(Memory& mem, double score, std::string_view member,
+                                                 const ZsetNode* known) {
   if (root_ == nullptr) return nullptr;
-  ZsetNode* x = erase_from(mem, root_, score, member);
+  ZsetNode* x = erase_from(mem, root_, score, member, known);
   if (x == nullptr) return nullptr;
   --size_;
   while (!root_->leaf && root_->count == 1) {
@@ -545,26 +573,52 @@ MICROREDIS_INLINE std::size_t ZsetTree::rank_of(double score, std::string_view m
   const Header* h = root_;
   while (!h->leaf) {
     const Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
     const int i = child_for(in, score, member);
     for (int j = 0; j < i; ++j) rank += in->sizes[j];
     h = in->children[i];
   }
-  zset_detail::prefetch_probes(as_leaf(h)->items, 0, h->count, 3);
+  zset_detail::prefetch_slots(as_leaf(h)->items, h->count);
   return rank + static_cast<std::size_t>(leaf_position(as_leaf(h), score, member));
 }
 
-MICROREDIS_INLINE ZsetTree::Cursor ZsetTree::find(double score, std::string_view member) const {
-  const Header* h = root_;
-  if (h == nullptr) return {};
+MICROREDIS_INLINE bool ZsetTree::update_score(ZsetNode* node, double to) {
+  const double score = node->score();
+  const std::string_view member = node->member();
+  // The inner slots that hold this node: those on the path whose child starts with it.
+  Slot* copies[kMaxDepth];
+  int ncopies = 0;
+  Header* h = root_;
   while (!h->leaf) {
-    const Inner* in = as_inner(h);
-    zset_detail::prefetch_probes(in->mins, 1, in->h.count, 3);
-    h = in->children[child_for(in, score, member)];
+    Inner* in = as_inner(h);
+    zset_detail::prefetch_slots(in->mins, in->h.count);
+    const int i = child_for(in, score, member);
+    if (in->mins[i].node == node) copies[ncopies++] = &in->mins[i];
+    h = in->children[i];
   }
-  const Leaf* lf = as_leaf(h);
-  zset_detail::prefetch_probes(lf->items, 0, lf->h.count, 3);
-  return {lf, static_cast<unsigned>(leaf_position(lf, score, member))};
+  Leaf* lf = as_leaf(h);
+  zset_detail::prefetch_slots(lf->items, lf->h.count);
+  const int pos = leaf_index_of(lf, score, node);
+  if (pos >= lf->h.count || lf->items[pos].node != node) return false;  // not in the tree
+  // Still after the previous node and before the next one?
+  const Slot* before = nullptr;
+  if (pos > 0) {
+    before = &lf->items[pos - 1];
+  } else if (lf->prev != nullptr) {
+    before = &lf->prev->items[lf->prev->h.count - 1];
+  }
+  const Slot* after = nullptr;
+  if (pos + 1 < lf->h.count) {
+    after = &lf->items[pos + 1];
+  } else if (lf->next != nullptr) {
+    after = &lf->next->items[0];
+  }
+  if (before != nullptr && compare(*before, to, member) <= 0) return false;
+  if (after != nullptr && compare(*after, to, member) >= 0) return false;
+  node->set_score(to);
+  lf->items[pos].score = to;
+  for (int k = 0; k < ncopies; ++k) copies[k]->score = to;
+  return true;
 }
 
 MICROREDIS_INLINE ZsetTree::Cursor ZsetTree::at(std::size_t rank) const {
@@ -603,7 +657,8 @@ MICROREDIS_INLINE bool ZsetTree::verify_subtree(const Header* h, std::size_t& si
     if (lf->prev != prev_leaf) return false;
     if (prev_leaf != nullptr && prev_leaf->next != lf) return false;
     for (int i = 0; i < lf->h.count; ++i) {
-      const ZsetNode* x = lf->items[i];
+      const ZsetNode* x = lf->items[i].node;
+      if (lf->items[i].score != x->score()) return false;
       if (prev != nullptr && prev->compare_key(x->score(), x->member()) <= 0) return false;
       prev = x;
     }
@@ -616,7 +671,8 @@ MICROREDIS_INLINE bool ZsetTree::verify_subtree(const Header* h, std::size_t& si
   size = 0;
   for (int i = 0; i < in->h.count; ++i) {
     std::size_t child_size = 0;
-    if (in->mins[i] != min_of(in->children[i])) return false;
+    const Slot first = min_of(in->children[i]);
+    if (in->mins[i].node != first.node || in->mins[i].score != first.score) return false;
     if (!verify_subtree(in->children[i], child_size, prev, prev_leaf)) return false;
     if (child_size != in->sizes[i]) return false;
     size += child_size;
@@ -826,15 +882,8 @@ MICROREDIS_INLINE ZaddResult ZsetObject::add(Memory& mem, const ZsetLimits& limi
     }
     newscore = score;
     if (score == cur) return ZaddResult::ok;
-    // Still between its neighbours: the score changes in place (the tree holds node pointers).
-    ZsetTree::Cursor c = b->tree.find(cur, node->member());
-    ZsetTree::Cursor before = c;
-    ZsetTree::Cursor after = c;
-    before.prev();
-    after.next();
-    if ((!before.valid() || before.node()->compare_key(score, node->member()) > 0) &&
-        (!after.valid() || after.node()->compare_key(score, node->member()) < 0)) {
-      node->set_score(score);
+    // Still between its neighbours: the score changes in place, in the node and in the tree.
+    if (b->tree.update_score(node, score)) {
       out |= kZaddOutUpdated;
       return ZaddResult::ok;
     }
@@ -845,7 +894,7 @@ MICROREDIS_INLINE ZaddResult ZsetObject::add(Memory& mem, const ZsetLimits& limi
       ZsetNode::destroy(mem, fresh);
       return ZaddResult::oom;
     }
-    (void)b->tree.erase(mem, cur, node->member());
+    b->tree.erase(mem, node);
     *slot = fresh;
     ZsetNode::destroy(mem, node);
     out |= kZaddOutUpdated;
@@ -885,7 +934,7 @@ MICROREDIS_INLINE Status ZsetObject::remove(Memory& mem, std::string_view member
   ZsetBig* b = big();
   auto* node = static_cast<ZsetNode*>(b->dict.remove(member));
   if (node == nullptr) return Status::ok;
-  (void)b->tree.erase(mem, node->score(), node->member());
+  b->tree.erase(mem, node);
   ZsetNode::destroy(mem, node);
   removed = true;
   return Status::ok;
@@ -900,7 +949,7 @@ MICROREDIS_INLINE void ZsetObject::big_erase_ranks(Memory& mem, std::size_t star
   }
   for (std::size_t k = 0; k < n; ++k) {
     ZsetNode* node = b->tree.at(start).node();
-    (void)b->tree.erase(mem, node->score(), node->member());
+    b->tree.erase(mem, node);
     (void)b->dict.remove(node->member());
     ZsetNode::destroy(mem, node);
   }
@@ -945,7 +994,7 @@ MICROREDIS_INLINE Status ZsetObject::remove_score_range(Memory& mem, const Score
   }
   ZsetTree::Cursor c;
   const std::size_t first =
-      big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->score()); }, c);
+      big()->tree.lower_bound([&](double s, const ZsetNode*) { return !range.gte_min(s); }, c);
   std::size_t n = 0;
   for (; c.valid() && range.lte_max(c.node()->score()); c.next()) ++n;
   big_erase_ranks(mem, first, n);
@@ -973,7 +1022,7 @@ MICROREDIS_INLINE Status ZsetObject::remove_lex_range(Memory& mem, const LexRang
   }
   ZsetTree::Cursor c;
   const std::size_t first =
-      big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
+      big()->tree.lower_bound([&](double, const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
   std::size_t n = 0;
   for (; c.valid() && range.lte_max(c.node()->member()); c.next()) ++n;
   big_erase_ranks(mem, first, n);
@@ -999,7 +1048,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::first_in_range(const ScoreRange& range) co
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  (void)big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->score()); }, c);
+  (void)big()->tree.lower_bound([&](double s, const ZsetNode*) { return !range.gte_min(s); }, c);
   if (!c.valid() || !range.lte_max(c.node()->score())) return {};
   return big_pos(c);
 }
@@ -1019,7 +1068,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::last_in_range(const ScoreRange& range) con
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  const std::size_t after = big()->tree.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->score()); }, c);
+  const std::size_t after = big()->tree.lower_bound([&](double s, const ZsetNode*) { return range.lte_max(s); }, c);
   if (after == 0) return {};
   c = big()->tree.at(after - 1);
   if (!range.gte_min(c.node()->score())) return {};
@@ -1039,7 +1088,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::first_in_lex(const LexRange& range) const 
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  (void)big()->tree.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
+  (void)big()->tree.lower_bound([&](double, const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
   if (!c.valid() || !range.lte_max(c.node()->member())) return {};
   return big_pos(c);
 }
@@ -1059,7 +1108,7 @@ MICROREDIS_INLINE ZsetPos ZsetObject::last_in_lex(const LexRange& range) const {
   }
   if (range.empty()) return {};
   ZsetTree::Cursor c;
-  const std::size_t after = big()->tree.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->member()); }, c);
+  const std::size_t after = big()->tree.lower_bound([&](double, const ZsetNode* x) { return range.lte_max(x->member()); }, c);
   if (after == 0) return {};
   c = big()->tree.at(after - 1);
   if (!range.gte_min(c.node()->member())) return {};
@@ -1076,8 +1125,8 @@ MICROREDIS_INLINE std::size_t ZsetObject::count_in_range(const ScoreRange& range
   if (!first_in_range(range).valid()) return 0;
   ZsetTree::Cursor c;
   const ZsetTree& t = big()->tree;
-  const std::size_t first = t.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->score()); }, c);
-  const std::size_t after = t.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->score()); }, c);
+  const std::size_t first = t.lower_bound([&](double s, const ZsetNode*) { return !range.gte_min(s); }, c);
+  const std::size_t after = t.lower_bound([&](double s, const ZsetNode*) { return range.lte_max(s); }, c);
   return after > first ? after - first : 0;
 }
 
@@ -1090,8 +1139,8 @@ MICROREDIS_INLINE std::size_t ZsetObject::count_in_lex(const LexRange& range) co
   if (!first_in_lex(range).valid()) return 0;
   ZsetTree::Cursor c;
   const ZsetTree& t = big()->tree;
-  const std::size_t first = t.lower_bound([&](const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
-  const std::size_t after = t.lower_bound([&](const ZsetNode* x) { return range.lte_max(x->member()); }, c);
+  const std::size_t first = t.lower_bound([&](double, const ZsetNode* x) { return !range.gte_min(x->member()); }, c);
+  const std::size_t after = t.lower_bound([&](double, const ZsetNode* x) { return range.lte_max(x->member()); }, c);
   return after > first ? after - first : 0;
 }
 

@@ -12,10 +12,12 @@
 //   - "skiplist" (the name OBJECT ENCODING shows): a member -> node HashTable plus an
 //     order-statistic B+tree of the same nodes, ordered by (score, member). A node is one
 //     allocation holding the score and the member. The tree gives O(log n) insert, delete, rank,
-//     select-by-rank and search by score or lex bound; its leaves hold 61 node pointers and are
-//     linked both ways for range walks, its inner nodes keep, per child, the subtree size (for
-//     ranks) and the child's first node (for searches). That costs about 11 bytes per member where
-//     Redis's skiplist spends about 45 (node, levels, backward pointer) before its dict entry.
+//     select-by-rank and search by score or lex bound; its leaves hold 61 (score, node pointer)
+//     slots and are linked both ways for range walks, its inner nodes keep, per child, the subtree
+//     size (for ranks) and the child's first slot (for searches). The scores beside the pointers
+//     let a search compare without loading the nodes (one cache miss per probe otherwise); a
+//     node is read only on a score tie. That costs about 23 bytes per member where Redis's
+//     skiplist spends about 45 (node, levels, backward pointer) before its dict entry.
 // Lex ranges (ZRANGEBYLEX & co) assume every member has the same score, as Redis documents. With
 // mixed scores a listpack answers exactly as Redis's linear scans do; a skiplist answers with a
 // search over the (score, member) order, where Redis's own answer depends on the random levels of
@@ -174,8 +176,9 @@ struct ZsetNodeTraits {
 };
 using ZsetDict = HashTable<ZsetNodeTraits>;
 
-// An order-statistic B+tree of ZsetNode pointers ordered by (score, member). Nodes are not owned:
-// the tree never frees one (the sorted set does).
+// An order-statistic B+tree of ZsetNode pointers ordered by (score, member), each beside a copy of
+// its node's score. Nodes are not owned: the tree never frees one (the sorted set does). A node's
+// score changes only through update_score, which keeps the copies equal.
 class ZsetTree {
   struct Header {
     std::uint16_t count;
@@ -183,20 +186,25 @@ class ZsetTree {
   };
 
  public:
-  static constexpr int kLeafCap = 61;   // 512-byte leaves
-  static constexpr int kInnerCap = 25;  // 504-byte inner nodes
+  static constexpr int kLeafCap = 61;   // 1000-byte leaves
+  static constexpr int kInnerCap = 25;  // 704-byte inner nodes
 
+  // A node and its score (equal to node->score(), but for the sign of a zero).
+  struct Slot {
+    double score;
+    ZsetNode* node;
+  };
   struct Leaf {
     Header h;
     Leaf* prev;
     Leaf* next;
-    ZsetNode* items[kLeafCap];
+    Slot items[kLeafCap];
   };
   struct Inner {
     Header h;
     std::uint32_t sizes[kInnerCap];  // members under each child (a sorted set stays far below 2^32)
     Header* children[kInnerCap];
-    ZsetNode* mins[kInnerCap];  // each child's first node
+    Slot mins[kInnerCap];  // each child's first slot
   };
 
   // A position in the order; valid until the tree changes. An invalid cursor is "past the end".
@@ -204,7 +212,7 @@ class ZsetTree {
     const Leaf* leaf = nullptr;
     unsigned idx = 0;
     bool valid() const { return leaf != nullptr; }
-    ZsetNode* node() const { return leaf->items[idx]; }
+    ZsetNode* node() const { return leaf->items[idx].node; }
     void next() {
       if (++idx >= leaf->h.count) {
         leaf = leaf->next;
@@ -233,16 +241,21 @@ class ZsetTree {
   // Removes the node with this (score, member) and returns it (nullptr when absent). Never
   // allocates.
   ZsetNode* erase(Memory& mem, double score, std::string_view member);
+  // Removes a node that is in the tree. In its leaf the node is found by its address among the
+  // slots tied on its score, so no other node is read there.
+  void erase(Memory& mem, ZsetNode* node) { (void)erase_node(mem, node->score(), node->member(), node); }
   // 0-based rank of a node that is in the tree.
   std::size_t rank_of(double score, std::string_view member) const;
   // The node at a rank < size().
   Cursor at(std::size_t rank) const;
-  // The position of a node that is in the tree: at(rank_of(...)) in one walk, no rank summed.
-  Cursor find(double score, std::string_view member) const;
+  // Gives a node that is in the tree the score `to` when that keeps it between its neighbours (the
+  // node and every copy of its score change); false, nothing changed, when it would have to move.
+  bool update_score(ZsetNode* node, double to);
   Cursor first() const;
   Cursor last() const;
-  // The first node for which before(node) is false, before being true for a prefix of the order;
-  // returns its rank (size() and an invalid cursor when there is none).
+  // The first node for which before(score, node) is false, before being true for a prefix of the
+  // order; returns its rank (size() and an invalid cursor when there is none). A predicate on the
+  // score alone never loads a node.
   template <class Before>
   std::size_t lower_bound(Before&& before, Cursor& out) const;
   // Frees the tree's own blocks (not the nodes).
@@ -261,21 +274,29 @@ class ZsetTree {
   static const Leaf* as_leaf(const Header* h) { return reinterpret_cast<const Leaf*>(h); }
   static Inner* as_inner(Header* h) { return reinterpret_cast<Inner*>(h); }
   static const Inner* as_inner(const Header* h) { return reinterpret_cast<const Inner*>(h); }
-  static ZsetNode* min_of(const Header* h) {
-    return h->leaf ? as_leaf(h)->items[0] : as_inner(h)->mins[0];
+  static Slot min_of(const Header* h) { return h->leaf ? as_leaf(h)->items[0] : as_inner(h)->mins[0]; }
+  // <0, 0, >0 as (score, member) sorts before, equal to, after the slot's node.
+  static int compare(const Slot& s, double score, std::string_view member) {
+    if (score < s.score) return -1;
+    if (score > s.score) return 1;
+    return zset_compare_members(member, s.node->member());
   }
   // The child of an inner node whose subtree holds (or would hold) the key: the last one whose
   // first node is not after it.
   static int child_for(const Inner* in, double score, std::string_view member);
   // First index of a leaf whose node is not before the key.
   static int leaf_position(const Leaf* lf, double score, std::string_view member);
+  // The index of a node in the leaf that holds it, from its score and address (no member compare).
+  static int leaf_index_of(const Leaf* lf, double score, const ZsetNode* node);
 
   Leaf* new_leaf(Memory& mem);
   Inner* new_inner(Memory& mem);
   void free_leaf(Memory& mem, Leaf* l);
   void free_inner(Memory& mem, Inner* in);
   void free_subtree(Memory& mem, Header* h);
-  ZsetNode* erase_from(Memory& mem, Header* h, double score, std::string_view member);
+  // known: the node when the caller has it (found by address in the leaf), else nullptr.
+  ZsetNode* erase_node(Memory& mem, double score, std::string_view member, const ZsetNode* known);
+  ZsetNode* erase_from(Memory& mem, Header* h, double score, std::string_view member, const ZsetNode* known);
   void rebalance(Memory& mem, Inner* parent, int i);
   static void remove_child(Inner* in, int r);
   bool verify_subtree(const Header* h, std::size_t& size, const ZsetNode*& prev,
@@ -300,7 +321,7 @@ std::size_t ZsetTree::lower_bound(Before&& before, Cursor& out) const {
     int hi = in->h.count;
     while (lo < hi) {
       const int mid = (lo + hi) / 2;
-      if (before(in->mins[mid])) {
+      if (before(in->mins[mid].score, static_cast<const ZsetNode*>(in->mins[mid].node))) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -315,7 +336,7 @@ std::size_t ZsetTree::lower_bound(Before&& before, Cursor& out) const {
   int hi = lf->h.count;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (before(lf->items[mid])) {
+    if (before(lf->items[mid].score, static_cast<const ZsetNode*>(lf->items[mid].node))) {
       lo = mid + 1;
     } else {
       hi = mid;
