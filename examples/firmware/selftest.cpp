@@ -669,6 +669,12 @@ void test_server(SelfTest& t) {
   t.expect({"FLUSHDB"}, ok());
   t.expect({"DBSIZE"}, integer(0));
   t.expect({"SWAPDB", "0", "1"}, ok());
+  // No transport here opens outgoing connections (and the build has no master link): REPLICAOF
+  // host port is refused, the engine stays a master.
+  t.expect({"REPLICAOF", "10.0.0.1", "6379"}, error(Status::replicaof_no_transport));
+  t.expect({"REPLICAOF", "NO", "ONE"}, ok());
+  Reply role = t.run({"ROLE"});
+  t.check(role.size() == 3 && role[0] == bulk("master"), "ROLE -> " + role.to_string());
   t.end();
 }
 
