@@ -105,13 +105,17 @@ void* __dso_handle = 0;
 void _init(void) {}
 void _fini(void) {}
 
-/* No heap: the engine's memory is its arena (arena.hpp). malloc is linked (snprintf's string
-   growth and the engine's default allocator hooks refer to it) but never called; with this
-   _sbrk instead of the semihosting library's, the image carries none of its file and console
-   calls. */
+/* The heap between .bss and the stack (the linker script's end and __heap_limit__): the engine
+   takes nothing from it (its memory is the arena), the self-test's Reply values do. Defined here
+   rather than taken from the semihosting library, whose _sbrk object brings its file and console
+   calls and newlib's stdio initialisation with it. */
+extern char end, __heap_limit__;
 void* _sbrk(ptrdiff_t increment) {
-  (void)increment;
-  return (void*)-1;
+  static char* brk = &end;
+  if (increment > (ptrdiff_t)(&__heap_limit__ - brk) || increment < (ptrdiff_t)(&end - brk)) return (void*)-1;
+  char* old = brk;
+  brk += increment;
+  return old;
 }
 
 /* The engine takes randomness from its own seeded generator; nothing here needs entropy. */
