@@ -253,12 +253,83 @@ MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& 
 }
 
 MICROREDIS_INLINE void Session::commit_input(std::size_t n) {
+  receive_input(n);
+  run_input();
+}
+
+MICROREDIS_INLINE void Session::receive_input(std::size_t n) {
   (void)in_.resize(in_.size() + n);  // the space was reserved by input_space()
-  const Engine::InputBatch batch(*engine_);
-  last_interaction_ms_ = engine_->now_ms();
   net_in_ += n;
   engine_->stats().net_input_bytes += n;
+}
+
+MICROREDIS_INLINE void Session::run_input() {
+  const Engine::InputBatch batch(*engine_);
+  last_interaction_ms_ = engine_->now_ms();  // after the batch's fresh time snapshot
   process_input();
+}
+
+namespace detail {
+// The key, the argument after it and the last argument of the RESP command at data[0..len)
+// ("*<n>\r\n$<len>\r\n<name>\r\n$<len>\r\n<key>\r\n..."), as far as they are in the buffer and the
+// command has at most 8 arguments. Nothing is validated beyond the bounds: prefetch hints only.
+inline void scan_first_command(const char* data, std::size_t len, Session::InputPrefetch& p) {
+  const char* at = data;
+  const char* const end = data + len;
+  const auto number = [&](char lead, std::size_t& value) {
+    if (at == end || *at != lead) return false;
+    ++at;
+    value = 0;
+    while (at != end && *at >= '0' && *at <= '9' && value < (std::size_t{1} << 40)) {
+      value = value * 10 + static_cast<std::size_t>(*at++ - '0');
+    }
+    if (end - at < 2 || *at != '\r') return false;
+    at += 2;
+    return true;
+  };
+  std::size_t argc = 0;
+  if (!number('*', argc) || argc < 2 || argc > 8) return;
+  for (std::size_t i = 0; i < argc; ++i) {
+    std::size_t n = 0;
+    if (!number('$', n) || static_cast<std::size_t>(end - at) < n) return;
+    const std::string_view arg(at, n);
+    if (i == 1) p.key = arg;
+    if (i == 2) p.second = arg;
+    if (i == argc - 1 && i >= 2) p.last = arg;
+    if (static_cast<std::size_t>(end - at) < n + 2) return;
+    at += n + 2;
+  }
+}
+}  // namespace detail
+
+MICROREDIS_INLINE void Session::prefetch_input(InputPrefetch& p, int step) const {
+  const Db& db = engine_->db(db_);
+  switch (step) {
+    case 0:
+      p = InputPrefetch{};
+      if (block_ != BlockReason::none || closing() || master_link_ || parser_.in_command()) return;
+      MICROREDIS_PREFETCH(out_.data() + out_.size());  // where the reply goes
+      detail::scan_first_command(in_.data() + in_pos_, in_.size() - in_pos_, p);
+      if (!p.key.empty()) p.hash = db.prefetch_bucket(p.key);
+      return;
+    case 1:
+      if (p.hash != 0) db.prefetch_entries(p.hash);
+      return;
+    case 2: {
+      if (p.second.empty()) return;
+      const Entry* e = db.peek(p.key, p.hash);
+      if (e == nullptr) return;
+      // As in run_batch: the member is the argument after the key, a sorted set's the last one.
+      const std::string_view member = e->type() == ValueType::zset ? p.last : p.second;
+      if (!member.empty()) p.member_hinted = Db::prefetch_member_bucket(*e, member, p.member);
+      return;
+    }
+    case 3:
+      if (p.member_hinted) Db::prefetch_member_entries(p.member);
+      return;
+    default:
+      return;
+  }
 }
 
 MICROREDIS_INLINE void Session::process_input() {

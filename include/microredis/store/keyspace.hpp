@@ -105,10 +105,12 @@ class Db {
   // dict) keeps `member` and fills `hint`; false (hint unused) when e has no such table. Step 2,
   // once the bucket had time to arrive, starts loading the members whose tags match. Both only
   // read: e and its table must stay as they are between the two steps.
+  // Filled by prefetch_member_bucket() (read only where it returned true): no initializers, so
+  // that an array of them on a hot path's stack is not zeroed for nothing.
   struct MemberHint {
-    const void* table = nullptr;
-    std::uint64_t hash = 0;
-    ValueType type = ValueType::string;
+    const void* table;
+    std::uint64_t hash;
+    ValueType type;
   };
   static bool prefetch_member_bucket(const Entry& e, std::string_view member, MemberHint& hint);
   static void prefetch_member_entries(const MemberHint& hint);

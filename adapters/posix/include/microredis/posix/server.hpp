@@ -5,7 +5,11 @@
 //  - accept    -> engine.open_session(); the Connection lives in Session::user_data(). A session
 //                 refused by maxclients is born closing with "-ERR max number of clients reached"
 //                 as its only output, so it is written and closed like any other closing session.
-//  - readable  -> read straight into Session::input_space() and commit_input(): commands run there.
+//  - readable  -> read straight into Session::input_space(). A read that drains the socket is only
+//                 taken (Session::receive_input); once every connection of the wake-up has been read,
+//                 their first commands' keyspace lines are prefetched together, the commands run
+//                 (Session::run_input) and the replies are written. Bigger input runs read by read
+//                 (commit_input), as before.
 //  - output    -> after every read, and for every session the engine's output listener names
 //                 (tick()'s idle timeouts, output caused by other sessions), pending_output() is
 //                 written until the socket would block and consume_output() is told what went out.
