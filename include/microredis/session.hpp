@@ -242,6 +242,12 @@ class Session {
   std::size_t output_buffer_capacity() const { return out_.capacity(); }
   std::uint64_t commands_processed() const { return commands_processed_; }
   void count_command() { ++commands_processed_; }
+  // Bytes this session holds: the session itself, its buffers, queued MULTI commands, watched keys,
+  // subscriptions, tracking prefixes, a blocked command (CLIENT LIST tot-mem, maxmemory-clients).
+  // O(1): sizes and capacities only, never a walk over keys or channels.
+  std::size_t memory_usage() const;
+  // What this session last added to the engine's client memory total (Engine::client_memory()).
+  std::size_t counted_memory = 0;
   std::uint64_t net_input_bytes() const { return net_in_; }
   std::uint64_t net_output_bytes() const { return net_out_; }
   // REPLCONF listening-port, kept for INFO replication once the session is a replica.
