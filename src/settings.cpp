@@ -516,7 +516,13 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_INT("min-replicas-max-lag", "min-slaves-max-lag", min_replicas_max_lag, 0, INT32_MAX),
       MR_CFG_BOOL("lazyfree-lazy-expire", lazyfree_lazy_expire),
       MR_CFG_BOOL("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
-      MR_CFG_BOOL("replica-serve-stale-data", replica_serve_stale_data),
+      ConfigSpec{"replica-serve-stale-data", "slave-serve-stale-data", ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) {
+                   detail::put_text(o, e.settings().replica_serve_stale_data ? "yes" : "no");
+                 },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_bool(e.settings().replica_serve_stale_data, v, err);
+                 }},
       ConfigSpec{"replica-read-only", "slave-read-only", ConfigFlag::none,
                  [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().replica_read_only ? "yes" : "no"); },
                  [](Engine& e, std::string_view v, ConfigError& err) {

@@ -213,8 +213,21 @@ TEST_SUITE("config") {
                  "invalid"}) == failed("percentage argument must be less or equal to 100"));
     CHECK(h.run({"CONFIG", "GET", "maxmemory"}) == bulks({"maxmemory", "10000002"}));
     CHECK(get() == bulks({"maxmemory-clients", "0"}));
+    CHECK(h.run({"CONFIG", "GET", "maxmemory*"}) == h.run({"CONFIG", "GET", "maxmemory", "maxmemory-policy",
+                                                             "maxmemory-samples", "maxmemory-clients"}));
     // An empty memory value reads as 0, as Redis's memtoull.
     CHECK(h.run({"CONFIG", "SET", "maxmemory", ""}) == ok());
     CHECK(h.run({"CONFIG", "GET", "maxmemory"}) == bulks({"maxmemory", "0"}));
+  }
+}
+
+TEST_SUITE("config") {
+  TEST_CASE("replica-serve-stale-data answers to its old name too") {
+    Harness h;
+    CHECK(h.run({"CONFIG", "SET", "slave-serve-stale-data", "no"}) == ok());
+    CHECK(h.run({"CONFIG", "GET", "replica-serve-stale-data"}) == bulks({"replica-serve-stale-data", "no"}));
+    CHECK(h.run({"CONFIG", "GET", "slave-serve-stale-data"}) == bulks({"slave-serve-stale-data", "no"}));
+    CHECK(h.run({"CONFIG", "GET", "*serve-stale*"}) ==
+          bulks({"slave-serve-stale-data", "no", "replica-serve-stale-data", "no"}));
   }
 }
