@@ -254,12 +254,19 @@ MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& 
   // buffer per call, so that a declared length alone (never sent) cannot reserve 512 MB.
   std::size_t needed = parser_.bytes_needed();
   std::size_t have = in_.size() - in_pos_;
-  if (needed > have + min_size) {
+  bool exact = false;
+  if (needed > have) {
+    // An argument in progress: room for what it still lacks (a read chunk at least), at most
+    // doubling the buffer per call, and no growth factor on top, so that the buffer of a big
+    // argument ends at about its size, as Redis sizes its query buffer for one (CLIENT LIST
+    // tot-mem and maxmemory-clients count the capacity).
     std::size_t extra = needed - have;
     std::size_t cap = in_.size() + min_size;
-    min_size = extra < cap ? extra : cap;
+    min_size = extra < detail::kReadChunk ? detail::kReadChunk : extra < cap ? extra : cap;
+    exact = true;
   }
-  if (in_.capacity() - in_.size() < min_size && !in_.grow_for(min_size)) {
+  if (in_.capacity() - in_.size() < min_size &&
+      !(exact ? in_.reserve(in_.size() + min_size) : in_.grow_for(min_size))) {
     available = 0;
     close_now();
     return nullptr;

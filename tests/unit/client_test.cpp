@@ -303,7 +303,9 @@ TEST_SUITE("client") {
 
 TEST_SUITE("client") {
   // A request whose last argument is still arriving: its bytes stay in the session's input.
-  static std::string partial_bulk(std::size_t n) { return "*1\r\n$" + std::to_string(n + 10) + "\r\n" + std::string(n, 'v'); }
+  static std::string partial_bulk(std::size_t n) {
+    return "*1\r\n$" + std::to_string(n + 10) + "\r\n" + std::string(n, 'v');
+  }
 
   static std::string info_field(Harness& h, const std::string& section, const std::string& name) {
     std::string text = h.run({"INFO", section}).str;
