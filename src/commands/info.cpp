@@ -141,8 +141,11 @@ inline void section_clients(Context& c, Lines& o) {
 inline void section_memory(Context& c, Lines& o) {
   const Memory& m = c.engine.memory();
   const Settings& st = c.engine.settings();
-  std::uint64_t clients = 0;
-  for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) clients += s->memory_usage();
+  // Redis's split: replicas on one side, every other client (the master link included) on the other.
+  std::uint64_t clients = 0, replicas = 0;
+  for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) {
+    (s->replica() ? replicas : clients) += s->memory_usage();
+  }
   char h[32];
   o.raw("# Memory\r\n");
   o.u("used_memory", m.used());
@@ -163,6 +166,7 @@ inline void section_memory(Context& c, Lines& o) {
   Buffer policy(c.mem());
   if (const ConfigSpec* spec = find_config("maxmemory-policy")) spec->get(c.engine, policy);
   o.str("maxmemory_policy", policy.view());
+  o.u("mem_clients_slaves", replicas);
   o.u("mem_clients_normal", clients);
   // Redis leaves replica output and AOF buffers out of the eviction limit; microredis has neither.
   o.u("mem_not_counted_for_evict", 0);

@@ -419,6 +419,14 @@ TEST_SUITE("client") {
     CHECK(info_field(h, "clients", "clients_in_timeout_table") == "0");  // blocked with no timeout
     CHECK(info_field(h, "clients", "blocked_clients") == "1");
     CHECK(info_field(h, "stats", "evicted_clients") == "0");
+    // INFO memory splits client memory as Redis: replicas apart from every other client.
+    CHECK(info_field(h, "memory", "mem_clients_slaves") == "0");
+    CHECK(std::stoull(info_field(h, "memory", "mem_clients_normal")) >= s->memory_usage());
+    Session* replica = h.engine.open_session();
+    replica->feed(multibulk({"SYNC"}));
+    REQUIRE(replica->replica());
+    CHECK(std::stoull(info_field(h, "memory", "mem_clients_slaves")) == replica->memory_usage());
+    h.engine.close_session(replica);
     h.engine.close_session(s);
   }
 }
