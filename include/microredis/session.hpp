@@ -5,7 +5,7 @@
 //                        the same result, so pipelining needs nothing special)
 //   pending_output()     bytes to send; consume_output(n) once n of them went out (any chunk size)
 //   want_close()         close the transport once pending output is written (QUIT, protocol error,
-//                        CLIENT KILL, idle timeout)
+//                        CLIENT KILL, idle timeout, client eviction)
 #pragma once
 
 #include <cstddef>
@@ -115,7 +115,7 @@ class Session {
   Writer& writer() { return writer_; }
   // Ask the adapter to close once the pending output is written (QUIT).
   void close_after_reply() { close_after_reply_ = true; }
-  // Ask the adapter to close now, discarding pending output (CLIENT KILL, limits).
+  // Ask the adapter to close now, discarding pending output (CLIENT KILL, limits, client eviction).
   void close_now() { close_now_ = true; }
   bool closing() const { return close_now_ || close_after_reply_; }
   // CLIENT REPLY ON / OFF / SKIP: SKIP sets skip_next, which becomes skip for the next command.
