@@ -100,6 +100,8 @@ MICROREDIS_INLINE void Engine::apply_settings() {
   shared_.lfu_decay_time = static_cast<int>(settings_.lfu_decay_time);
   // A lower maxmemory takes effect at once, as Redis's CONFIG SET maxmemory does.
   if (settings_.maxmemory != 0) (void)over_memory_limit();
+  // So does a lower maxmemory-clients (or a lower maxmemory it is a percentage of).
+  recount_client_memory();
 }
 
 MICROREDIS_INLINE void Engine::refresh_time() {
@@ -156,6 +158,7 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   }
 #endif
   if (s->block_reason() == BlockReason::wait) end_wait(*s);
+  uncount_client_memory(*s);
   if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
   mem_.destroy(s);
@@ -358,6 +361,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
       return reject(s, ref, out_start);
     }
     w.simple("QUEUED");
+    client_memory_changed(s);  // the queue grew
     return;
   }
   current_ = &s;
@@ -523,6 +527,7 @@ MICROREDIS_INLINE void Engine::feed_monitors(Session& s, const std::string_view*
     m->writer().simple(line.view());
     if (!m->writer().ok_state()) m->close_now();
     check_output_limits(*m);
+    client_memory_changed(*m);
     if (m != &s) notify_output(*m);
   }
 }
@@ -599,6 +604,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   if (!w.ok_state()) s.close_now();
   if (!s.in_exec()) {
     check_output_limits(s);
+    client_memory_changed(s);
     // The next command of the batch starts now: its snapshot needs no clock read of its own.
     if (in_input_batch_) {
       now_us_ = end_us;
@@ -682,6 +688,61 @@ MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
   if (over_hard) {
     ++stats_.client_output_buffer_limit_disconnections;
     s.close_now();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client eviction (maxmemory-clients), as Redis 7.0's evictClients: normal and pub/sub sessions
+// count (replicas, the master link and the engine's own session do not, nor sessions with
+// CLIENT NO-EVICT on); while their total is at or over the limit, the largest one is closed.
+
+MICROREDIS_INLINE bool Engine::evictable(const Session& s) const {
+  return !s.no_evict() && !s.closing() && !s.replica() && !s.master_link() && &s != default_session_;
+}
+
+MICROREDIS_INLINE void Engine::account_client_memory(Session& s) {
+  if (!evictable(s)) return uncount_client_memory(s);
+  const std::size_t mem = s.memory_usage();
+  client_memory_ = client_memory_ - s.counted_memory + mem;
+  s.counted_memory = mem;
+  if (client_memory_ >= client_limit_) evict_clients();
+}
+
+MICROREDIS_INLINE void Engine::recount_client_memory() {
+  std::size_t limit = 0;
+  const std::int64_t setting = settings_.maxmemory_clients;  // negative: a percentage of maxmemory
+  if (setting < 0 && settings_.maxmemory > 0) {
+    const double bytes = static_cast<double>(settings_.maxmemory) * static_cast<double>(-setting) / 100;
+    limit = bytes < static_cast<double>(SIZE_MAX) ? static_cast<std::size_t>(bytes) : SIZE_MAX;
+    if (limit < 128 * 1024) limit = 128 * 1024;
+  } else if (setting > 0) {
+    limit = static_cast<std::uint64_t>(setting) < SIZE_MAX ? static_cast<std::size_t>(setting) : SIZE_MAX;
+    if (limit < 128 * 1024) limit = 128 * 1024;
+  }
+  client_limit_ = limit;
+  client_memory_ = 0;
+  for (Session* p = sessions_; p != nullptr; p = p->next) {
+    p->counted_memory = limit != 0 && evictable(*p) ? p->memory_usage() : 0;
+    client_memory_ += p->counted_memory;
+  }
+  if (limit != 0 && client_memory_ >= limit) evict_clients();
+}
+
+MICROREDIS_INLINE void Engine::evict_clients() {
+  // Sessions that stopped counting since they were counted (closing, CLIENT NO-EVICT on) first.
+  for (Session* p = sessions_; p != nullptr; p = p->next) {
+    if (p->counted_memory != 0 && !evictable(*p)) uncount_client_memory(*p);
+  }
+  while (client_memory_ >= client_limit_) {
+    Session* victim = nullptr;
+    for (Session* p = sessions_; p != nullptr; p = p->next) {
+      if (p->counted_memory != 0 && (victim == nullptr || p->counted_memory > victim->counted_memory)) victim = p;
+    }
+    if (victim == nullptr) break;  // nothing left to evict (Redis logs a warning)
+    victim->close_now();
+    uncount_client_memory(*victim);
+    ++stats_.evicted_clients;
+    notify_output(*victim);
   }
 }
 
@@ -1035,6 +1096,7 @@ MICROREDIS_INLINE void Engine::deliver(Session& to, std::string_view kind, const
   if (!w.ok_state()) to.close_now();
   // A subscriber that does not read is bounded by client-output-buffer-limit pubsub.
   check_output_limits(to);
+  client_memory_changed(to);
   notify_output(to);
 }
 

@@ -84,6 +84,22 @@ MICROREDIS_INLINE bool Session::set_lib_info(std::string_view name, std::string_
   return true;
 }
 
+MICROREDIS_INLINE std::size_t Session::memory_usage() const {
+  std::size_t n = sizeof(Session) + in_.capacity() + out_.capacity() + parser_.memory() + peer_.capacity() +
+                  local_addr_.capacity();
+  if (extras_ == nullptr) return n;
+  const SessionExtras& x = *extras_;
+  // A watched key or a subscription costs the session its own slot and its slot in the shared
+  // node's list (the node and its name belong to every session on it, as Redis leaves key and
+  // channel names out of a client's memory).
+  n += sizeof(SessionExtras) + x.tx.memory() + x.watched.capacity() * sizeof(WatchRegistry::Node*) +
+       x.watched.size() * sizeof(WatchRegistry::Watcher) + x.blocked.memory() + x.name.capacity() +
+       x.lib_name.capacity() + x.lib_ver.capacity() + x.tracking.prefixes.capacity() * sizeof(void*) +
+       x.tracking.prefixes.size() * sizeof(Session*);
+  for (const auto& v : x.subs) n += v.capacity() * sizeof(PubSub::Node*) + v.size() * sizeof(Session*);
+  return n;
+}
+
 MICROREDIS_INLINE void Session::protocol_error() {
   // Redis replies with the error, then closes the connection once the reply is written.
   Status err = parser_.error();
@@ -222,12 +238,14 @@ MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
       ++engine_->stats().client_query_buffer_limit_disconnections;
       close_now();
     }
+    engine_->client_memory_changed(*this);
     return;
   }
   if (!in_.append(bytes)) {
     close_now();
     return;
   }
+  engine_->client_memory_changed(*this);  // maxmemory-clients may evict it before it runs anything
   process_input();
 }
 
@@ -238,12 +256,19 @@ MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& 
   // buffer per call, so that a declared length alone (never sent) cannot reserve 512 MB.
   std::size_t needed = parser_.bytes_needed();
   std::size_t have = in_.size() - in_pos_;
-  if (needed > have + min_size) {
+  bool exact = false;
+  if (needed > have) {
+    // An argument in progress: room for what it still lacks (a read chunk at least), at most
+    // doubling the buffer per call, and no growth factor on top, so that the buffer of a big
+    // argument ends at about its size, as Redis sizes its query buffer for one (CLIENT LIST
+    // tot-mem and maxmemory-clients count the capacity).
     std::size_t extra = needed - have;
     std::size_t cap = in_.size() + min_size;
-    min_size = extra < cap ? extra : cap;
+    min_size = extra < detail::kReadChunk ? detail::kReadChunk : extra < cap ? extra : cap;
+    exact = true;
   }
-  if (in_.capacity() - in_.size() < min_size && !in_.grow_for(min_size)) {
+  if (in_.capacity() - in_.size() < min_size &&
+      !(exact ? in_.reserve(in_.size() + min_size) : in_.grow_for(min_size))) {
     available = 0;
     close_now();
     return nullptr;
@@ -261,6 +286,7 @@ MICROREDIS_INLINE void Session::receive_input(std::size_t n) {
   (void)in_.resize(in_.size() + n);  // the space was reserved by input_space()
   net_in_ += n;
   engine_->stats().net_input_bytes += n;
+  engine_->client_memory_changed(*this);  // maxmemory-clients may evict it before it runs anything
 }
 
 MICROREDIS_INLINE void Session::run_input() {
@@ -363,6 +389,7 @@ MICROREDIS_INLINE void Session::process_input() {
     return;
   }
   compact_input();
+  engine_->client_memory_changed(*this);
 }
 
 MICROREDIS_INLINE void Session::consume_output(std::size_t n) {
@@ -383,6 +410,7 @@ MICROREDIS_INLINE void Session::consume_output(std::size_t n) {
     if (hold_at_ != kNoHold) hold_at_ -= out_pos_;
     out_pos_ = 0;
   }
+  engine_->client_memory_changed(*this);
 }
 
 MICROREDIS_INLINE void Session::block_until(BlockReason why, std::int64_t deadline_us) {

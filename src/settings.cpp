@@ -27,8 +27,8 @@ MICROREDIS_INLINE bool parse_memory(std::string_view s, std::uint64_t& out) {
   else if (iequals(unit, "g")) mul = 1000ull * 1000 * 1000;
   else if (iequals(unit, "gb")) mul = 1024ull * 1024 * 1024;
   else return false;
-  std::uint64_t v = 0;
-  if (!parse_uint64(s.substr(0, digits), v)) return false;
+  std::uint64_t v = 0;  // no digits at all ("", "kb") read as 0, as Redis's memtoull
+  if (digits > 0 && !parse_uint64(s.substr(0, digits), v)) return false;
   if (v != 0 && mul > UINT64_MAX / v) return false;
   out = v * mul;
   return true;
@@ -100,6 +100,33 @@ inline bool set_memory(std::uint64_t& field, std::string_view v, std::uint64_t l
   if (x < lo || x > hi) return range_error(err, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi));
   field = x;
   return true;
+}
+
+// A memory value or a percentage ("5%", kept negative), as Redis's MEMORY_CONFIG | PERCENT_CONFIG
+// settings (maxmemory-clients): percentages range over 0..100.
+inline bool set_memory_or_percent(std::int64_t& field, std::string_view v, ConfigError& err) {
+  std::uint64_t bytes = 0;
+  std::int64_t x = 0;
+  if (parse_memory(v, bytes)) {
+    x = static_cast<std::int64_t>(bytes);  // past INT64_MAX it reads as a percentage, as in Redis
+  } else if (v.size() > 1 && v.back() == '%' && parse_int64(v.substr(0, v.size() - 1), x) && x >= 0) {
+    x = -x;
+  } else {
+    err.set("argument must be a memory or percent value");
+    return false;
+  }
+  if (x < -100) {
+    err.set("percentage argument must be less or equal to 100");
+    return false;
+  }
+  field = x;
+  return true;
+}
+
+inline void get_memory_or_percent(std::int64_t v, Buffer& o) {
+  if (v >= 0) return put_int(o, v);
+  put_int(o, -v);
+  put_text(o, "%");
 }
 
 inline bool set_bool(bool& field, std::string_view v, ConfigError& err) {
@@ -357,6 +384,11 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                    return detail::set_policy(e.settings().maxmemory_policy, v, err);
                  }},
       MR_CFG_INT("maxmemory-samples", {}, maxmemory_samples, 1, 64),
+      ConfigSpec{"maxmemory-clients", {}, ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) { detail::get_memory_or_percent(e.settings().maxmemory_clients, o); },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_memory_or_percent(e.settings().maxmemory_clients, v, err);
+                 }},
       MR_CFG_INT("lfu-log-factor", {}, lfu_log_factor, 0, INT32_MAX),
       MR_CFG_INT("lfu-decay-time", {}, lfu_decay_time, 0, INT32_MAX),
       MR_CFG_INT("busy-reply-threshold", "lua-time-limit", busy_reply_threshold, 0, INT64_MAX),
@@ -484,7 +516,13 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       MR_CFG_INT("min-replicas-max-lag", "min-slaves-max-lag", min_replicas_max_lag, 0, INT32_MAX),
       MR_CFG_BOOL("lazyfree-lazy-expire", lazyfree_lazy_expire),
       MR_CFG_BOOL("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
-      MR_CFG_BOOL("replica-serve-stale-data", replica_serve_stale_data),
+      ConfigSpec{"replica-serve-stale-data", "slave-serve-stale-data", ConfigFlag::none,
+                 [](const Engine& e, Buffer& o) {
+                   detail::put_text(o, e.settings().replica_serve_stale_data ? "yes" : "no");
+                 },
+                 [](Engine& e, std::string_view v, ConfigError& err) {
+                   return detail::set_bool(e.settings().replica_serve_stale_data, v, err);
+                 }},
       ConfigSpec{"replica-read-only", "slave-read-only", ConfigFlag::none,
                  [](const Engine& e, Buffer& o) { detail::put_text(o, e.settings().replica_read_only ? "yes" : "no"); },
                  [](Engine& e, std::string_view v, ConfigError& err) {

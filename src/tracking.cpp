@@ -214,6 +214,7 @@ MICROREDIS_INLINE void Tracking::send(Engine& engine, Session& tracker, const st
     w.array(n);
     for (std::size_t i = 0; i < n; ++i) w.bulk(keys[i]);
   }
+  engine.client_memory_changed(*target);
   engine.notify_output(*target);
 }
 

@@ -65,6 +65,8 @@ class BlockedCommand {
   Vec<BlockingKeys::Node*> keys;  // the keys it waits on (its registrations)
   bool rerun = false;             // the command is running again because a key got data
   bool blocks_again = false;      // ... and it found nothing either
+  // Bytes held for the blocked command (its saved arguments and key registrations' slots).
+  std::size_t memory() const { return keys.capacity() * sizeof(BlockingKeys::Node*) + args_.memory(); }
 
  private:
   std::size_t argc_ = 0;

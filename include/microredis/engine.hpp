@@ -46,6 +46,7 @@ struct EngineStats {
   std::uint64_t unexpected_error_replies = 0;
   std::uint64_t client_query_buffer_limit_disconnections = 0;
   std::uint64_t client_output_buffer_limit_disconnections = 0;
+  std::uint64_t evicted_clients = 0;  // closed by maxmemory-clients
   std::uint64_t active_expire_cycles = 0;
   // instantaneous_ops_per_sec: commands over the last samples taken by tick().
   std::uint64_t ops_sample_commands = 0;
@@ -199,6 +200,22 @@ class Engine final : private KeyspaceObserver {
   void apply_settings();
   // True when maxmemory is set and used memory is over it after trying to evict.
   bool over_memory_limit();
+
+  // --- client eviction (maxmemory-clients) ---
+  // The limit in bytes on the memory of normal and pub/sub sessions together (0: none): the
+  // setting's bytes, or its percentage of maxmemory, at least 128 KB (Redis's floor, so that a bad
+  // setting cannot cut every client off).
+  std::size_t client_eviction_limit() const { return client_limit_; }
+  // Bytes of the sessions that count towards the limit (only tracked while there is one).
+  std::size_t client_memory() const { return client_memory_; }
+  // A session's memory may have changed (its buffers, MULTI queue, watched keys, subscriptions):
+  // O(1) while eviction is on, one test when off. Over the limit, the sessions using the most
+  // memory are closed (marked to close; the adapter closes them) until the rest fit.
+  void client_memory_changed(Session& s) {
+    if (MICROREDIS_UNLIKELY(client_limit_ != 0)) account_client_memory(s);
+  }
+  // Counts every session again (the limit or a session's CLIENT NO-EVICT changed), then evicts.
+  void recount_client_memory();
 
   // --- keyspace changes (called by commands through Context) ---
   void key_modified(Db& db, std::string_view key);
@@ -436,6 +453,13 @@ class Engine final : private KeyspaceObserver {
   friend struct WriteCapture;
   void report_key_written_now(Db& db, std::string_view key);
   void check_output_limits(Session& s);
+  bool evictable(const Session& s) const;
+  void account_client_memory(Session& s);
+  void uncount_client_memory(Session& s) {
+    client_memory_ -= s.counted_memory;
+    s.counted_memory = 0;
+  }
+  void evict_clients();
   // After a command ran: records its own propagation, and at the top level sends what is pending.
   void finish_propagation(Context& ctx, bool changed);
   void flush_propagation(bool no_wrap = false);
@@ -529,6 +553,8 @@ class Engine final : private KeyspaceObserver {
 #endif
   int call_depth_ = 0;
   bool propagating_ = false;
+  std::size_t client_limit_ = 0;   // client_eviction_limit()
+  std::size_t client_memory_ = 0;  // sum of the counted_memory of evictable sessions
 };
 
 inline bool Context::propagating() const { return engine.propagating(); }

@@ -5,7 +5,7 @@
 //                        the same result, so pipelining needs nothing special)
 //   pending_output()     bytes to send; consume_output(n) once n of them went out (any chunk size)
 //   want_close()         close the transport once pending output is written (QUIT, protocol error,
-//                        CLIENT KILL, idle timeout)
+//                        CLIENT KILL, idle timeout, client eviction)
 #pragma once
 
 #include <cstddef>
@@ -141,7 +141,7 @@ class Session {
   Writer& writer() { return writer_; }
   // Ask the adapter to close once the pending output is written (QUIT).
   void close_after_reply() { close_after_reply_ = true; }
-  // Ask the adapter to close now, discarding pending output (CLIENT KILL, limits).
+  // Ask the adapter to close now, discarding pending output (CLIENT KILL, limits, client eviction).
   void close_now() { close_now_ = true; }
   bool closing() const { return close_now_ || close_after_reply_; }
   // CLIENT REPLY ON / OFF / SKIP: SKIP sets skip_next, which becomes skip for the next command.
@@ -268,6 +268,12 @@ class Session {
   std::size_t output_buffer_capacity() const { return out_.capacity(); }
   std::uint64_t commands_processed() const { return commands_processed_; }
   void count_command() { ++commands_processed_; }
+  // Bytes this session holds: the session itself, its buffers, queued MULTI commands, watched keys,
+  // subscriptions, tracking prefixes, a blocked command (CLIENT LIST tot-mem, maxmemory-clients).
+  // O(1): sizes and capacities only, never a walk over keys or channels.
+  std::size_t memory_usage() const;
+  // What this session last added to the engine's client memory total (Engine::client_memory()).
+  std::size_t counted_memory = 0;
   std::uint64_t net_input_bytes() const { return net_in_; }
   std::uint64_t net_output_bytes() const { return net_out_; }
   // REPLCONF listening-port, kept for INFO replication once the session is a replica.

@@ -52,6 +52,9 @@ struct Settings {
   std::uint64_t maxmemory = 0;
   EvictionPolicy maxmemory_policy = EvictionPolicy::noeviction;
   std::int64_t maxmemory_samples = 5;
+  // maxmemory-clients: bytes all normal and pub/sub clients may use together before the largest
+  // are evicted; negative: that percentage of maxmemory; 0: no limit.
+  std::int64_t maxmemory_clients = 0;
   std::int64_t lfu_log_factor = 10;
   std::int64_t lfu_decay_time = 1;
   // Scripts: milliseconds a script runs before other clients get BUSY (lua-time-limit).

@@ -13,7 +13,8 @@
 //                  replies pile up and shrinks once drained, so its capacity is its recent peak)
 //   obl omem       pending output bytes (one contiguous buffer: obl and omem are the same bytes,
 //                  the ones client-output-buffer-limit counts); oll=0 (there is no reply list)
-//   tot-mem        the session object plus its buffers, name and addresses
+//   tot-mem        Session::memory_usage() (the session, its buffers, MULTI queue, watched keys,
+//                  subscriptions...: what maxmemory-clients counts) plus argv-mem
 //   events         r while the session reads, w while output is pending
 //   user=default   the only user
 #include "microredis/commands.hpp"
@@ -94,8 +95,7 @@ inline void append_client_info(Text& t, const Context& c, Session& s) {
   const std::uint64_t argv_mem = argv_bytes(c, s);
   const std::uint64_t pending = s.output_buffer_size();
   const std::uint64_t ocap = s.output_buffer_capacity();
-  const std::uint64_t tot = sizeof(Session) + qcap + ocap + argv_mem + s.name().size() + s.peer().size() +
-                            s.local_addr().size() + s.lib_name().size() + s.lib_ver().size();
+  const std::uint64_t tot = s.memory_usage() + argv_mem;
   std::string_view cmd = s.last_command();
 
   t.s("id=").u(s.id());

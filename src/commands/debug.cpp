@@ -426,9 +426,10 @@ inline void debug_reload(Context& c) {
 #endif
 
 // DEBUG LOADAOF: the dataset is emptied and rebuilt by replaying the AOF (its base and the
-// commands appended since), as Redis's loadAppendOnlyFiles; only while appendonly is on.
+// commands appended since), as Redis's loadAppendOnlyFiles. Like Redis, also while appendonly is off:
+// what the sink holds then is the base the last BGREWRITEAOF wrote. Without a sink there is no AOF.
 inline void debug_loadaof(Context& c) {
-  if (!c.engine.aof_enabled()) return c.out.error(Status::debug_no_persistence, "LOADAOF");
+  if (!c.engine.has_aof_sink()) return c.out.error(Status::debug_no_persistence, "LOADAOF");
   if (!c.engine.load_aof()) return c.out.error(Status::debug_loadaof_failed);
   c.out.ok();
 }

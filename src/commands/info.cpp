@@ -112,17 +112,18 @@ inline void section_cpu(Context& c, Lines& o) {
   (void)c.engine.host_info("cpu", o.b);
 }
 
-inline std::size_t session_memory(const Session& s) {
-  return sizeof(Session) + s.query_buffer_capacity() + s.output_buffer_capacity() + s.name().size() +
-         s.peer().size() + s.local_addr().size() + s.lib_name().size() + s.lib_ver().size();
-}
 
 inline void section_clients(Context& c, Lines& o) {
-  std::uint64_t connected = 0, blocked = 0, max_in = 0, max_out = 0;
+  std::uint64_t connected = 0, blocked = 0, max_in = 0, max_out = 0, in_timeout_table = 0;
   for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) {
     if (s->want_close()) continue;  // closed as soon as the adapter looks at it
     ++connected;
     if (s->blocked()) ++blocked;
+    // Redis's timeout table: clients blocked on keys or in WAIT with a timeout.
+    if ((s->block_reason() == BlockReason::keys || s->block_reason() == BlockReason::wait) &&
+        s->block_deadline_us() != 0) {
+      ++in_timeout_table;
+    }
     if (s->query_buffer_size() > max_in) max_in = s->query_buffer_size();
     if (s->output_buffer_size() > max_out) max_out = s->output_buffer_size();
   }
@@ -134,13 +135,17 @@ inline void section_clients(Context& c, Lines& o) {
   o.u("client_recent_max_output_buffer", max_out);
   o.u("blocked_clients", blocked);
   o.u("tracking_clients", c.engine.tracking().tracking_clients());
+  o.u("clients_in_timeout_table", in_timeout_table);
 }
 
 inline void section_memory(Context& c, Lines& o) {
   const Memory& m = c.engine.memory();
   const Settings& st = c.engine.settings();
-  std::uint64_t clients = 0;
-  for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) clients += session_memory(*s);
+  // Redis's split: replicas on one side, every other client (the master link included) on the other.
+  std::uint64_t clients = 0, replicas = 0;
+  for (const Session* s = c.engine.first_session(); s != nullptr; s = s->next) {
+    (s->replica() ? replicas : clients) += s->memory_usage();
+  }
   char h[32];
   o.raw("# Memory\r\n");
   o.u("used_memory", m.used());
@@ -161,6 +166,7 @@ inline void section_memory(Context& c, Lines& o) {
   Buffer policy(c.mem());
   if (const ConfigSpec* spec = find_config("maxmemory-policy")) spec->get(c.engine, policy);
   o.str("maxmemory_policy", policy.view());
+  o.u("mem_clients_slaves", replicas);
   o.u("mem_clients_normal", clients);
   // Redis leaves replica output and AOF buffers out of the eviction limit; microredis has neither.
   o.u("mem_not_counted_for_evict", 0);
@@ -205,7 +211,7 @@ inline void section_stats(Context& c, Lines& o) {
   o.i("sync_partial_err", 0);
   o.u("expired_keys", ks.expired_keys);
   o.u("evicted_keys", ks.evicted_keys);
-  o.i("evicted_clients", 0);
+  o.u("evicted_clients", c.engine.stats().evicted_clients);
   o.u("keyspace_hits", ks.keyspace_hits);
   o.u("keyspace_misses", ks.keyspace_misses);
   o.u("pubsub_channels", c.engine.pubsub().count(SubscriptionKind::channel));

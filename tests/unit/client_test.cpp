@@ -300,3 +300,133 @@ TEST_SUITE("client") {
     CHECK(kill);
   }
 }
+
+TEST_SUITE("client") {
+  // A request whose last argument is still arriving: its bytes stay in the session's input.
+  static std::string partial_bulk(std::size_t n) {
+    return "*1\r\n$" + std::to_string(n + 10) + "\r\n" + std::string(n, 'v');
+  }
+
+  static std::string info_field(Harness& h, const std::string& section, const std::string& name) {
+    std::string text = h.run({"INFO", section}).str;
+    std::size_t pos = text.find(name + ":");
+    if (pos == std::string::npos) return "<missing>";
+    pos += name.size() + 1;
+    return text.substr(pos, text.find('\r', pos) - pos);
+  }
+
+  TEST_CASE("maxmemory-clients evicts the sessions using the most memory") {
+    Harness h;
+    Session* a = h.engine.open_session();
+    Session* b = h.engine.open_session();
+    Session* c = h.engine.open_session();
+    a->feed(partial_bulk(300000));
+    b->feed(partial_bulk(150000));
+    CHECK(h.engine.client_eviction_limit() == 0);
+    CHECK(h.engine.client_memory() == 0);  // not tracked without a limit
+    const std::size_t ma = a->memory_usage(), mb = b->memory_usage(), mc = c->memory_usage();
+    CHECK(ma >= 300000);
+    CHECK(field(h.run({"CLIENT", "LIST", "ID", std::to_string(a->id())}).str, "tot-mem") == std::to_string(ma));
+
+    SUBCASE("a lower limit evicts the largest sessions until the rest fit") {
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", std::to_string(ma + mb + mc)}) == ok());
+      CHECK(a->want_close());  // at the limit is over it, as in Redis
+      CHECK_FALSE(b->want_close());
+      CHECK_FALSE(c->want_close());
+      CHECK(h.engine.client_memory() == mb + mc);
+      CHECK(info_field(h, "stats", "evicted_clients") == "1");
+      CHECK(h.run({"CONFIG", "RESETSTAT"}) == ok());
+      CHECK(info_field(h, "stats", "evicted_clients") == "0");
+    }
+    SUBCASE("input growing past the limit evicts the session before its command runs") {
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", std::to_string(ma + mb + mc + 100000)}) == ok());
+      CHECK_FALSE(a->want_close());
+      c->feed(partial_bulk(400000));  // now the largest
+      CHECK(c->want_close());
+      CHECK_FALSE(a->want_close());
+      CHECK_FALSE(b->want_close());
+    }
+    SUBCASE("CLIENT NO-EVICT on keeps a session; off makes it a candidate again") {
+      CHECK(a->execute({"CLIENT", "NO-EVICT", "on"}) == ok());
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "1"}) == ok());  // read as 128 KB, Redis's floor
+      CHECK(h.engine.client_eviction_limit() == 128 * 1024);
+      CHECK_FALSE(a->want_close());
+      CHECK(b->want_close());
+      CHECK_FALSE(c->want_close());
+      CHECK(field(a->execute({"CLIENT", "INFO"}).str, "flags") == "e");
+      CHECK(a->execute({"CLIENT", "NO-EVICT", "off"}) == ok());
+      CHECK(a->want_close());
+      CHECK(info_field(h, "stats", "evicted_clients") == "2");
+    }
+    SUBCASE("a percentage of maxmemory, which off means no limit") {
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "50%"}) == ok());
+      CHECK(h.engine.client_eviction_limit() == 0);
+      CHECK(h.run({"CONFIG", "SET", "maxmemory", std::to_string((ma + mb + mc) * 2)}) == ok());
+      CHECK(h.engine.client_eviction_limit() == ma + mb + mc);
+      CHECK(a->want_close());
+      CHECK_FALSE(b->want_close());
+    }
+    SUBCASE("limit 0 stops tracking") {
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "10mb"}) == ok());
+      CHECK(h.engine.client_memory() == ma + mb + mc);
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "0"}) == ok());
+      CHECK(h.engine.client_memory() == 0);
+      CHECK_FALSE(a->want_close());
+    }
+    for (Session* s : {a, b, c}) h.engine.close_session(s);
+    CHECK(h.engine.client_memory() == 0);
+  }
+
+  TEST_CASE("client memory counts MULTI queues, watched keys and subscriptions") {
+    Harness h;
+    Session* s = h.engine.open_session();
+    auto tot_mem = [&] {
+      return std::stoull(field(h.run({"CLIENT", "LIST", "ID", std::to_string(s->id())}).str, "tot-mem"));
+    };
+    const auto idle = tot_mem();
+    for (int i = 0; i < 100; ++i) CHECK(s->execute({"WATCH", "key" + std::to_string(i)}) == ok());
+    const auto watching = tot_mem();
+    CHECK(watching > idle);
+    CHECK(s->execute({"MULTI"}) == ok());
+    CHECK(s->execute({"SET", "k", std::string(10000, 'v')}) == simple("QUEUED"));
+    CHECK(tot_mem() > watching + 10000);
+    CHECK(s->execute({"DISCARD"}) == ok());
+    CHECK(s->execute({"UNWATCH"}) == ok());
+
+    // Subscriptions count, and so do the messages waiting in the output buffer.
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "200000"}) == ok());
+    const std::size_t before = h.engine.client_memory();
+    s->feed(multibulk({"SUBSCRIBE", "a", "b", "c"}));
+    CHECK(h.engine.client_memory() > before);
+    const std::string big(100000, 'm');
+    CHECK(h.run({"PUBLISH", "a", big}) == integer(1));
+    CHECK_FALSE(s->want_close());
+    CHECK(h.run({"PUBLISH", "a", big}) == integer(1));
+    CHECK(s->want_close());  // its unread messages passed the limit
+    h.engine.close_session(s);
+  }
+
+  TEST_CASE("INFO clients and stats fields of client eviction and timeouts") {
+    Harness h;
+    Session* s = h.engine.open_session();
+    CHECK(info_field(h, "clients", "clients_in_timeout_table") == "0");
+    s->feed(multibulk({"BLPOP", "list", "5"}));
+    CHECK(info_field(h, "clients", "clients_in_timeout_table") == "1");
+    CHECK(info_field(h, "clients", "blocked_clients") == "1");
+    s->feed(multibulk({"BLPOP", "list", "0"}));  // waits behind the first
+    h.clock.advance_ms(6000);
+    h.engine.tick();
+    CHECK(info_field(h, "clients", "clients_in_timeout_table") == "0");  // blocked with no timeout
+    CHECK(info_field(h, "clients", "blocked_clients") == "1");
+    CHECK(info_field(h, "stats", "evicted_clients") == "0");
+    // INFO memory splits client memory as Redis: replicas apart from every other client.
+    CHECK(info_field(h, "memory", "mem_clients_slaves") == "0");
+    CHECK(std::stoull(info_field(h, "memory", "mem_clients_normal")) >= s->memory_usage());
+    Session* replica = h.engine.open_session();
+    replica->feed(multibulk({"SYNC"}));
+    REQUIRE(replica->replica());
+    CHECK(std::stoull(info_field(h, "memory", "mem_clients_slaves")) == replica->memory_usage());
+    h.engine.close_session(replica);
+    h.engine.close_session(s);
+  }
+}

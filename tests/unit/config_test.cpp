@@ -177,3 +177,57 @@ TEST_SUITE("config") {
     CHECK(as_map(h.run({"CONFIG", "GET", "*"})) == before);
   }
 }
+
+TEST_SUITE("config") {
+  TEST_CASE("maxmemory-clients: bytes or a percentage of maxmemory") {
+    Harness h;
+    auto get = [&] { return h.run({"CONFIG", "GET", "maxmemory-clients"}); };
+    auto failed = [](const std::string& why) {
+      return error("ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - " + why);
+    };
+    CHECK(get() == bulks({"maxmemory-clients", "0"}));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "100%"}) == ok());
+    CHECK(get() == bulks({"maxmemory-clients", "100%"}));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "5%"}) == ok());
+    CHECK(get() == bulks({"maxmemory-clients", "5%"}));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "1k"}) == ok());
+    CHECK(get() == bulks({"maxmemory-clients", "1000"}));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "1kb"}) == ok());
+    CHECK(get() == bulks({"maxmemory-clients", "1024"}));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "0%"}) == ok());
+    CHECK(get() == bulks({"maxmemory-clients", "0"}));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "9223372036854775807"}) == ok());
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", ""}) == ok());
+    CHECK(get() == bulks({"maxmemory-clients", "0"}));
+    for (const char* bad : {"-1", "-5%", "abc", "%", "1mb%", "05%", "+5%", " 5%", "10%x", "1.5"}) {
+      CAPTURE(bad);
+      CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", bad}) == failed("argument must be a memory or percent value"));
+    }
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "101%"}) ==
+          failed("percentage argument must be less or equal to 100"));
+    CHECK(h.run({"CONFIG", "SET", "maxmemory-clients", "9223372036854775808"}) ==
+          failed("percentage argument must be less or equal to 100"));
+    // All or nothing: the first bad value is reported, every earlier one rolled back.
+    CHECK(h.run({"CONFIG", "SET", "maxmemory", "10000002"}) == ok());
+    CHECK(h.run({"CONFIG", "SET", "maxmemory", "10000001", "maxmemory-clients", "200%", "client-query-buffer-limit",
+                 "invalid"}) == failed("percentage argument must be less or equal to 100"));
+    CHECK(h.run({"CONFIG", "GET", "maxmemory"}) == bulks({"maxmemory", "10000002"}));
+    CHECK(get() == bulks({"maxmemory-clients", "0"}));
+    CHECK(h.run({"CONFIG", "GET", "maxmemory*"}) == h.run({"CONFIG", "GET", "maxmemory", "maxmemory-policy",
+                                                             "maxmemory-samples", "maxmemory-clients"}));
+    // An empty memory value reads as 0, as Redis's memtoull.
+    CHECK(h.run({"CONFIG", "SET", "maxmemory", ""}) == ok());
+    CHECK(h.run({"CONFIG", "GET", "maxmemory"}) == bulks({"maxmemory", "0"}));
+  }
+}
+
+TEST_SUITE("config") {
+  TEST_CASE("replica-serve-stale-data answers to its old name too") {
+    Harness h;
+    CHECK(h.run({"CONFIG", "SET", "slave-serve-stale-data", "no"}) == ok());
+    CHECK(h.run({"CONFIG", "GET", "replica-serve-stale-data"}) == bulks({"replica-serve-stale-data", "no"}));
+    CHECK(h.run({"CONFIG", "GET", "slave-serve-stale-data"}) == bulks({"slave-serve-stale-data", "no"}));
+    CHECK(h.run({"CONFIG", "GET", "*serve-stale*"}) ==
+          bulks({"slave-serve-stale-data", "no", "replica-serve-stale-data", "no"}));
+  }
+}

@@ -243,8 +243,19 @@ TEST_SUITE("replication") {
     h.run({"SET", "k", "v"});
     CHECK(h.run({"DEBUG", "LOADAOF"}) == ok());
     CHECK(h.run({"GET", "k"}) == bulk("v"));
+    // With appendonly off, BGREWRITEAOF still writes a base, and DEBUG LOADAOF loads it (Redis's
+    // loadAppendOnlyFiles reads whatever AOF is on disk).
+    CHECK(h.run({"CONFIG", "SET", "appendonly", "no"}) == ok());
+    CHECK(h.run({"BGREWRITEAOF"}) == simple("Background append only file rewriting started"));
+    h.run({"SET", "k", "changed"});
+    h.run({"SET", "later", "1"});
+    CHECK(aof.incremental().empty());
+    CHECK(h.run({"DEBUG", "LOADAOF"}) == ok());
+    CHECK(h.run({"GET", "k"}) == bulk("v"));
+    CHECK(h.run({"EXISTS", "later"}) == integer(0));
     h.engine.set_aof_sink(nullptr);
     CHECK(h.run({"CONFIG", "GET", "appendonly"}) == bulks({"appendonly", "no"}));
+    CHECK(h.run({"DEBUG", "LOADAOF"}) == error("ERR DEBUG LOADAOF is not supported: microredis has no persistence"));
   }
 }
 

@@ -1,6 +1,7 @@
 // The protocol layer: the request parser (directly and through Session::feed), the reply writer in
 // RESP2 and RESP3, and the reply parser. Expected bytes for protocol edge cases were recorded from
 // redis-server 7.0.15 over a raw socket.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -445,6 +446,34 @@ TEST_SUITE("resp") {
     // Redis reserves the whole declared bulk once its header is read; microredis grows with the data.
     CHECK(h.engine.memory().used() - base < 64 * 1024);
     CHECK_FALSE(d.s->want_close());
+  }
+
+  TEST_CASE("session: a big argument read through input_space() gets a buffer of its size") {
+    // As the POSIX adapter reads: asking for as much room as is buffered, taking what is offered.
+    Harness h;
+    microredis::Session* s = h.engine.open_session();
+    const std::size_t n = 300000;
+    const std::string request = "*2\r\n$4\r\nECHO\r\n$" + std::to_string(n) + "\r\n" + std::string(n, 'v') + "\r\n";
+    std::size_t sent = 0;
+    while (sent < request.size() - 2) {  // all but the final CRLF: the command stays buffered
+      std::size_t want = s->query_buffer_size() > 16384 ? s->query_buffer_size() : 16384;
+      std::size_t room = 0;
+      char* space = s->input_space(want, room);
+      REQUIRE(space != nullptr);
+      const std::size_t k = std::min(room, request.size() - 2 - sent);
+      std::memcpy(space, request.data() + sent, k);
+      s->commit_input(k);
+      sent += k;
+    }
+    CHECK(s->query_buffer_size() == request.size() - 2);
+    // Redis sizes its query buffer for a big argument exactly; so does microredis (no growth factor
+    // on top), which CLIENT LIST's tot-mem and maxmemory-clients see.
+    CHECK(s->query_buffer_capacity() <= request.size() + 16384);
+    std::size_t room = 0;
+    std::memcpy(s->input_space(2, room), "\r\n", 2);
+    s->commit_input(2);
+    CHECK(take_output(*s).size() == n + std::to_string(n).size() + 5);
+    h.engine.close_session(s);
   }
 
   TEST_CASE("session: client-query-buffer-limit closes the connection") {

@@ -66,6 +66,10 @@ class RequestParser {
   // Total bytes the current (incomplete) command needs, when known: lets the caller reserve room
   // for a big bulk argument once instead of growing its buffer step by step.
   std::size_t bytes_needed() const { return needed_; }
+  // Bytes the parser holds (its argument arrays and unescaped inline arguments).
+  std::size_t memory() const {
+    return args_.capacity() * sizeof(std::string_view) + refs_.capacity() * sizeof(ArgRef) + scratch_.capacity();
+  }
   // True while in the middle of a command (some of its bytes have been seen).
   bool in_command() const { return started_; }
   // Forgets all progress.
