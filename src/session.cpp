@@ -306,7 +306,9 @@ inline void scan_first_command(const char* data, std::size_t len, Session::Input
     if (at == end || *at != lead) return false;
     ++at;
     value = 0;
-    while (at != end && *at >= '0' && *at <= '9' && value < (std::size_t{1} << 40)) {
+    // Stop before value * 10 + 9 could wrap (1 << 40 is no bound where size_t has 32 bits).
+    constexpr std::size_t kLargestBeforeDigit = (static_cast<std::size_t>(-1) - 9) / 10;
+    while (at != end && *at >= '0' && *at <= '9' && value <= kLargestBeforeDigit) {
       value = value * 10 + static_cast<std::size_t>(*at++ - '0');
     }
     if (end - at < 2 || *at != '\r') return false;
