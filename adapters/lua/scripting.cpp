@@ -23,6 +23,8 @@
 #include "microredis/util/sha1.hpp"
 #include "microredis/version.hpp"
 
+#include "lua_libs.hpp"
+
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
@@ -518,7 +520,7 @@ void load_hook(lua_State* L, lua_Debug*) {
 
 // --- the sandbox -------------------------------------------------------------------------------
 // Stock Lua 5.1 has no read-only tables (Redis patches its Lua for them). Each protected table
-// (the globals, redis, string, math, table, cjson, bit, coroutine) is replaced with an empty
+// (the globals, redis, string, math, table, cjson, bit, cmsgpack, coroutine) is replaced with an empty
 // proxy whose metatable reads from the real table and refuses writes; setmetatable, rawset and
 // getmetatable are wrapped so that a proxy and its metatable cannot be changed either.
 
@@ -721,7 +723,8 @@ bool Scripting::Impl::start() {
     const char* name;
     lua_CFunction open;
   } std_libs[] = {{"", luaopen_base},           {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
-              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit}};
+              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit},
+              {"cmsgpack", open_cmsgpack}};
   for (const auto& lib : std_libs) {
     lua_pushcfunction(L, lib.open);
     lua_pushstring(L, lib.name);
@@ -799,7 +802,7 @@ bool Scripting::Impl::start() {
 
   // Lock the libraries, then the globals themselves (the thread's globals become the proxy, so
   // chunks loaded later, scripts included, see only it).
-  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "coroutine"}) {
+  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "coroutine"}) {
     lua_getglobal(L, name);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);

@@ -357,5 +357,42 @@ TEST_SUITE("scripting") {
     CHECK(h.run({"REPLICAOF", "NO", "ONE"}) == ok());
     CHECK(h.run({"EVAL", "return redis.call('set', 'k', 'x')", "0"}) == ok());
   }
+  TEST_CASE("scripting: cmsgpack packs and unpacks as Redis's lua-cmsgpack") {
+    LuaHarness h;
+    const std::string hex =
+        "local function hex(s) local h='' for i=1,#s do h=h..string.format('%02x',string.byte(s,i)) end return h end ";
+    // Smallest integer forms, float32 when exact, double otherwise, booleans and nil.
+    CHECK(h.run({"EVAL",
+                 hex + "return hex(cmsgpack.pack(0.1, 1.5, -1099511627776, 300, -33, 5000000000, true, false, nil))",
+                 "0"}) == bulk("cb3fb999999999999aca3fc00000d3ffffff0000000000cd012cd0dfcf000000012a05f200c3c2c0"));
+    // Keys 1..n make an array, others a map; an empty table is an empty array; str8 from 32 bytes.
+    std::string forty_y;
+    for (int i = 0; i < 40; ++i) forty_y += "79";
+    CHECK(h.run({"EVAL", hex + "return hex(cmsgpack.pack({1,2,{a='x'}}, {}, string.rep('y',40)))", "0"}) ==
+          bulk("93010281a161a17890d928" + forty_y));
+    // A circular reference is copied 16 levels deep, then packed as nil.
+    CHECK(h.run({"EVAL", "local a={y=5} a.x=a return #cmsgpack.pack(a)", "0"}) == integer(97));
+    CHECK(h.run({"EVAL", "local o, v = cmsgpack.unpack_one(cmsgpack.pack('a', 'b'), 0) return {o, v}", "0"}) ==
+          array({integer(2), bulk("a")}));
+    CHECK(h.run({"EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 1)}", "0"}) ==
+          array({integer(-1), integer(2), integer(3)}));
+    CHECK(h.run({"EVAL", "local t = cmsgpack.unpack(cmsgpack.pack({k={1,2}})) return t.k[2]", "0"}) == integer(2));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.unpack(string.char(0xc1))", "0"}),
+                       "ERR user_script:1: Bad data format in input. script: "));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.unpack(string.char(0x92, 1))", "0"}),
+                       "ERR user_script:1: Missing bytes in input. script: "));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.pack()", "0"}),
+                       "ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.unpack_one('abc', 5)", "0"}),
+                       "ERR user_script:1: Start offset 5 greater than input length 3. script: "));
+    CHECK(error_starts(h.run({"EVAL", "cmsgpack.pack = 1", "0"}),
+                       "ERR user_script:1: Attempt to modify a readonly table script: "));
+    // Functions see it too.
+    CHECK(h.run({"FUNCTION", "LOAD",
+                 "#!lua name=mp\n"
+                 "redis.register_function('mp', function() return cmsgpack.unpack(cmsgpack.pack(7)) end)"}) ==
+          bulk("mp"));
+    CHECK(h.run({"FCALL", "mp", "0"}) == integer(7));
+  }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA
