@@ -1328,6 +1328,7 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
     client->set_peer("lua", "");
     client->set_authenticated(true);
     client->set_in_exec(true);  // blocking commands answer at once, as inside MULTI
+    client->set_script_client(true);
   }
   client->select_db(c.session.db_index());
   client->set_protocol(2);

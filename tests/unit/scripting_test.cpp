@@ -394,5 +394,22 @@ TEST_SUITE("scripting") {
           bulk("mp"));
     CHECK(h.run({"FCALL", "mp", "0"}) == integer(7));
   }
+  TEST_CASE("scripting: commands that behave differently from a script (XREAD BLOCK, SORT BY <constant>)") {
+    LuaHarness h;
+    REQUIRE(h.run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}) == ok());
+    CHECK(h.run({"EVAL", "return redis.pcall('xread','STREAMS','s','$')", "1", "s"}).is_null());
+    CHECK(h.run({"EVAL", "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')", "1", "s"}) ==
+          error("ERR xread command is not allowed with BLOCK option from scripts"));
+    CHECK(h.run({"EVAL", "return redis.pcall('XREADGROUP','group','g','c','BLOCK',0,'STREAMS','s','>')", "1", "s"}) ==
+          error("ERR XREADGROUP command is not allowed with BLOCK option from scripts"));
+    // A set sorted BY a constant comes back in lexicographic order from a script (not from a client).
+    h.run({"SADD", "myset", "q", "d", "o", "t", "aaa", "a", "c", "f", "p", "r", "u", "z", "azz", "v", "aa", "h", "b"});
+    CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_')", "1", "myset"}) ==
+          bulks({"a", "aa", "aaa", "azz", "b", "c", "d", "f", "h", "o", "p", "q", "r", "t", "u", "v", "z"}));
+    CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_','desc','limit',1,3)", "1", "myset"}) ==
+          bulks({"v", "u", "t"}));
+    CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_','get','#','get','_:*')", "1", "myset"})
+              .elements.size() == 34);
+  }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA
