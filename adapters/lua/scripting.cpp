@@ -1084,7 +1084,15 @@ void Scripting::Impl::reply_from_lua(Writer& w, int script_resp, int depth) {
       if (lua_type(L, -1) == LUA_TSTRING) {
         std::size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
-        w.error_text(one_line(s, len));
+        lua_pushstring(L, "ignore_error_stats_update");
+        lua_rawget(L, -3);
+        const bool counted = lua_toboolean(L, -1) != 0;
+        lua_pop(L, 1);
+        if (counted) {
+          w.error_text_no_stats(one_line(s, len));
+        } else {
+          w.error_text(one_line(s, len));
+        }
         lua_pop(L, 2);
         return;
       }
@@ -1251,6 +1259,14 @@ bool Scripting::Impl::call_command(bool raise) {
     err = err_text.c_str();
   }
   if (err != nullptr) {
+    // Counted here, as Redis's scriptCall counts its refusals (the command's rejected_calls and
+    // errorstats); the script's own error reply then is not counted again.
+    std::string_view code = "ERR";
+    if (err[0] == '-') {
+      code = std::string_view(err + 1);
+      code = code.substr(0, code.find(' '));
+    }
+    engine.count_rejected_call(ref, code);
     lua_settop(L, 0);
     push_error(L, err);
     mark_ignore_stats(L);
@@ -1415,7 +1431,14 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
       if (has_line && has_source) {
         text.append(" script: ").append(run.name).append(", on ").append(source + ":" + line + ".");
       }
-      w.error_text(text);
+      lua_getfield(L, -1, "ignore_error_stats_update");
+      const bool counted = lua_toboolean(L, -1) != 0;
+      lua_pop(L, 1);
+      if (counted) {
+        w.error_text_no_stats(text);
+      } else {
+        w.error_text(text);
+      }
     }
     lua_settop(L, 0);
   } else {
@@ -1952,6 +1975,16 @@ FunctionHost::Stats Scripting::Impl::stats() const {
     for (const LuaFunction& f : lib->functions) {
       st.overhead += sizeof(LuaFunction) + f.name.capacity() + f.description.capacity() + 2 * sizeof(void*);
     }
+  }
+  st.cached_scripts = scripts.size();
+  if (eval_L != nullptr) {
+    st.eval_vm_memory = static_cast<std::size_t>(lua_gc(eval_L, LUA_GCCOUNT, 0)) * 1024 +
+                        static_cast<std::size_t>(lua_gc(eval_L, LUA_GCCOUNTB, 0));
+  }
+  // The cache's entries: the sha, the body and the map node (Redis's evalScriptsMemory).
+  for (const auto& [sha, script] : scripts) {
+    st.eval_overhead += sizeof(std::pair<const std::string, Script>) + 2 * sizeof(void*) + sha.capacity() +
+                        script.body.capacity();
   }
   return st;
 }

@@ -397,6 +397,13 @@ class Engine final : private KeyspaceObserver {
   void call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc);
   // Counts protocol-level and network statistics.
   void count_error_reply(std::string_view code);
+  // A command a component refused before running it (a script's redis.call of a command the
+  // script may not run): the command's rejected_calls and the error's errorstats, as dispatch
+  // counts its own refusals.
+  void count_rejected_call(CommandRef ref, std::string_view error_code) {
+    if (ref) ++cmd_stats_[ref.id].rejected_calls;
+    count_error_reply(error_code);
+  }
 
  private:
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;

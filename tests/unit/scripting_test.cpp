@@ -1,6 +1,7 @@
 // Lua scripting (adapters/lua): built only when Lua 5.1 is found (MICROREDIS_TEST_WITH_LUA).
 #if MICROREDIS_TEST_WITH_LUA
 #include "lua_harness.hpp"
+#include "microredis/util/glob.hpp"
 
 using namespace mrtest;
 using microredis::Session;
@@ -410,6 +411,71 @@ TEST_SUITE("scripting") {
           bulks({"v", "u", "t"}));
     CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_','get','#','get','_:*')", "1", "myset"})
               .elements.size() == 34);
+  }
+  TEST_CASE("scripting: INFO memory counts the cached scripts; SCRIPT FLUSH ASYNC empties the cache") {
+    LuaHarness h;
+    auto info_has = [&](const std::string& line) {
+      return h.run({"INFO", "memory"}).str.find("\r\n" + line + "\r\n") != std::string::npos;
+    };
+    CHECK(info_has("number_of_cached_scripts:0"));
+    CHECK(info_has("used_memory_scripts_eval:0"));
+    for (int j = 0; j < 100; ++j) h.run({"SCRIPT", "LOAD", "return " + std::to_string(j)});
+    CHECK(info_has("number_of_cached_scripts:100"));
+    CHECK(!info_has("used_memory_scripts_eval:0"));
+    CHECK(!info_has("used_memory_vm_eval:0"));
+    CHECK(h.run({"SCRIPT", "FLUSH", "ASYNC"}) == ok());
+    CHECK(info_has("number_of_cached_scripts:0"));
+    CHECK(info_has("used_memory_scripts_eval:0"));
+  }
+  TEST_CASE("scripting: error statistics count an error once, refusals as the command's rejected calls") {
+    LuaHarness h;
+    auto has = [&](const char* section, const std::string& text) {
+      return h.run({"INFO", section}).str.find(text) != std::string::npos;
+    };
+    // The command's line of INFO commandstats against a pattern, as the Redis suite's cmdrstat.
+    auto stats = [&](const std::string& cmd, const std::string& pattern) {
+      const std::string all = h.run({"INFO", "commandstats"}).str;
+      const std::size_t at = all.find("cmdstat_" + cmd + ":");
+      if (at == std::string::npos) return false;
+      const std::string line = all.substr(at, all.find("\r\n", at) - at);
+      return microredis::glob_match("cmdstat_" + cmd + ":calls=" + pattern + "*", line, false);
+    };
+    SUBCASE("a command the script may not run: rejected, its error counted once") {
+      h.run({"CONFIG", "SET", "maxmemory", "1"});
+      CHECK(error_starts(h.run({"EVAL", "return redis.call('set','x','y')", "1", "x"}),
+                         "OOM command not allowed when used memory > 'maxmemory'. script: "));
+      CHECK(has("errorstats", "errorstat_OOM:count=1\r\n"));
+      CHECK(has("stats", "total_error_replies:1\r\n"));
+      CHECK(stats("set", "0*rejected_calls=1,failed_calls=0"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=1"));
+      h.run({"CONFIG", "RESETSTAT"});
+      // redis.pcall: the table returned keeps the error counted once.
+      CHECK(h.run({"EVAL", "return redis.pcall('set','x','y')", "1", "x"}) ==
+            error("OOM command not allowed when used memory > 'maxmemory'."));
+      CHECK(has("errorstats", "errorstat_OOM:count=1\r\n"));
+      CHECK(stats("set", "0*rejected_calls=1,failed_calls=0"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=1"));
+    }
+    SUBCASE("a command that fails: failed, its error counted once; a copied error table counts again") {
+      CHECK(error_starts(h.run({"EVAL", "return redis.call('select',99)", "0"}), "ERR DB index is out of range script: "));
+      CHECK(has("errorstats", "errorstat_ERR:count=1\r\n"));
+      CHECK(stats("select", "1*rejected_calls=0,failed_calls=1"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=1"));
+      h.run({"CONFIG", "RESETSTAT"});
+      CHECK(h.run({"EVAL", "local t = redis.pcall('select',99) return t['err']", "0"}) ==
+            bulk("ERR DB index is out of range"));
+      CHECK(has("errorstats", "errorstat_ERR:count=1\r\n"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=0"));
+      h.run({"CONFIG", "RESETSTAT"});
+      CHECK(h.run({"EVAL", "local t = redis.pcall('get') return {err=t.err}", "0"}) ==
+            error("ERR Wrong number of args calling Redis command from script"));
+      CHECK(has("errorstats", "errorstat_ERR:count=2\r\n"));
+      CHECK(stats("get", "0*rejected_calls=1,failed_calls=0"));
+      h.run({"CONFIG", "RESETSTAT"});
+      CHECK(h.run({"EVAL", "return redis.error_reply('MY_ERR_CODE custom msg')", "0"}) ==
+            error("MY_ERR_CODE custom msg"));
+      CHECK(has("errorstats", "errorstat_MY_ERR_CODE:count=1\r\n"));
+    }
   }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA
