@@ -477,5 +477,20 @@ TEST_SUITE("scripting") {
       CHECK(has("errorstats", "errorstat_MY_ERR_CODE:count=1\r\n"));
     }
   }
+  TEST_CASE("scripting: a script's time stays frozen; DEBUG SLEEP in it waits through the adapter's sleep handler") {
+    LuaHarness h;
+    h.engine.set_sleep_handler(
+        [](void* clock, std::int64_t us) { static_cast<microredis::ManualClock*>(clock)->advance_us(us); }, &h.clock);
+    h.run({"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"});  // DEBUG is a noscript command
+    const auto before = h.clock.now_us();
+    CHECK(h.run({"EVAL",
+                 "redis.call('SET', 'key', 'value', 'PX', '1')\n"
+                 "redis.call('DEBUG', 'SLEEP', 0.01)\n"
+                 "return redis.call('EXISTS', 'key')",
+                 "0"}) == integer(1));
+    CHECK(h.clock.now_us() - before == 10000);
+    CHECK(h.run({"EXISTS", "key"}) == integer(0));
+    h.engine.set_sleep_handler(nullptr, nullptr);
+  }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA
