@@ -10,5 +10,7 @@ namespace microredis::lua {
 
 // cmsgpack (cmsgpack.cpp): pushes the library's table.
 int open_cmsgpack(lua_State* L);
+// struct (struct.cpp): pushes the library's table.
+int open_struct(lua_State* L);
 
 }  // namespace microredis::lua

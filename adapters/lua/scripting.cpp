@@ -520,9 +520,9 @@ void load_hook(lua_State* L, lua_Debug*) {
 
 // --- the sandbox -------------------------------------------------------------------------------
 // Stock Lua 5.1 has no read-only tables (Redis patches its Lua for them). Each protected table
-// (the globals, redis, string, math, table, cjson, bit, cmsgpack, coroutine) is replaced with an empty
-// proxy whose metatable reads from the real table and refuses writes; setmetatable, rawset and
-// getmetatable are wrapped so that a proxy and its metatable cannot be changed either.
+// (the globals, redis, string, math, table, cjson, bit, cmsgpack, struct, coroutine) is replaced
+// with an empty proxy whose metatable reads from the real table and refuses writes; setmetatable,
+// rawset and getmetatable are wrapped so that a proxy and its metatable cannot be changed either.
 
 constexpr char kProxiesKey[] = "__microredis_proxies";  // weak-keyed set of protected tables
 
@@ -724,7 +724,7 @@ bool Scripting::Impl::start() {
     lua_CFunction open;
   } std_libs[] = {{"", luaopen_base},           {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
               {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit},
-              {"cmsgpack", open_cmsgpack}};
+              {"cmsgpack", open_cmsgpack}, {"struct", open_struct}};
   for (const auto& lib : std_libs) {
     lua_pushcfunction(L, lib.open);
     lua_pushstring(L, lib.name);
@@ -802,7 +802,7 @@ bool Scripting::Impl::start() {
 
   // Lock the libraries, then the globals themselves (the thread's globals become the proxy, so
   // chunks loaded later, scripts included, see only it).
-  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "coroutine"}) {
+  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "struct", "coroutine"}) {
     lua_getglobal(L, name);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);

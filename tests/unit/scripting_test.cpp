@@ -492,5 +492,38 @@ TEST_SUITE("scripting") {
     CHECK(h.run({"EXISTS", "key"}) == integer(0));
     h.engine.set_sleep_handler(nullptr, nullptr);
   }
+  TEST_CASE("scripting: struct packs and unpacks as the library Redis ships") {
+    LuaHarness h;
+    const std::string hex =
+        "local function hex(s) local h='' for i=1,#s do h=h..string.format('%02x',string.byte(s,i)) end return h end ";
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('>iHb', 1, 2, -3))", "0"}) == bulk("000000010002fd"));
+    // '!4' aligns the double at 4 bytes; 'l' is 8 bytes.
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('<i2 l !4 d', -2, 7, 1.5))", "0"}) ==
+          bulk("feff07000000000000000000000000000000f83f"));
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('c0s', 'ab', 'cd'))", "0"}) == bulk("6162636400"));
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('>I9', 258))", "0"}) == bulk("000000000000000102"));
+    CHECK(h.run({"EVAL", "return {struct.unpack('>iHb', struct.pack('>iHb', 1, 2, -3))}", "0"}) ==
+          array({integer(1), integer(2), integer(-3), integer(8)}));
+    CHECK(h.run({"EVAL", "return {struct.unpack('bc0', string.char(3) .. 'abcdef')}", "0"}) ==
+          array({bulk("abc"), integer(5)}));
+    CHECK(h.run({"EVAL", "return {struct.unpack('s', 'xy' .. string.char(0) .. 'z')}", "0"}) ==
+          array({bulk("xy"), integer(4)}));
+    CHECK(h.run({"EVAL", "return {struct.unpack('B', 'abc', 2)}", "0"}) == array({integer(98), integer(3)}));
+    CHECK(h.run({"EVAL", "return struct.size('>!8bd')", "0"}) == integer(16));
+    CHECK(error_starts(h.run({"EVAL", "return struct.pack('q', 1)", "0"}),
+                       "ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'q') script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.pack('c5', 'ab')", "0"}),
+                       "ERR user_script:1: bad argument #3 to 'pack' (string too short) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.unpack('i', 'ab')", "0"}),
+                       "ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.unpack('c0', 'ab')", "0"}),
+                       "ERR user_script:1: format 'c0' needs a previous size script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.size('s')", "0"}),
+                       "ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.pack('i40', 1)", "0"}),
+                       "ERR user_script:1: integral size 40 is larger than limit of 32 script: "));
+    CHECK(error_starts(h.run({"EVAL", "struct.pack = 1", "0"}),
+                       "ERR user_script:1: Attempt to modify a readonly table script: "));
+  }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA
