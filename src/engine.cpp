@@ -80,6 +80,7 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
 MICROREDIS_INLINE Engine::~Engine() {
   while (sessions_ != nullptr) close_session(sessions_);
   free_capture();
+  mem_.destroy(repl_->master_link);
   mem_.destroy(repl_);
   mem_.destroy(histograms_);
   mem_.destroy(latency_);
@@ -146,12 +147,14 @@ MICROREDIS_INLINE void Engine::close_session(Session* s) {
   }
   if (s->monitoring()) remove_monitor(*s);
   if (s->replica()) remove_replica(*s);
-  if (MICROREDIS_UNLIKELY(s->master_link()) && s == repl_->master) {
+#if MICROREDIS_WITH_MASTER_LINK
+  if (MICROREDIS_UNLIKELY(s->master_link()) && is_replica() && s == repl_->master_link->master) {
     // The connection to the master ended: the engine asks for a new one (the data stays).
-    repl_->master = nullptr;
+    repl_->master_link->master = nullptr;
     lose_master_link();
     link_wanted();
   }
+#endif
   if (s->block_reason() == BlockReason::wait) end_wait(*s);
   if (MICROREDIS_WITH_TRACKING) tracking_->disable(*s);
   for (int k = 0; k < kSubscriptionKinds; ++k) (void)unsubscribe_all(*s, static_cast<SubscriptionKind>(k), false);
@@ -308,7 +311,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
     }
   }
   // A read-only replica refuses writes but its master's (EXEC: by the queued commands' flags).
-  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty()) && !from_master && settings_.replica_read_only &&
+  if (MICROREDIS_UNLIKELY(is_replica()) && !from_master && settings_.replica_read_only &&
       (flags & kWrite)) {
     w.error(Status::readonly_replica);
     return reject(s, ref, out_start);
@@ -319,7 +322,7 @@ MICROREDIS_INLINE void Engine::dispatch(Session& s, const std::string_view* argv
   }
   // A replica without its master serves only stale-flagged commands when replica-serve-stale-data
   // is no (EXEC: only if every queued command is flagged stale).
-  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty()) && repl_->link != LinkState::connected &&
+  if (MICROREDIS_UNLIKELY(is_replica()) && !master_streaming() &&
       !settings_.replica_serve_stale_data &&
       (!(own_flags & kStale) || (is_exec && (s.transaction_missing_flags() & kStale)))) {
     w.error(Status::master_down);
@@ -540,7 +543,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
                          pause_mode() != PauseMode::off;
   // On a replica keys expire only through the master's DELs: its clients' reads see an expired key
   // as gone but leave it in place, and the master's commands see it as it is (expireIfNeeded).
-  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty())) {
+  if (MICROREDIS_UNLIKELY(is_replica())) {
     shared_.keep_expired = shared_.keep_expired || !(spec.flags & kWrite);
     shared_.no_expiry = s.master_link();
   }
@@ -689,7 +692,7 @@ MICROREDIS_INLINE void Engine::check_output_limits(Session& s) {
 MICROREDIS_INLINE bool Engine::over_memory_limit() {
   if (settings_.maxmemory == 0) return false;
   // A replica holds what its master has: it evicts nothing (replica-ignore-maxmemory yes).
-  if (!repl_->master_host.empty()) return false;
+  if (is_replica()) return false;
   // CLIENT PAUSE keeps the dataset constant: no eviction, and so no OOM refusal either (Redis's
   // isSafeToPerformEvictions).
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_mode() != PauseMode::off) return false;
@@ -1119,7 +1122,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   // higher active-expire-effort. Lazy expiry on access covers whatever this has not reached yet.
   // None while clients are paused, which keeps the dataset constant.
   const bool cron = !settings_.cron_paused;
-  if (cron && settings_.active_expire_enabled && !paused && repl_->master_host.empty()) {
+  if (cron && settings_.active_expire_enabled && !paused && !is_replica()) {
     ++stats_.active_expire_cycles;
     const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
     for (int i = 0; i < db_count_; ++i) {
@@ -1173,7 +1176,9 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   if (MICROREDIS_WITH_TRACKING && MICROREDIS_UNLIKELY(tracking_->active())) tracking_->after_command(*this, nullptr);
   if (resume_pending_) resume_paused();
   if (MICROREDIS_UNLIKELY(propagating_)) replication_cron();
-  if (MICROREDIS_UNLIKELY(!repl_->master_host.empty())) replica_cron();
+#if MICROREDIS_WITH_MASTER_LINK
+  if (MICROREDIS_UNLIKELY(is_replica())) replica_cron();
+#endif
 
   // instantaneous_ops_per_sec over the last interval of at least 100 ms.
   std::int64_t dt = now - stats_.ops_sample_time_us;

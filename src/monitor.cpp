@@ -105,7 +105,7 @@ MICROREDIS_INLINE void SlowLog::trim(std::size_t max_len) {
 
 MICROREDIS_INLINE void SlowLog::reset() {
   for (Entry* e : entries_) mem_.deallocate(e, e->bytes, alignof(Entry));
-  entries_.clear();
+  entries_.release();  // storage too: after SLOWLOG RESET the log holds no memory, as in Redis
 }
 
 MICROREDIS_INLINE std::size_t SlowLog::bytes() const {

@@ -154,7 +154,7 @@ MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes, bool aof) {
   };
   // A replica's own replicas get its master's stream as it was applied (master_stream_applied),
   // never what the replica's own clients write (Redis's replicationFeedSlaves on a replica).
-  if (!r.replicas().empty() && r.master_host.empty()) {
+  if (!r.replicas().empty() && !is_replica()) {
     const bool sel = db >= 0 && db != r.repl_db;
     if (sel) {
       select = select_for(db);
@@ -173,7 +173,7 @@ MICROREDIS_INLINE void Engine::emit(int db, std::string_view bytes, bool aof) {
       check_output_limits(s);
       notify_output(s);
     }
-  } else if (r.backlog_active && r.master_host.empty()) {
+  } else if (r.backlog_active && !is_replica()) {
     // No replica now, but the stream goes on (a replica reconnecting would resync anyway).
     if (db >= 0 && db != r.repl_db) r.repl_db = -1;
   }
@@ -214,9 +214,10 @@ MICROREDIS_INLINE bool Engine::add_replica(Session& s) {
   if (!replication_impl::append_len_line(out, '$', image.size()) || !out.append(image.view())) return false;
   // On a replica, the stream that follows is the master's, in the database the master selected
   // last: the new replica starts there (Redis passes it as the RDB's repl-stream-db).
-  if (r.master != nullptr && r.master->db_index() != 0) {
+  const Session* master = is_replica() ? r.master_link->master : nullptr;
+  if (master != nullptr && master->db_index() != 0) {
     char num[kLongLongChars];
-    const std::string_view db(num, format_int64(num, r.master->db_index()));
+    const std::string_view db(num, format_int64(num, master->db_index()));
     const std::string_view select[] = {"SELECT", db};
     if (!Replication::encode(out, select, 2)) return false;
   }
@@ -277,7 +278,7 @@ MICROREDIS_INLINE void Engine::replication_cron() {
     aof_sink_.sync(aof_sink_.ctx);
   }
   // A replica's replicas hear its master's PINGs.
-  if (r.replicas().empty() || !r.master_host.empty()) return;
+  if (r.replicas().empty() || is_replica()) return;
   const std::int64_t period_ms = settings_.repl_ping_replica_period * 1000;
   if (now_ms() - r.last_ping_ms < period_ms) return;
   r.last_ping_ms = now_ms();
@@ -306,14 +307,22 @@ MICROREDIS_INLINE void Engine::send_to_replicas(const std::string_view* argv, st
 // input is then the command stream, run as Redis's master client: no replies (but REPLCONF
 // GETACK's ACK), no READONLY refusal, keys never expire by themselves.
 
-namespace replication_impl {
-// Handshake replies still awaited, in order.
-enum HandshakeStep : std::uint8_t { kAwaitPong = 1, kAwaitAuth, kAwaitPort, kAwaitCapa, kAwaitPsync };
-constexpr std::int64_t kRetryMs = 1000;  // a failed attempt is retried a second later (replicationCron)
-}  // namespace replication_impl
-
-MICROREDIS_INLINE void Engine::link_wanted() {
-  if (link_listener_ != nullptr) link_listener_(link_ctx_);
+MICROREDIS_INLINE void Engine::unset_master() {
+#if MICROREDIS_WITH_MASTER_LINK
+  Replication& r = *repl_;
+  if (r.master_link == nullptr) return;
+  lose_master_link();
+  mem_.destroy(r.master_link);
+  r.master_link = nullptr;
+  // A new history starts here; the old id stays valid up to this offset (shiftReplicationId).
+  std::memcpy(r.replid2, r.replid, sizeof r.replid);
+  r.second_offset = r.offset + 1;
+  char id[41];
+  (void)hex_id(id, random().next(), 0x7265706c6964ull);
+  std::memcpy(r.replid, id, sizeof r.replid);
+  disconnect_replicas();
+  r.repl_db = -1;
+#endif
 }
 
 // The engine's replicas must resynchronize (their master changed its data or its history).
@@ -327,31 +336,45 @@ MICROREDIS_INLINE void Engine::disconnect_replicas() {
   }
 }
 
+#if MICROREDIS_WITH_MASTER_LINK
+namespace replication_impl {
+// Handshake replies still awaited, in order.
+enum HandshakeStep : std::uint8_t { kAwaitPong = 1, kAwaitAuth, kAwaitPort, kAwaitCapa, kAwaitPsync };
+constexpr std::int64_t kRetryMs = 1000;  // a failed attempt is retried a second later (replicationCron)
+}  // namespace replication_impl
+
+MICROREDIS_INLINE void Engine::link_wanted() {
+  if (link_listener_ != nullptr) link_listener_(link_ctx_);
+}
+
 // Drops the link (if any) without changing the master: the adapter closes its connection.
 MICROREDIS_INLINE void Engine::lose_master_link() {
   Replication& r = *repl_;
-  if (Session* m = r.master) {
-    r.master = nullptr;
-    m->close_now();
-    notify_output(*m);
-  }
-  if (r.link == LinkState::connected) r.down_since_ms = now_ms();
-  r.stream_pending.clear();
-  r.payload.clear();
-  r.payload.shrink_if_over(0);
-  r.payload_started = false;
   ++r.generation;
-  if (r.master_host.empty()) {
-    r.link = LinkState::none;
-    return;
+  if (r.master_link == nullptr) return;
+  MasterLink& m = *r.master_link;
+  if (Session* link = m.master) {
+    m.master = nullptr;
+    link->close_now();
+    notify_output(*link);
   }
-  r.link = LinkState::connect;
+  if (m.link == LinkState::connected) m.down_since_ms = now_ms();
+  m.stream_pending.clear();
+  m.payload.clear();
+  m.payload.shrink_if_over(0);
+  m.payload_started = false;
+  m.link = LinkState::connect;
 }
 
 MICROREDIS_INLINE bool Engine::set_master(std::string_view host, std::int64_t port) {
   Replication& r = *repl_;
   Buffer copy(mem_);
   if (!copy.append(host)) return false;
+  if (r.master_link == nullptr) {
+    r.master_link = mem_.create<MasterLink>(mem_);
+    if (r.master_link == nullptr) return false;
+  }
+  MasterLink& m = *r.master_link;
   lose_master_link();
   // Clients blocked on keys or WAIT were waiting for a master's data: Redis ends their wait
   // (disconnectAllBlockedClients); commands held by CLIENT PAUSE run again later as usual.
@@ -369,60 +392,51 @@ MICROREDIS_INLINE bool Engine::set_master(std::string_view host, std::int64_t po
     s->close_after_reply();
     notify_output(*s);
   }
-  r.master_host = static_cast<Buffer&&>(copy);
-  r.master_port = port;
-  r.link = LinkState::connect;
-  r.next_connect_ms = 0;
+  m.master_host = static_cast<Buffer&&>(copy);
+  m.master_port = port;
+  m.link = LinkState::connect;
+  m.next_connect_ms = 0;
   link_wanted();
   return true;
 }
 
-MICROREDIS_INLINE void Engine::unset_master() {
-  Replication& r = *repl_;
-  if (r.master_host.empty()) return;
-  r.master_host.clear();
-  lose_master_link();
-  r.link = LinkState::none;
-  r.down_since_ms = 0;
-  // A new history starts here; the old id stays valid up to this offset (shiftReplicationId).
-  std::memcpy(r.replid2, r.replid, sizeof r.replid);
-  r.second_offset = r.offset + 1;
-  char id[41];
-  (void)hex_id(id, random().next(), 0x7265706c6964ull);
-  std::memcpy(r.replid, id, sizeof r.replid);
-  disconnect_replicas();
-  r.repl_db = -1;
-}
-
 MICROREDIS_INLINE bool Engine::wanted_master_link(MasterLinkRequest& out) const {
   const Replication& r = *repl_;
-  if (r.link != LinkState::connect || r.master_host.empty()) return false;
-  if (r.next_connect_ms != 0 && clock_->now_ms() < r.next_connect_ms) return false;
-  out.host = r.master_host.view();
-  out.port = static_cast<int>(r.master_port);
+  if (r.master_link == nullptr) return false;
+  const MasterLink& m = *r.master_link;
+  if (m.link != LinkState::connect) return false;
+  if (m.next_connect_ms != 0 && clock_->now_ms() < m.next_connect_ms) return false;
+  out.host = m.master_host.view();
+  out.port = static_cast<int>(m.master_port);
   out.generation = r.generation;
   return true;
 }
 
 MICROREDIS_INLINE void Engine::master_link_connecting(std::uint64_t generation) {
   Replication& r = *repl_;
-  if (generation != r.generation || r.link != LinkState::connect) return;
-  r.link = LinkState::connecting;
-  r.last_io_ms = clock_->now_ms();
+  if (r.master_link == nullptr) return;
+  MasterLink& m = *r.master_link;
+  if (generation != r.generation || m.link != LinkState::connect) return;
+  m.link = LinkState::connecting;
+  m.last_io_ms = clock_->now_ms();
 }
 
 MICROREDIS_INLINE void Engine::master_link_failed(std::uint64_t generation) {
   Replication& r = *repl_;
-  if (generation != r.generation || (r.link != LinkState::connecting && r.link != LinkState::connect)) return;
+  if (r.master_link == nullptr) return;
+  MasterLink& m = *r.master_link;
+  if (generation != r.generation || (m.link != LinkState::connecting && m.link != LinkState::connect)) return;
   ++r.generation;
-  r.link = LinkState::connect;
-  r.next_connect_ms = clock_->now_ms() + replication_impl::kRetryMs;
-  note_deadline(r.next_connect_ms * 1000);
+  m.link = LinkState::connect;
+  m.next_connect_ms = clock_->now_ms() + replication_impl::kRetryMs;
+  note_deadline(m.next_connect_ms * 1000);
 }
 
 MICROREDIS_INLINE Session* Engine::attach_master_link(std::uint64_t generation) {
   Replication& r = *repl_;
-  if (generation != r.generation || (r.link != LinkState::connecting && r.link != LinkState::connect)) {
+  if (r.master_link == nullptr) return nullptr;
+  MasterLink& m = *r.master_link;
+  if (generation != r.generation || (m.link != LinkState::connecting && m.link != LinkState::connect)) {
     return nullptr;
   }
   Session* s = open_session();
@@ -434,10 +448,10 @@ MICROREDIS_INLINE Session* Engine::attach_master_link(std::uint64_t generation) 
   }
   s->set_master_link(true);
   s->set_authenticated(true);
-  r.master = s;
-  r.link = LinkState::handshake;
-  r.handshake_step = replication_impl::kAwaitPong;
-  r.last_io_ms = clock_->now_ms();
+  m.master = s;
+  m.link = LinkState::handshake;
+  m.handshake_step = replication_impl::kAwaitPong;
+  m.last_io_ms = clock_->now_ms();
   const std::string_view ping[] = {"PING"};
   if (!Replication::encode(s->writer().buffer(), ping, 1)) {
     lose_master_link();
@@ -448,17 +462,20 @@ MICROREDIS_INLINE Session* Engine::attach_master_link(std::uint64_t generation) 
 
 MICROREDIS_INLINE void Engine::send_ack() {
   Replication& r = *repl_;
-  if (r.master == nullptr || r.link != LinkState::connected) return;
+  if (r.master_link == nullptr) return;
+  MasterLink& m = *r.master_link;
+  if (m.master == nullptr || m.link != LinkState::connected) return;
   char num[kLongLongChars];
   const std::string_view ack[] = {"REPLCONF", "ACK", {num, format_int64(num, r.offset)}};
-  if (!Replication::encode(r.master->writer().buffer(), ack, 3)) return;
-  r.last_ack_ms = now_ms();
-  notify_output(*r.master);
+  if (!Replication::encode(m.master->writer().buffer(), ack, 3)) return;
+  m.last_ack_ms = now_ms();
+  notify_output(*m.master);
 }
 
 // The dataset becomes the payload's (readSyncBulkPayload with the RDB loaded in memory).
 MICROREDIS_INLINE bool Engine::load_payload() {
   Replication& r = *repl_;
+  MasterLink& m = *r.master_link;
   for (int i = 0; i < db_count_; ++i) {
     flushing(*dbs_[i]);
     dbs_[i]->clear();
@@ -472,71 +489,73 @@ MICROREDIS_INLINE bool Engine::load_payload() {
   how.lfu = shared_.lfu;
   KeyspaceObserver* observer = shared_.observer;
   shared_.observer = nullptr;  // loading fires no keyspace events
-  ok = ok && rdb::load_image(mem_, rdb_limits::load_limits(*this), r.payload.view(), dbs.data(), db_count_, how) ==
+  ok = ok && rdb::load_image(mem_, rdb_limits::load_limits(*this), m.payload.view(), dbs.data(), db_count_, how) ==
                  rdb::LoadResult::ok;
   shared_.observer = observer;
-  r.payload.clear();
-  r.payload.shrink_if_over(0);
+  m.payload.clear();
+  m.payload.shrink_if_over(0);
   return ok;
 }
 
 MICROREDIS_INLINE void Engine::start_stream(std::string_view replid, std::int64_t offset) {
   Replication& r = *repl_;
+  MasterLink& m = *r.master_link;
   if (replid.size() == 40) {
     std::memcpy(r.replid, replid.data(), 40);
     r.replid[40] = 0;
   }
-  r.offset = r.read_offset = offset;
-  r.link = LinkState::connected;
-  r.stream_pending.clear();
-  r.down_since_ms = 0;
+  r.offset = m.read_offset = offset;
+  m.link = LinkState::connected;
+  m.stream_pending.clear();
+  m.down_since_ms = 0;
   // The master's commands run without replies (REPLCONF GETACK writes its ACK past the mute).
-  r.master->writer().set_muted(true);
+  m.master->writer().set_muted(true);
   send_ack();
 }
 
 MICROREDIS_INLINE std::size_t Engine::master_link_input(Session& s, const char* data, std::size_t len) {
   using namespace replication_impl;
   Replication& r = *repl_;
-  if (&s != r.master) {  // a link REPLICAOF dropped: its bytes mean nothing any more
-    s.close_now();
+  if (r.master_link == nullptr || &s != r.master_link->master) {
+    s.close_now();  // a link REPLICAOF dropped: its bytes mean nothing any more
     return len;
   }
-  r.last_io_ms = now_ms();
+  MasterLink& m = *r.master_link;
+  m.last_io_ms = now_ms();
   std::size_t used = 0;
   auto fail = [&]() {
     lose_master_link();
-    r.next_connect_ms = now_ms() + kRetryMs;
-    note_deadline(r.next_connect_ms * 1000);
+    m.next_connect_ms = now_ms() + kRetryMs;
+    note_deadline(m.next_connect_ms * 1000);
     return len;
   };
-  while (used < len && r.link != LinkState::connected) {
-    if (r.link == LinkState::transfer && r.payload_started) {
+  while (used < len && m.link != LinkState::connected) {
+    if (m.link == LinkState::transfer && m.payload_started) {
       const char* p = data + used;
       const std::size_t n = len - used;
-      if (r.payload_size >= 0) {
-        const std::size_t want = static_cast<std::size_t>(r.payload_size) - r.payload.size();
+      if (m.payload_size >= 0) {
+        const std::size_t want = static_cast<std::size_t>(m.payload_size) - m.payload.size();
         const std::size_t take = n < want ? n : want;
-        if (!r.payload.append(p, take)) return fail();
+        if (!m.payload.append(p, take)) return fail();
         used += take;
-        if (r.payload.size() < static_cast<std::size_t>(r.payload_size)) break;
+        if (m.payload.size() < static_cast<std::size_t>(m.payload_size)) break;
       } else {
         // Diskless: the payload ends with the 40-byte mark; what follows it is the stream.
-        const std::size_t before = r.payload.size();
-        if (!r.payload.append(p, n)) return fail();
-        const std::string_view all = r.payload.view();
+        const std::size_t before = m.payload.size();
+        if (!m.payload.append(p, n)) return fail();
+        const std::string_view all = m.payload.view();
         const std::size_t from = before >= 40 ? before - 39 : 0;
-        const std::size_t at = all.find(std::string_view(r.eof_mark, 40), from);
+        const std::size_t at = all.find(std::string_view(m.eof_mark, 40), from);
         if (at == std::string_view::npos) {
           used = len;
           break;
         }
         used += at + 40 - before;
-        (void)r.payload.resize(at);
+        (void)m.payload.resize(at);
       }
       if (!load_payload()) return fail();
       disconnect_replicas();  // they hold the old dataset
-      start_stream({}, r.psync_offset);
+      start_stream({}, m.psync_offset);
       break;
     }
     const char* nl = static_cast<const char*>(std::memchr(data + used, '\n', len - used));
@@ -548,27 +567,27 @@ MICROREDIS_INLINE std::size_t Engine::master_link_input(Session& s, const char* 
     used += line.size() + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;  // the master's keep-alive newlines while it prepares the payload
-    if (r.link == LinkState::transfer) {
+    if (m.link == LinkState::transfer) {
       // "$<len>" or "$EOF:<mark>"
       if (line[0] != '$') return fail();
       line.remove_prefix(1);
       if (line.size() == 44 && line.substr(0, 4) == "EOF:") {
-        std::memcpy(r.eof_mark, line.data() + 4, 40);
-        r.payload_size = -1;
+        std::memcpy(m.eof_mark, line.data() + 4, 40);
+        m.payload_size = -1;
       } else {
         std::int64_t n = 0;
         if (!parse_int64(line, n) || n < 0) return fail();
-        r.payload_size = n;
+        m.payload_size = n;
       }
-      r.payload.clear();
-      r.payload_started = true;
-      if (r.payload_size >= 0 && !r.payload.reserve(static_cast<std::size_t>(r.payload_size))) return fail();
-      if (r.payload_size == 0) return fail();  // an empty file is no RDB
+      m.payload.clear();
+      m.payload_started = true;
+      if (m.payload_size >= 0 && !m.payload.reserve(static_cast<std::size_t>(m.payload_size))) return fail();
+      if (m.payload_size == 0) return fail();  // an empty file is no RDB
       continue;
     }
     // Handshake replies.
     const bool error = line[0] == '-';
-    switch (r.handshake_step) {
+    switch (m.handshake_step) {
       case kAwaitPong: {
         // -NOAUTH (the AUTH below follows) is fine; other errors end the attempt.
         if (error && line.substr(0, 7) != "-NOAUTH" && line.substr(0, 7) != "-NOPERM" &&
@@ -592,23 +611,23 @@ MICROREDIS_INLINE std::size_t Engine::master_link_input(Session& s, const char* 
         const std::string_view capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
         ok = ok && Replication::encode(out, port, 3) && Replication::encode(out, capa, 5);
         if (!ok) return fail();
-        r.handshake_step = st.masterauth.empty() ? kAwaitPort : kAwaitAuth;
+        m.handshake_step = st.masterauth.empty() ? kAwaitPort : kAwaitAuth;
         notify_output(s);
         break;
       }
       case kAwaitAuth:
         if (error) return fail();
-        r.handshake_step = kAwaitPort;
+        m.handshake_step = kAwaitPort;
         break;
       case kAwaitPort:  // errors are ignored, as Redis does
-        r.handshake_step = kAwaitCapa;
+        m.handshake_step = kAwaitCapa;
         break;
       case kAwaitCapa: {
         // PSYNC with the history this engine holds: a master that knows it continues it.
         char num[kLongLongChars];
         const std::string_view psync[] = {"PSYNC", {r.replid, 40}, {num, format_int64(num, r.offset + 1)}};
         if (!Replication::encode(s.writer().buffer(), psync, 3)) return fail();
-        r.handshake_step = kAwaitPsync;
+        m.handshake_step = kAwaitPsync;
         notify_output(s);
         break;
       }
@@ -620,9 +639,9 @@ MICROREDIS_INLINE std::size_t Engine::master_link_input(Session& s, const char* 
           if (space != 40 || !parse_int64(line.substr(41), offset)) return fail();
           std::memcpy(r.replid, line.data(), 40);
           r.replid[40] = 0;
-          r.psync_offset = offset;
-          r.link = LinkState::transfer;
-          r.payload_started = false;
+          m.psync_offset = offset;
+          m.link = LinkState::transfer;
+          m.payload_started = false;
           break;
         }
         if (line.substr(0, 9) == "+CONTINUE") {
@@ -649,18 +668,19 @@ MICROREDIS_INLINE std::size_t Engine::master_link_input(Session& s, const char* 
 
 MICROREDIS_INLINE void Engine::master_stream_applied(const char* data, std::size_t len) {
   Replication& r = *repl_;
-  if (r.master == nullptr) return;
-  r.read_offset += static_cast<std::int64_t>(len);
+  if (r.master_link == nullptr || r.master_link->master == nullptr) return;
+  MasterLink& m = *r.master_link;
+  m.read_offset += static_cast<std::int64_t>(len);
   // The offset moves by whole transactions (Redis's reploff): a link lost inside one resumes
   // before its MULTI.
   std::string_view bytes(data, len);
-  if (!r.stream_pending.empty() || r.master->in_multi()) {
-    if (!r.stream_pending.append(bytes)) {
+  if (!m.stream_pending.empty() || m.master->in_multi()) {
+    if (!m.stream_pending.append(bytes)) {
       lose_master_link();
       return;
     }
-    if (r.master->in_multi()) return;
-    bytes = r.stream_pending.view();
+    if (m.master->in_multi()) return;
+    bytes = m.stream_pending.view();
   }
   r.offset += static_cast<std::int64_t>(bytes.size());
   for (const ReplicaInfo& ri : r.replicas()) {
@@ -670,38 +690,40 @@ MICROREDIS_INLINE void Engine::master_stream_applied(const char* data, std::size
     check_output_limits(sub);
     notify_output(sub);
   }
-  r.stream_pending.clear();
+  m.stream_pending.clear();
 }
 
 // Once a second: the ACK, repl-timeout, and the next connection attempt (replicationCron).
 MICROREDIS_INLINE void Engine::replica_cron() {
-  Replication& r = *repl_;
+  MasterLink& m = *repl_->master_link;
   const std::int64_t now = now_ms();
   const std::int64_t timeout_ms = settings_.repl_timeout * 1000;
-  switch (r.link) {
+  switch (m.link) {
     case LinkState::connecting:
     case LinkState::handshake:
     case LinkState::transfer:
     case LinkState::connected: {
-      std::int64_t last = r.last_io_ms;
-      if (r.master != nullptr && r.master->last_interaction_ms() > last) last = r.master->last_interaction_ms();
+      std::int64_t last = m.last_io_ms;
+      if (m.master != nullptr && m.master->last_interaction_ms() > last) last = m.master->last_interaction_ms();
       if (now - last > timeout_ms) {
         lose_master_link();  // MASTER timeout: no data nor PING received
         link_wanted();
         break;
       }
-      if (r.link == LinkState::connected && now - r.last_ack_ms >= 1000) send_ack();
+      if (m.link == LinkState::connected && now - m.last_ack_ms >= 1000) send_ack();
       break;
     }
     case LinkState::connect:
-      if (r.next_connect_ms != 0 && now >= r.next_connect_ms) {
-        r.next_connect_ms = 0;
+      if (m.next_connect_ms != 0 && now >= m.next_connect_ms) {
+        m.next_connect_ms = 0;
         link_wanted();
       }
       break;
     default: break;
   }
 }
+
+#endif  // MICROREDIS_WITH_MASTER_LINK
 
 // ---------------------------------------------------------------------------------------------
 // WAIT

@@ -113,7 +113,7 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
   std::size_t pos = 0;
   while (pos < len && !closing() && block_ == BlockReason::none) {
     // Fast path: the next whole commands parsed in one pass, the keys they name prefetched.
-    if (authenticated_ && !master_link_ && !parser_.in_command() &&
+    if (authenticated_ && !master_link() && !parser_.in_command() &&
         parse_ahead(data + pos, len - pos, limits, batch) > 0) {
       pos = run_batch(batch, pos);
       continue;
@@ -126,7 +126,9 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
     }
     if (parser_.argc() > 0) engine_->dispatch(*this, parser_.args(), parser_.argc());
     // The master's stream counts the replication offset by the bytes applied.
+#if MICROREDIS_WITH_MASTER_LINK
     if (MICROREDIS_UNLIKELY(master_link_)) engine_->master_stream_applied(data + pos, parser_.consumed());
+#endif
     // A command CLIENT PAUSE holds stays unconsumed: it is parsed and dispatched again once the
     // pause ends, with everything pipelined behind it.
     if (block_ == BlockReason::pause) break;
@@ -261,6 +263,7 @@ MICROREDIS_INLINE void Session::commit_input(std::size_t n) {
 
 MICROREDIS_INLINE void Session::process_input() {
   if (in_feed_ || close_now_) return;  // commands already running further up the stack
+#if MICROREDIS_WITH_MASTER_LINK
   if (MICROREDIS_UNLIKELY(master_link_) && !engine_->master_streaming()) {
     // Handshake replies and the RDB payload, before the command stream.
     in_pos_ += engine_->master_link_input(*this, in_.data() + in_pos_, in_.size() - in_pos_);
@@ -274,11 +277,12 @@ MICROREDIS_INLINE void Session::process_input() {
       return;
     }
   }
+#endif
   in_feed_ = true;
   std::size_t used = run_commands(in_.data() + in_pos_, in_.size() - in_pos_);
   in_feed_ = false;
   in_pos_ += used;
-  if (in_.size() - in_pos_ > engine_->settings().client_query_buffer_limit && !master_link_) {
+  if (in_.size() - in_pos_ > engine_->settings().client_query_buffer_limit && !master_link()) {
     ++engine_->stats().client_query_buffer_limit_disconnections;
     close_now();
   }

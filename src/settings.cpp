@@ -506,11 +506,11 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
       // replicaof <host> <port> | no one: start-up only (REPLICAOF changes it at run time), as Redis.
       ConfigSpec{"replicaof", "slaveof", ConfigFlag::immutable,
                  [](const Engine& e, Buffer& o) {
-                   const Replication& r = e.replication();
-                   if (r.master_host.empty()) return;
+                   const MasterLink* m = e.master_link();
+                   if (m == nullptr) return;
                    char num[kLongLongChars];
-                   (void)(o.append(r.master_host.view()) && o.append(" ") &&
-                          o.append(num, format_int64(num, r.master_port)));
+                   (void)(o.append(m->master_host.view()) && o.append(" ") &&
+                          o.append(num, format_int64(num, m->master_port)));
                  },
                  [](Engine& e, std::string_view v, ConfigError& err) {
                    const std::size_t space = v.find(' ');
@@ -529,11 +529,17 @@ MICROREDIS_INLINE const ConfigSpec* config_specs(std::size_t& count) {
                      err.set("Invalid master port");
                      return false;
                    }
+#if MICROREDIS_WITH_MASTER_LINK
                    if (!e.set_master(host, p)) {
                      err.set("out of memory");
                      return false;
                    }
                    return true;
+#else
+                   (void)host;
+                   err.set("REPLICAOF is not supported: this server's transport cannot open connections");
+                   return false;
+#endif
                  }},
   };
   count = sizeof kConfigs / sizeof kConfigs[0];

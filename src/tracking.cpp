@@ -4,6 +4,7 @@
 #include <new>
 
 #include "microredis/engine.hpp"
+#include "microredis/util/stable_sort.hpp"
 
 namespace microredis {
 
@@ -16,7 +17,7 @@ struct PendingKey {
 
 // The pending keys of a prefix, sorted as Redis's radix tree iterates them, each once (the last
 // modification's author wins, as a radix tree insert overwrites).
-inline bool collect(const Buffer& pending, Vec<PendingKey>& out) {
+inline bool collect(Memory& mem, const Buffer& pending, Vec<PendingKey>& out) {
   out.clear();
   std::string_view all = pending.view();
   for (std::size_t p = 0; p < all.size();) {
@@ -28,7 +29,10 @@ inline bool collect(const Buffer& pending, Vec<PendingKey>& out) {
     if (!out.push_back({all.substr(p, len), who})) return false;
     p += len;
   }
-  std::stable_sort(out.begin(), out.end(), [](const PendingKey& a, const PendingKey& b) { return a.key < b.key; });
+  const SortCompare by_key = [](const void* a, const void* b, const void*) {
+    return static_cast<const PendingKey*>(a)->key.compare(static_cast<const PendingKey*>(b)->key);
+  };
+  if (!stable_sort(mem, out.data(), out.size(), by_key)) return false;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (kept > 0 && out[kept - 1].key == out[i].key) {
@@ -280,7 +284,7 @@ MICROREDIS_INLINE void Tracking::after_command(Engine& engine, Session* current)
   Vec<std::string_view> views(*mem_);
   for (Prefix* p : prefixes_) {
     if (p->pending.empty()) continue;
-    if (tracking_detail::collect(p->pending, keys)) {
+    if (tracking_detail::collect(*mem_, p->pending, keys)) {
       for (Session* client : p->clients) {
         views.clear();
         const bool noloop = client->tracking().options.noloop;

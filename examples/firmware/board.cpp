@@ -1,5 +1,7 @@
 #include "board.hpp"
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 
 namespace firmware {
@@ -25,6 +27,33 @@ constexpr std::uint32_t kTicksPerMs = kCpuHz / 1000;
 volatile std::uint32_t g_ms = 0;  // advanced by the SysTick interrupt
 
 }  // namespace
+
+void print(const char* format, ...) {
+  char line[256];
+  va_list args;
+  va_start(args, format);
+  const int n = std::vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  if (n <= 0) return;
+  // The console as a file: ":tt" opened for writing is QEMU's stdout (SYS_WRITE0 writes to its
+  // stderr).
+  static int console = -1;
+  if (console < 0) {
+    struct {
+      const char* name;
+      int mode;
+      int len;
+    } open_block = {":tt", 4 /* "w" */, 3};
+    console = semihost(0x01 /* SYS_OPEN */, &open_block);
+    if (console < 0) return;
+  }
+  struct {
+    int handle;
+    const char* data;
+    int len;
+  } write_block = {console, line, n < static_cast<int>(sizeof line) ? n : static_cast<int>(sizeof line) - 1};
+  semihost(0x05 /* SYS_WRITE */, &write_block);
+}
 
 std::size_t semihosting_cmdline(char* buf, std::size_t cap) {
   if (cap == 0) return 0;

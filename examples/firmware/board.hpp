@@ -17,6 +17,11 @@ namespace firmware {
 // The board's processor clock (QEMU's mps2-an386 SYSCLK).
 constexpr std::uint32_t kCpuHz = 25'000'000;
 
+// printf-style output to the semihosting console (QEMU's stdout), unbuffered. Lines longer than
+// 255 bytes are cut. The image links no stdio streams (FILE, buffers, malloc) for it: the text is
+// formatted by vsnprintf, which the engine's own snprintf calls bring anyway.
+void print(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
 // The command line QEMU passes through semihosting (-append, or -semihosting-config arg=...):
 // "<kernel> <args>". Empty when there is none.
 std::size_t semihosting_cmdline(char* buf, std::size_t cap);

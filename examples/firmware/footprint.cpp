@@ -25,7 +25,7 @@ namespace firmware {
 namespace {
 
 // %ld, not %lld: newlib-nano's printf has no long long (and every figure fits in 32 bits).
-void report(const char* name, long long value) { std::printf("FOOTPRINT %s %ld\n", name, static_cast<long>(value)); }
+void report(const char* name, long long value) { firmware::print("FOOTPRINT %s %ld\n", name, static_cast<long>(value)); }
 
 }  // namespace
 
@@ -64,7 +64,7 @@ int run_footprint(Arena& arena) {
     s->feed(command, static_cast<std::size_t>(len));
     std::string_view out = s->pending_output();
     if (out != "+OK\r\n") {
-      std::printf("SET key:%07d failed after %d keys: %.*s\n", i, i, static_cast<int>(out.size()), out.data());
+      firmware::print("SET key:%07d failed after %d keys: %.*s\n", i, i, static_cast<int>(out.size()), out.data());
       return 1;
     }
     s->consume_output(out.size());
@@ -79,7 +79,7 @@ int run_footprint(Arena& arena) {
   report("arena_peak", static_cast<long long>(arena.peak()));
   engine.close_session(s);
   report("stack_peak", static_cast<long long>(stack_high_water()));
-  std::printf("FOOTPRINT done\n");
+  firmware::print("FOOTPRINT done\n");
   return 0;
 }
 

@@ -6,7 +6,6 @@
 //   ... -serial tcp:127.0.0.1:8100,server=on,wait=off -append serve   # redis-cli -p 8100
 //
 // Without an argument the mode is FIRMWARE_DEFAULT_MODE (a build option).
-#include <cstdio>
 #include <cstring>
 
 #include "arena.hpp"
@@ -45,6 +44,6 @@ int main() {
 #endif
   if (std::strcmp(mode, "footprint") == 0) return firmware::run_footprint(arena);
   if (std::strcmp(mode, "serve") == 0) return firmware::run_serve(arena);
-  std::printf("unknown mode '%s' (modes: selftest footprint serve)\n", mode);
+  firmware::print("unknown mode '%s' (modes: selftest footprint serve)\n", mode);
   return 2;
 }

@@ -71,18 +71,18 @@ class SelfTest {
     // the engine still holds afterwards is shown, so that a group that keeps memory stands out.
     (void)e_.execute({"FLUSHALL"});
     if (!failed_) {
-      std::printf("PASS %s (%d checks; arena %u B after)\n", group_, checks_, static_cast<unsigned>(arena_.used()));
+      firmware::print("PASS %s (%d checks; arena %u B after)\n", group_, checks_, static_cast<unsigned>(arena_.used()));
     }
     if (failed_) ++failed_groups_;
     ++groups_;
     if (!arena_.check()) {
-      std::printf("FAIL arena: free lists inconsistent after %s\n", group_);
+      firmware::print("FAIL arena: free lists inconsistent after %s\n", group_);
       ++failed_groups_;
     }
   }
   void fail_line(const std::string& what) {
-    if (!failed_) std::printf("FAIL %s: %s\n", group_, what.c_str());
-    else std::printf("     %s: %s\n", group_, what.c_str());
+    if (!failed_) firmware::print("FAIL %s: %s\n", group_, what.c_str());
+    else firmware::print("     %s: %s\n", group_, what.c_str());
     failed_ = true;
   }
   int failed_groups() const { return failed_groups_; }
@@ -148,7 +148,7 @@ class SelfTest {
 [[maybe_unused]] void expect_unknown(SelfTest& t, const char* group, Args command) {
   t.begin(group);
   t.expect_error_prefix(command, "ERR unknown command");
-  std::printf("     (%s compiled out)\n", group);
+  firmware::print("     (%s compiled out)\n", group);
   t.end();
 }
 
@@ -669,6 +669,12 @@ void test_server(SelfTest& t) {
   t.expect({"FLUSHDB"}, ok());
   t.expect({"DBSIZE"}, integer(0));
   t.expect({"SWAPDB", "0", "1"}, ok());
+  // No transport here opens outgoing connections (and the build has no master link): REPLICAOF
+  // host port is refused, the engine stays a master.
+  t.expect({"REPLICAOF", "10.0.0.1", "6379"}, error(Status::replicaof_no_transport));
+  t.expect({"REPLICAOF", "NO", "ONE"}, ok());
+  Reply role = t.run({"ROLE"});
+  t.check(role.size() == 3 && role[0] == bulk("master"), "ROLE -> " + role.to_string());
   t.end();
 }
 
@@ -786,9 +792,9 @@ bool test_arena() {
   a.deallocate(whole, a.capacity());
   ok = ok && a.touched() == 0;
   if (ok) {
-    std::printf("PASS arena (%d operations, peak %u B)\n", ops, static_cast<unsigned>(a.peak()));
+    firmware::print("PASS arena (%d operations, peak %u B)\n", ops, static_cast<unsigned>(a.peak()));
   } else {
-    std::printf("FAIL arena: inconsistent after %d operations\n", ops);
+    firmware::print("FAIL arena: inconsistent after %d operations\n", ops);
   }
   return ok;
 }
@@ -796,7 +802,7 @@ bool test_arena() {
 }  // namespace
 
 int run_selftest(Arena& arena) {
-  std::printf("microredis self-test on Cortex-M4 (arena %u B)\n", static_cast<unsigned>(arena.capacity()));
+  firmware::print("microredis self-test on Cortex-M4 (arena %u B)\n", static_cast<unsigned>(arena.capacity()));
   const bool arena_ok = test_arena();
   microredis::ManualClock clock(1'700'000'000'000'000);
   microredis::EngineOptions options;
@@ -806,7 +812,7 @@ int run_selftest(Arena& arena) {
   int failed = 0;
   {
     microredis::Engine engine(options);
-    std::printf("engine constructed: %u B of the arena in use\n", static_cast<unsigned>(arena.used()));
+    firmware::print("engine constructed: %u B of the arena in use\n", static_cast<unsigned>(arena.used()));
     SelfTest t(arena, clock, engine);
     test_connection(t);
     test_strings(t);
@@ -891,14 +897,14 @@ int run_selftest(Arena& arena) {
 #endif
     test_memory_budget(t);
     failed = t.failed_groups() + (arena_ok ? 0 : 1);
-    std::printf("arena: %u B in use, peak %u B of %u B; stack peak %u B of %u B\n",
+    firmware::print("arena: %u B in use, peak %u B of %u B; stack peak %u B of %u B\n",
                 static_cast<unsigned>(arena.used()), static_cast<unsigned>(arena.peak()),
                 static_cast<unsigned>(arena.capacity()), static_cast<unsigned>(stack_high_water()),
                 static_cast<unsigned>(stack_size()));
-    std::printf("%d passed, %d failed\n", t.groups() + 1 - failed, failed);
+    firmware::print("%d passed, %d failed\n", t.groups() + 1 - failed, failed);
   }
   if (arena.used() != 0) {
-    std::printf("FAIL arena: %u B still in use after the engine was destroyed\n", static_cast<unsigned>(arena.used()));
+    firmware::print("FAIL arena: %u B still in use after the engine was destroyed\n", static_cast<unsigned>(arena.used()));
     ++failed;
   }
   return failed == 0 ? 0 : 1;

@@ -1,5 +1,4 @@
 // Serve mode: the engine on UART0, for redis-cli through QEMU's "-serial tcp:...".
-#include <cstdio>
 
 #include "board.hpp"
 #include "microredis/engine.hpp"
@@ -30,9 +29,8 @@ int run_serve(Arena& arena) {
   microredis::serial::CmsdkUart uart;
   uart.init(kCpuHz, kBaud);
   microredis::serial::Server server(engine, uart);
-  std::printf("microredis serving on UART0 (%u B arena, %u B in use)\n", static_cast<unsigned>(arena.capacity()),
+  firmware::print("microredis serving on UART0 (%u B arena, %u B in use)\n", static_cast<unsigned>(arena.capacity()),
               static_cast<unsigned>(arena.used()));
-  std::fflush(stdout);
 
   std::uint32_t idle = 0;
   for (;;) {

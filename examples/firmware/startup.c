@@ -1,6 +1,7 @@
 /* Start-up for QEMU's mps2-an386 (Cortex-M4): the vector table, the reset handler (copy .data,
-   zero .bss, paint the stack, start newlib's semihosting I/O and the C++ constructors, run main)
+   zero .bss, paint the stack, run the C++ constructors and main, exit through semihosting)
    and the few system hooks newlib wants on bare metal. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 extern uint32_t __data_start__, __data_end__, __data_load__, __bss_start__, __bss_end__;
 extern uint32_t __stack_top__, __stack_limit__;
 
-extern void initialise_monitor_handles(void);
 extern void __libc_init_array(void);
 extern int main(void);
 
@@ -56,8 +56,8 @@ static int semihost(int op, const void* arg) {
   return r0;
 }
 
-static void halt(const char* why, int status) {
-  semihost(0x04 /* SYS_WRITE0 */, why);
+/* Ends the program with an exit status QEMU passes on. */
+__attribute__((noreturn)) static void exit_with(int status) {
   /* SYS_EXIT with ADP_Stopped_ApplicationExit and a status (the 64-bit form QEMU accepts). */
   uint32_t block[2] = {0x20026u, (uint32_t)status};
   semihost(0x20 /* SYS_EXIT_EXTENDED */, block);
@@ -65,6 +65,15 @@ static void halt(const char* why, int status) {
   for (;;) {
   }
 }
+
+__attribute__((noreturn)) static void halt(const char* why, int status) {
+  semihost(0x04 /* SYS_WRITE0 */, why);
+  exit_with(status);
+}
+
+/* The C library's abort() raises SIGABRT through its signal emulation; nothing here handles
+   signals (libstdc++'s operator new calls abort when memory runs out; the engine never uses it). */
+void abort(void) { halt("FATAL: abort\n", 3); }
 
 void fault_handler(void) { halt("FATAL: processor fault (HardFault/MemManage/BusFault/UsageFault)\n", 3); }
 void default_handler(void) { halt("FATAL: unexpected interrupt\n", 3); }
@@ -76,9 +85,10 @@ void reset_handler(void) {
   uint32_t* sp;
   __asm__ volatile("mov %0, sp" : "=r"(sp));
   for (uint32_t* p = &__stack_limit__; p < sp - 16; ++p) *p = STACK_PAINT;
-  initialise_monitor_handles();
+  /* No newlib stdio streams: the console is written through semihosting directly (board.cpp's
+     print), so newlib's semihosting handles (initialise_monitor_handles) are not set up. */
   __libc_init_array();
-  exit(main());
+  exit_with(main());
 }
 
 /* Bytes of stack ever used (the painted words that were overwritten). */
@@ -94,6 +104,19 @@ size_t stack_size(void) { return (size_t)((const char*)&__stack_top__ - (const c
 void* __dso_handle = 0;
 void _init(void) {}
 void _fini(void) {}
+
+/* The heap between .bss and the stack (the linker script's end and __heap_limit__): the engine
+   takes nothing from it (its memory is the arena), the self-test's Reply values do. Defined here
+   rather than taken from the semihosting library, whose _sbrk object brings its file and console
+   calls and newlib's stdio initialisation with it. */
+extern char end, __heap_limit__;
+void* _sbrk(ptrdiff_t increment) {
+  static char* brk = &end;
+  if (increment > (ptrdiff_t)(&__heap_limit__ - brk) || increment < (ptrdiff_t)(&end - brk)) return (void*)-1;
+  char* old = brk;
+  brk += increment;
+  return old;
+}
 
 /* The engine takes randomness from its own seeded generator; nothing here needs entropy. */
 int getentropy(void* buffer, size_t length) {

@@ -112,6 +112,25 @@
 #define MICROREDIS_WITH_DEBUG 1         // DEBUG and its subcommands
 #endif
 
+// The replica side of replication: REPLICAOF host port makes the engine run a link to a master
+// (PSYNC handshake, RDB payload, the command stream, ACKs) on a connection its adapter opens
+// (Engine::wanted_master_link). 0: the engine cannot be a replica; REPLICAOF host port answers
+// Status::replicaof_no_transport, as it does when the adapter opens no connections, REPLICAOF NO
+// ONE and everything on the master side (SYNC, PSYNC, WAIT, ROLE, INFO) stay. The firmware build
+// sets 0: none of its transports (serial, lwIP, in-process) opens outgoing connections, and the
+// master link's protocol is 5 KB of flash nothing could reach.
+#ifndef MICROREDIS_WITH_MASTER_LINK
+#define MICROREDIS_WITH_MASTER_LINK 1
+#endif
+
+// 1: every hash table (keyspace, hash fields, set and zset members, pub/sub channels, waiter
+// registries) shares one copy of the table code, which reads keys through a function pointer
+// (store/table.hpp). 0: each has its own copy with the key read inlined, the fastest keyspace
+// lookups. The firmware build sets 1 (13.6 KiB less flash); hosts keep 0.
+#ifndef MICROREDIS_COMPACT_TABLES
+#define MICROREDIS_COMPACT_TABLES 0
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define MICROREDIS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MICROREDIS_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -258,15 +258,25 @@ class Engine final : private KeyspaceObserver {
   std::size_t replicas_acked(std::int64_t offset) const;
   // --- the replica side: REPLICAOF (docs/adapters.md, "Master link") ---
   // The engine runs the protocol; the adapter only opens the TCP connection the engine asks for
-  // and moves its bytes like a client connection's.
-  bool is_replica() const { return !repl_->master_host.empty(); }
-  LinkState master_link_state() const { return repl_->link; }
-  // REPLICAOF host port: drops any link to another master and asks for one to host:port (blocked
-  // clients are unblocked with an error, as Redis does). false when out of memory.
-  [[nodiscard]] bool set_master(std::string_view host, std::int64_t port);
+  // and moves its bytes like a client connection's. Without MICROREDIS_WITH_MASTER_LINK the
+  // engine is always a master.
+#if MICROREDIS_WITH_MASTER_LINK
+  bool is_replica() const { return repl_->master_link != nullptr; }
+  // The master and the link's state; nullptr on a master.
+  const MasterLink* master_link() const { return repl_->master_link; }
+#else
+  static constexpr bool is_replica() { return false; }
+  static constexpr const MasterLink* master_link() { return nullptr; }
+#endif
+  LinkState master_link_state() const { return is_replica() ? repl_->master_link->link : LinkState::none; }
+  bool master_streaming() const { return master_link_state() == LinkState::connected; }
   // REPLICAOF NO ONE: a master again, keeping the data, under a new replication id (the old one
   // becomes replid2); the replicas of this engine are disconnected (they resynchronize).
   void unset_master();
+#if MICROREDIS_WITH_MASTER_LINK
+  // REPLICAOF host port: drops any link to another master and asks for one to host:port (blocked
+  // clients are unblocked with an error, as Redis does). false when out of memory.
+  [[nodiscard]] bool set_master(std::string_view host, std::int64_t port);
   // True when the engine wants the adapter to open a connection now (state connect, and the
   // retry delay after a failure has passed). The adapter then calls master_link_connecting(),
   // and attach_master_link() once connected or master_link_failed() if it could not connect.
@@ -286,16 +296,19 @@ class Engine final : private KeyspaceObserver {
     link_listener_ = fn;
     link_ctx_ = ctx;
   }
-  bool can_open_master_link() const { return link_listener_ != nullptr; }
   // Session's input on the link before the stream starts: handshake replies, the RDB payload.
   // Returns the bytes consumed; the rest is the command stream once master_streaming().
   std::size_t master_link_input(Session& s, const char* data, std::size_t len);
-  bool master_streaming() const { return repl_->link == LinkState::connected; }
   // A command of the master's stream was applied: counts the offset, forwards the bytes to this
   // engine's own replicas.
   void master_stream_applied(const char* data, std::size_t len);
   // REPLCONF ACK <offset> to the master (once a second, and for REPLCONF GETACK).
   void send_ack();
+  // True when REPLICAOF host port can work: the adapter opens connections the engine asks for.
+  bool can_open_master_link() const { return link_listener_ != nullptr; }
+#else
+  static constexpr bool can_open_master_link() { return false; }
+#endif
   // WAIT: blocks s until `replicas` replicas acknowledged offset, or deadline_us (0: none). false
   // when out of memory.
   [[nodiscard]] bool wait_for_replicas(Session& s, std::int64_t offset, std::int64_t replicas,
@@ -448,16 +461,18 @@ class Engine final : private KeyspaceObserver {
   void emit(int db, std::string_view bytes, bool aof = true);
   void update_propagating();
   void replication_cron();
+#if MICROREDIS_WITH_MASTER_LINK
   void replica_cron();
   void lose_master_link();
+  bool load_payload();
+  void start_stream(std::string_view replid, std::int64_t offset);
+  void link_wanted();
+#endif
   void disconnect_replicas();
   void end_wait(Session& s);
   void finish_wait(Session& s);
   void send_to_replicas(const std::string_view* argv, std::size_t argc);
   void serve_waiters();
-  bool load_payload();
-  void start_stream(std::string_view replid, std::int64_t offset);
-  void link_wanted();
   bool dataset_image(Buffer& image);
   // True when CLIENT PAUSE holds this command of s (which is then blocked until the pause ends).
   bool pause_holds(Session& s, std::uint32_t flags);  // flags: what dispatch judges the command by
@@ -529,8 +544,10 @@ class Engine final : private KeyspaceObserver {
   FunctionHost* function_host_ = nullptr;
   Replication* repl_ = nullptr;
   AofSink aof_sink_{};
+#if MICROREDIS_WITH_MASTER_LINK
   MasterLinkListener link_listener_ = nullptr;
   void* link_ctx_ = nullptr;
+#endif
   int call_depth_ = 0;
   bool propagating_ = false;
 };

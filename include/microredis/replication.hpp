@@ -72,6 +72,29 @@ class MemoryAof {
   Buffer incr_;
 };
 
+// The replica side: this engine's master and the state of the link to it. Allocated by REPLICAOF
+// host port (Engine::set_master), freed by REPLICAOF NO ONE: a master spends no memory on it.
+// Without MICROREDIS_WITH_MASTER_LINK it is never allocated.
+struct MasterLink {
+  explicit MasterLink(Memory& mem) : master_host(mem), stream_pending(mem), payload(mem) {}
+  Buffer master_host;
+  std::int64_t master_port = 0;
+  LinkState link = LinkState::none;
+  Session* master = nullptr;       // the link's session, from the handshake on
+  std::uint8_t handshake_step = 0; // replies still awaited: see Engine::master_link_input
+  Buffer stream_pending;           // stream bytes of a transaction not yet complete (EXEC pending)
+  Buffer payload;                  // the RDB payload being received
+  std::int64_t payload_size = -1;  // "$<len>": its length; -1: "$EOF:<mark>" (diskless)
+  char eof_mark[40] = {};
+  bool payload_started = false;    // the "$..." line has been read
+  std::int64_t psync_offset = 0;   // +FULLRESYNC's offset
+  std::int64_t read_offset = 0;    // slave_read_repl_offset: bytes of stream read
+  std::int64_t down_since_ms = 0;  // when the link went down (0: never up)
+  std::int64_t next_connect_ms = 0;
+  std::int64_t last_ack_ms = 0;
+  std::int64_t last_io_ms = 0;     // the master last sent something
+};
+
 struct ReplicaInfo {
   Session* session;
   std::int64_t ack_offset;   // REPLCONF ACK
@@ -82,7 +105,7 @@ struct ReplicaInfo {
 class Replication {
  public:
   explicit Replication(Memory& mem)
-      : master_host(mem), stream_pending(mem), payload(mem), waiters(mem), ops_(mem), bytes_(mem), rewrite_(mem),
+      : waiters(mem), ops_(mem), bytes_(mem), rewrite_(mem),
         replicas_(mem) {}
 
   struct Op {
@@ -143,24 +166,8 @@ class Replication {
   std::int64_t second_offset = -1;
 
   // --- replica side (REPLICAOF) ---
-  Buffer master_host;              // empty: a master
-  std::int64_t master_port = 0;
-  LinkState link = LinkState::none;
+  MasterLink* master_link = nullptr;  // nullptr: a master (allocated by REPLICAOF host port)
   std::uint64_t generation = 0;    // bumped for every new attempt: stale adapter calls are ignored
-  Session* master = nullptr;       // the link's session, from the handshake on
-  std::uint8_t handshake_step = 0; // replies still awaited: see Engine::master_link_input
-  Buffer stream_pending;           // stream bytes of a transaction not yet complete (EXEC pending)
-  Buffer payload;                  // the RDB payload being received
-  std::int64_t payload_size = -1;  // "$<len>": its length; -1: "$EOF:<mark>" (diskless)
-  char eof_mark[40] = {};
-  bool payload_started = false;    // the "$..." line has been read
-  bool can_continue = false;       // replid/offset are the master's: PSYNC may continue them
-  std::int64_t psync_offset = 0;   // +FULLRESYNC's offset
-  std::int64_t read_offset = 0;    // slave_read_repl_offset: bytes of stream read
-  std::int64_t down_since_ms = 0;  // when the link went down (0: never up)
-  std::int64_t next_connect_ms = 0;
-  std::int64_t last_ack_ms = 0;
-  std::int64_t last_io_ms = 0;     // the master last sent something
   bool getack_pending = false;     // a WAIT blocked: replicas are asked for an ACK
 
   // WAIT: sessions blocked until replicas acknowledge an offset.

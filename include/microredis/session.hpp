@@ -135,7 +135,7 @@ class Session {
   void set_replica(bool v) { replica_ = v; }
   // The link to this engine's master (Engine::attach_master_link): its input is the master's
   // handshake replies, the RDB payload, then the command stream, applied without replies.
-  bool master_link() const { return master_link_; }
+  bool master_link() const { return MICROREDIS_WITH_MASTER_LINK && master_link_; }
   void set_master_link(bool v) { master_link_ = v; }
   // True while a command runs through execute(): it has no input buffer to wait in, so
   // CLIENT PAUSE never holds it (as Redis never pauses its own fake clients).

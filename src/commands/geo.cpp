@@ -21,6 +21,7 @@
 #include "microredis/store/geohash.hpp"
 #include "microredis/store/zset.hpp"
 #include "microredis/util/float_text.hpp"
+#include "microredis/util/stable_sort.hpp"
 
 namespace microredis {
 namespace geo_cmds {
@@ -430,10 +431,14 @@ inline void search_generic(Context& c, std::size_t src_index, unsigned flags) {
   const std::size_t returned =
       count == 0 || found < static_cast<std::uint64_t>(count) ? found : static_cast<std::size_t>(count);
   // glibc's qsort, which Redis uses, is a merge sort: ties keep the order they were found in.
-  if (sort == Sort::asc) {
-    std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.dist < b.dist; });
-  } else if (sort == Sort::desc) {
-    std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.dist > b.dist; });
+  if (sort != Sort::none) {
+    const bool desc = sort == Sort::desc;
+    const SortCompare by_distance = [](const void* a, const void* b, const void* ctx) {
+      const double da = static_cast<const Point*>(a)->dist, db = static_cast<const Point*>(b)->dist;
+      const int r = da < db ? -1 : (db < da ? 1 : 0);
+      return *static_cast<const bool*>(ctx) ? -r : r;
+    };
+    if (!stable_sort(c.mem(), points.data(), points.size(), by_distance, &desc)) return c.out.error(Status::oom);
   }
 
   if (!has_store) {

@@ -235,21 +235,23 @@ inline void section_stats(Context& c, Lines& o) {
 inline void section_replication(Context& c, Lines& o) {
   const Replication& r = c.engine.replication();
   o.raw("# Replication\r\n");
-  o.str("role", r.master_host.empty() ? "master" : "slave");
-  if (!r.master_host.empty()) {
+  const MasterLink* link = c.engine.master_link();
+  o.str("role", link == nullptr ? "master" : "slave");
+  if (link != nullptr) {
+    const MasterLink& m = *link;
     const Settings& st = c.engine.settings();
-    const bool up = r.link == LinkState::connected;
+    const bool up = m.link == LinkState::connected;
     const std::int64_t now_s = c.now_ms() / 1000;
-    o.str("master_host", r.master_host.view());
-    o.i("master_port", r.master_port);
+    o.str("master_host", m.master_host.view());
+    o.i("master_port", m.master_port);
     o.str("master_link_status", up ? "up" : "down");
-    o.i("master_last_io_seconds_ago", r.master != nullptr ? now_s - r.master->last_interaction_ms() / 1000 : -1);
-    o.i("master_sync_in_progress", r.link == LinkState::transfer ? 1 : 0);
-    o.i("slave_read_repl_offset", r.master != nullptr ? r.read_offset : 1);
-    o.i("slave_repl_offset", r.master != nullptr ? r.offset : 1);
-    if (r.link == LinkState::transfer) {
-      const std::int64_t total = r.payload_size < 0 ? -1 : r.payload_size;
-      const auto read = static_cast<std::int64_t>(r.payload.size());
+    o.i("master_last_io_seconds_ago", m.master != nullptr ? now_s - m.master->last_interaction_ms() / 1000 : -1);
+    o.i("master_sync_in_progress", m.link == LinkState::transfer ? 1 : 0);
+    o.i("slave_read_repl_offset", m.master != nullptr ? m.read_offset : 1);
+    o.i("slave_repl_offset", m.master != nullptr ? r.offset : 1);
+    if (m.link == LinkState::transfer) {
+      const std::int64_t total = m.payload_size < 0 ? -1 : m.payload_size;
+      const auto read = static_cast<std::int64_t>(m.payload.size());
       o.i("master_sync_total_bytes", total);
       o.i("master_sync_read_bytes", read);
       o.i("master_sync_left_bytes", total - read);
@@ -257,9 +259,9 @@ inline void section_replication(Context& c, Lines& o) {
       const int n = std::snprintf(perc, sizeof perc, "%.2f",
                                   total > 0 ? static_cast<double>(read) * 100.0 / static_cast<double>(total) : 0.0);
       o.str("master_sync_perc", {perc, n > 0 ? static_cast<std::size_t>(n) : 0});
-      o.i("master_sync_last_io_seconds_ago", now_s - r.last_io_ms / 1000);
+      o.i("master_sync_last_io_seconds_ago", now_s - m.last_io_ms / 1000);
     }
-    if (!up) o.i("master_link_down_since_seconds", r.down_since_ms != 0 ? now_s - r.down_since_ms / 1000 : -1);
+    if (!up) o.i("master_link_down_since_seconds", m.down_since_ms != 0 ? now_s - m.down_since_ms / 1000 : -1);
     o.i("slave_priority", st.replica_priority);
     o.i("slave_read_only", st.replica_read_only ? 1 : 0);
     o.i("replica_announced", st.replica_announced ? 1 : 0);

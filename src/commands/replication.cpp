@@ -50,7 +50,9 @@ inline void replconf(Context& c) {
       return;
     } else if (iequals(opt, "getack")) {
       // Only a replica answers, to its master, past the master link's muted replies.
+#if MICROREDIS_WITH_MASTER_LINK
       if (c.session.master_link()) c.engine.send_ack();
+#endif
       return;
     } else if (iequals(opt, "capa") || iequals(opt, "ip-address") || iequals(opt, "rdb-only") ||
                iequals(opt, "rdb-filter-only")) {
@@ -73,13 +75,15 @@ inline void replicaof(Context& c) {
   if (c.session.replica()) return c.out.error(Status::replicaof_from_replica);
   std::int64_t port = 0;
   if (!parse_int64(c.arg(2), port) || port < 0 || port > 65535) return c.out.error(Status::invalid_master_port);
-  const Replication& r = c.engine.replication();
-  if (!r.master_host.empty() && iequals(r.master_host.view(), c.arg(1)) && r.master_port == port) {
+  const MasterLink* m = c.engine.master_link();
+  if (m != nullptr && iequals(m->master_host.view(), c.arg(1)) && m->master_port == port) {
     return c.out.simple("OK Already connected to specified master");
   }
   if (!c.engine.can_open_master_link()) return c.out.error(Status::replicaof_no_transport);
+#if MICROREDIS_WITH_MASTER_LINK
   if (!c.engine.set_master(c.arg(1), port)) return c.out.error(Status::oom);
   c.out.ok();
+#endif
 }
 
 // BGREWRITEAOF: the base is written at once, through the host's AOF sink.

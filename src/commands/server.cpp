@@ -382,15 +382,15 @@ inline void latency_help(Context& c) {
 // offset; the numbers as bulk strings, as Redis sends them).
 inline void role(Context& c) {
   const Replication& r = c.engine.replication();
-  if (!r.master_host.empty()) {
+  if (const MasterLink* m = c.engine.master_link()) {
     // ["slave", host, port, link state, offset (-1 without a link)]
     c.out.array(5);
     c.out.bulk("slave");
-    c.out.bulk(r.master_host.view());
-    c.out.integer(r.master_port);
+    c.out.bulk(m->master_host.view());
+    c.out.integer(m->master_port);
     static constexpr std::string_view kStates[] = {"none", "connect", "connecting", "handshake", "sync", "connected"};
-    c.out.bulk(kStates[static_cast<int>(r.link)]);
-    c.out.integer(r.master != nullptr ? r.offset : -1);
+    c.out.bulk(kStates[static_cast<int>(m->link)]);
+    c.out.integer(m->master != nullptr ? r.offset : -1);
     return;
   }
   c.out.array(3);

@@ -93,6 +93,7 @@ TEST_SUITE("server") {
     CHECK(h.run({"SLOWLOG", "RESET"}) == ok());
     CHECK(h.run({"PING"}) == simple("PONG"));
     CHECK(h.run({"SLOWLOG", "LEN"}) == integer(0));
+    CHECK(h.engine.slowlog().bytes() == 0);  // RESET frees the entries and the list itself
   }
 
   TEST_CASE("SLOWLOG measures DEBUG SLEEP for its whole sleep, not EXEC") {

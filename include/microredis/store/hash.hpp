@@ -57,8 +57,8 @@ struct TableString {
 // entries with probability m/kCap, then a uniform entry of it, which gives every entry the same
 // chance as long as no bucket range holds more than kCap entries (load is 7 per bucket at most on
 // average, so that is a rare tail, where the bias is small).
-template <class Traits>
-void* fair_random_entry(const HashTable<Traits>& table, Random& rng) {
+template <class KeyOf>
+void* fair_random_entry(const HashTableBase<KeyOf>& table, Random& rng) {
   const std::size_t n = table.size();
   if (n == 0) return nullptr;
   if (n <= 32) {
