@@ -710,6 +710,14 @@ Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<I
   // SHUTDOWN: run() returns once the command's event has been handled.
   engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
   engine.set_busy_handler(&Impl::on_busy, impl_.get());
+  // DEBUG SLEEP inside EXEC or a script holds the whole server, as Redis's does.
+  engine.set_sleep_handler(
+      [](void*, std::int64_t us) {
+        timespec ts{static_cast<time_t>(us / 1'000'000), static_cast<long>(us % 1'000'000) * 1000};
+        while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+      },
+      nullptr);
   // REPLICAOF: the loop looks at Engine::wanted_master_link() after every round; the listener
   // only wakes it.
   engine.set_master_link_listener([](void* server) { static_cast<Server*>(server)->wake_up(); }, this);
@@ -722,6 +730,7 @@ Server::~Server() {
   impl_->engine.set_output_listener(nullptr, nullptr);
   impl_->engine.set_shutdown_listener(nullptr, nullptr);
   impl_->engine.set_busy_handler(nullptr, nullptr);
+  impl_->engine.set_sleep_handler(nullptr, nullptr);
   impl_->engine.set_master_link_listener(nullptr, nullptr);
   impl_->aof.uninstall();
 }
