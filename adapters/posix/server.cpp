@@ -166,11 +166,14 @@ struct Server::Impl {
         if (c->session != &busy) on_event(c, events[i].events);
       }  // the wake pipe: stop() is seen once the script ends
     }
-    // Connections whose input the interrupted pass received but had not run yet.
+    // The interrupted pass's connections: run the input it received but had not run yet, and
+    // send the replies of those it ran before the busy one (they wait for them to send more).
     for (Connection* c : received) {
-      if (!c->received || c->closed || c->session == nullptr || c->session == &busy) continue;
-      c->received = false;
-      c->session->run_input();
+      if (c->closed || c->session == nullptr || c->session == &busy) continue;
+      if (c->received) {
+        c->received = false;
+        c->session->run_input();
+      }
       flush(c);
     }
     flush_dirty(&busy);
