@@ -537,6 +537,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   Writer& w = s.writer();
   if (s.reply_mode() == Session::ReplyMode::skip_next) s.set_reply_mode(Session::ReplyMode::skip);
   std::uint64_t errors_before = w.errors();
+  const std::uint64_t no_stats_before = w.no_stats_errors();
   std::int64_t start_us = s.in_exec() ? clock_->now_us() : now_us_;
   s.set_last_command(spec.name());
   s.count_command();
@@ -598,7 +599,7 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   st.usec += static_cast<std::uint64_t>(end_us > start_us ? end_us - start_us : 0);
   if (w.errors() != errors_before) {
     ++st.failed_calls;
-    count_error_reply(w.last_error_code());
+    if (w.errors() - errors_before > w.no_stats_errors() - no_stats_before) count_error_reply(w.last_error_code());
   }
   if (MICROREDIS_UNLIKELY(s.reply_mode() == Session::ReplyMode::skip)) s.set_reply_mode(Session::ReplyMode::on);
   if (!w.ok_state()) s.close_now();

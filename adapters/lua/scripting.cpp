@@ -23,6 +23,8 @@
 #include "microredis/util/sha1.hpp"
 #include "microredis/version.hpp"
 
+#include "lua_libs.hpp"
+
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
@@ -518,9 +520,9 @@ void load_hook(lua_State* L, lua_Debug*) {
 
 // --- the sandbox -------------------------------------------------------------------------------
 // Stock Lua 5.1 has no read-only tables (Redis patches its Lua for them). Each protected table
-// (the globals, redis, string, math, table, cjson, bit, coroutine) is replaced with an empty
-// proxy whose metatable reads from the real table and refuses writes; setmetatable, rawset and
-// getmetatable are wrapped so that a proxy and its metatable cannot be changed either.
+// (the globals, redis, string, math, table, cjson, bit, cmsgpack, struct, coroutine) is replaced
+// with an empty proxy whose metatable reads from the real table and refuses writes; setmetatable,
+// rawset and getmetatable are wrapped so that a proxy and its metatable cannot be changed either.
 
 constexpr char kProxiesKey[] = "__microredis_proxies";  // weak-keyed set of protected tables
 
@@ -721,7 +723,8 @@ bool Scripting::Impl::start() {
     const char* name;
     lua_CFunction open;
   } std_libs[] = {{"", luaopen_base},           {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
-              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit}};
+              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},      {"bit", luaopen_bit},
+              {"cmsgpack", open_cmsgpack}, {"struct", open_struct}};
   for (const auto& lib : std_libs) {
     lua_pushcfunction(L, lib.open);
     lua_pushstring(L, lib.name);
@@ -799,7 +802,7 @@ bool Scripting::Impl::start() {
 
   // Lock the libraries, then the globals themselves (the thread's globals become the proxy, so
   // chunks loaded later, scripts included, see only it).
-  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "coroutine"}) {
+  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "struct", "coroutine"}) {
     lua_getglobal(L, name);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);
@@ -1081,7 +1084,15 @@ void Scripting::Impl::reply_from_lua(Writer& w, int script_resp, int depth) {
       if (lua_type(L, -1) == LUA_TSTRING) {
         std::size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
-        w.error_text(one_line(s, len));
+        lua_pushstring(L, "ignore_error_stats_update");
+        lua_rawget(L, -3);
+        const bool counted = lua_toboolean(L, -1) != 0;
+        lua_pop(L, 1);
+        if (counted) {
+          w.error_text_no_stats(one_line(s, len));
+        } else {
+          w.error_text(one_line(s, len));
+        }
         lua_pop(L, 2);
         return;
       }
@@ -1248,6 +1259,14 @@ bool Scripting::Impl::call_command(bool raise) {
     err = err_text.c_str();
   }
   if (err != nullptr) {
+    // Counted here, as Redis's scriptCall counts its refusals (the command's rejected_calls and
+    // errorstats); the script's own error reply then is not counted again.
+    std::string_view code = "ERR";
+    if (err[0] == '-') {
+      code = std::string_view(err + 1);
+      code = code.substr(0, code.find(' '));
+    }
+    engine.count_rejected_call(ref, code);
     lua_settop(L, 0);
     push_error(L, err);
     mark_ignore_stats(L);
@@ -1325,6 +1344,7 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
     client->set_peer("lua", "");
     client->set_authenticated(true);
     client->set_in_exec(true);  // blocking commands answer at once, as inside MULTI
+    client->set_script_client(true);
   }
   client->select_db(c.session.db_index());
   client->set_protocol(2);
@@ -1411,7 +1431,14 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
       if (has_line && has_source) {
         text.append(" script: ").append(run.name).append(", on ").append(source + ":" + line + ".");
       }
-      w.error_text(text);
+      lua_getfield(L, -1, "ignore_error_stats_update");
+      const bool counted = lua_toboolean(L, -1) != 0;
+      lua_pop(L, 1);
+      if (counted) {
+        w.error_text_no_stats(text);
+      } else {
+        w.error_text(text);
+      }
     }
     lua_settop(L, 0);
   } else {
@@ -1948,6 +1975,16 @@ FunctionHost::Stats Scripting::Impl::stats() const {
     for (const LuaFunction& f : lib->functions) {
       st.overhead += sizeof(LuaFunction) + f.name.capacity() + f.description.capacity() + 2 * sizeof(void*);
     }
+  }
+  st.cached_scripts = scripts.size();
+  if (eval_L != nullptr) {
+    st.eval_vm_memory = static_cast<std::size_t>(lua_gc(eval_L, LUA_GCCOUNT, 0)) * 1024 +
+                        static_cast<std::size_t>(lua_gc(eval_L, LUA_GCCOUNTB, 0));
+  }
+  // The cache's entries: the sha, the body and the map node (Redis's evalScriptsMemory).
+  for (const auto& [sha, script] : scripts) {
+    st.eval_overhead += sizeof(std::pair<const std::string, Script>) + 2 * sizeof(void*) + sha.capacity() +
+                        script.body.capacity();
   }
   return st;
 }

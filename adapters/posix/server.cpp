@@ -166,11 +166,14 @@ struct Server::Impl {
         if (c->session != &busy) on_event(c, events[i].events);
       }  // the wake pipe: stop() is seen once the script ends
     }
-    // Connections whose input the interrupted pass received but had not run yet.
+    // The interrupted pass's connections: run the input it received but had not run yet, and
+    // send the replies of those it ran before the busy one (they wait for them to send more).
     for (Connection* c : received) {
-      if (!c->received || c->closed || c->session == nullptr || c->session == &busy) continue;
-      c->received = false;
-      c->session->run_input();
+      if (c->closed || c->session == nullptr || c->session == &busy) continue;
+      if (c->received) {
+        c->received = false;
+        c->session->run_input();
+      }
       flush(c);
     }
     flush_dirty(&busy);
@@ -710,6 +713,14 @@ Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<I
   // SHUTDOWN: run() returns once the command's event has been handled.
   engine.set_shutdown_listener([](void* server) { static_cast<Server*>(server)->stop(); }, this);
   engine.set_busy_handler(&Impl::on_busy, impl_.get());
+  // DEBUG SLEEP inside EXEC or a script holds the whole server, as Redis's does.
+  engine.set_sleep_handler(
+      [](void*, std::int64_t us) {
+        timespec ts{static_cast<time_t>(us / 1'000'000), static_cast<long>(us % 1'000'000) * 1000};
+        while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+      },
+      nullptr);
   // REPLICAOF: the loop looks at Engine::wanted_master_link() after every round; the listener
   // only wakes it.
   engine.set_master_link_listener([](void* server) { static_cast<Server*>(server)->wake_up(); }, this);
@@ -722,6 +733,7 @@ Server::~Server() {
   impl_->engine.set_output_listener(nullptr, nullptr);
   impl_->engine.set_shutdown_listener(nullptr, nullptr);
   impl_->engine.set_busy_handler(nullptr, nullptr);
+  impl_->engine.set_sleep_handler(nullptr, nullptr);
   impl_->engine.set_master_link_listener(nullptr, nullptr);
   impl_->aof.uninstall();
 }

@@ -409,6 +409,18 @@ class Engine final : private KeyspaceObserver {
     busy_ctx_ = ctx;
   }
   void serve_while_busy(Session& s, Status refusal);
+  // DEBUG SLEEP inside EXEC or a script, where nothing else runs until the command ends anyway:
+  // Redis's stops the whole server there, and so does microredis when the adapter installs a
+  // way to wait (the POSIX server sleeps the thread; a test may advance its manual clock).
+  // Without one it does not wait. Elsewhere DEBUG SLEEP blocks only its session.
+  using SleepHandler = void (*)(void* ctx, std::int64_t us);
+  void set_sleep_handler(SleepHandler fn, void* ctx) {
+    sleep_handler_ = fn;
+    sleep_ctx_ = ctx;
+  }
+  void sleep_in_command(std::int64_t us) {
+    if (sleep_handler_ != nullptr && us > 0) sleep_handler_(sleep_ctx_, us);
+  }
   void end_busy() { busy_session_ = nullptr; }
   Session* busy_session() const { return busy_session_; }
   // --- functions (functions.hpp) ---
@@ -427,6 +439,13 @@ class Engine final : private KeyspaceObserver {
   void call(Session& s, CommandRef ref, const std::string_view* argv, std::size_t argc);
   // Counts protocol-level and network statistics.
   void count_error_reply(std::string_view code);
+  // A command a component refused before running it (a script's redis.call of a command the
+  // script may not run): the command's rejected_calls and the error's errorstats, as dispatch
+  // counts its own refusals.
+  void count_rejected_call(CommandRef ref, std::string_view error_code) {
+    if (ref) ++cmd_stats_[ref.id].rejected_calls;
+    count_error_reply(error_code);
+  }
 
  private:
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
@@ -542,6 +561,8 @@ class Engine final : private KeyspaceObserver {
   Session* busy_session_ = nullptr;  // busy mode: a long command of this session is running
   Status busy_status_ = Status::ok;
   BusyHandler busy_handler_ = nullptr;
+  SleepHandler sleep_handler_ = nullptr;
+  void* sleep_ctx_ = nullptr;
   void* busy_ctx_ = nullptr;
   bool in_busy_handler_ = false;
   FunctionHost* function_host_ = nullptr;

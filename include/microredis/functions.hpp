@@ -39,6 +39,10 @@ class FunctionHost {
     std::size_t functions = 0;
     std::size_t vm_memory = 0;  // the function interpreter's heap (used_memory_vm_functions)
     std::size_t overhead = 0;   // the registry's own structures (used_memory_functions)
+    // EVAL's side, which the same component runs (INFO memory shows both).
+    std::size_t cached_scripts = 0;  // number_of_cached_scripts
+    std::size_t eval_vm_memory = 0;  // EVAL's interpreter heap (used_memory_vm_eval)
+    std::size_t eval_overhead = 0;   // the script cache's own structures (used_memory_scripts_eval)
   };
   virtual Stats stats() const = 0;
 

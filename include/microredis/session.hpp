@@ -208,6 +208,10 @@ class Session {
   // True while EXEC runs the queued commands (blocking commands do not block then).
   bool in_exec() const { return in_exec_; }
   void set_in_exec(bool v) { in_exec_ = v; }
+  // The session a script engine runs its scripts' commands on (Redis's CLIENT_SCRIPT): commands
+  // that behave differently for scripts (XREAD BLOCK, SORT BY <constant>) ask it.
+  bool script_client() const { return script_client_; }
+  void set_script_client(bool v) { script_client_ = v; }
   Vec<WatchRegistry::Node*>& watched_keys() { return extras_->watched; }
   std::size_t watched_count() const { return extras_ != nullptr ? extras_->watched.size() : 0; }
   // A watched key was written: the next EXEC fails.
@@ -327,6 +331,7 @@ class Session {
   bool direct_ = false;
   bool in_feed_ = false;
   bool in_exec_ = false;
+  bool script_client_ = false;
   bool watch_dirty_ = false;
   ReplyMode reply_mode_ = ReplyMode::on;
   BlockReason block_ = BlockReason::none;

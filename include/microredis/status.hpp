@@ -302,6 +302,7 @@ namespace microredis {
   X(xautoclaim_count, "ERR COUNT must be > 0")                                                     \
   X(xautoclaim_count_memory,                                                                       \
     "ERR Insufficient memory, failed allocating transient memory, COUNT too high.")                \
+  X(xread_block_in_script, "ERR {} command is not allowed with BLOCK option from scripts")         \
   /* geo */                                                                                       \
   X(geo_unit, "ERR unsupported unit provided. please use M, KM, FT, MI")                          \
   X(geo_radius_not_numeric, "ERR need numeric radius")                                            \

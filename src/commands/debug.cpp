@@ -4,7 +4,8 @@
 //   RELOAD (an in-memory RDB image saved and loaded back, see store/rdb.hpp), and LOADAOF, which
 //   replies that there is no append-only file to load.
 // DEBUG SLEEP blocks only the calling session (the engine never sleeps): tick() replies +OK once
-// the time has passed. Redis stops the whole server instead.
+// the time has passed. Redis stops the whole server instead; inside EXEC or a script, where
+// nothing else runs anyway, microredis does too through the adapter's Engine::set_sleep_handler.
 //
 // DIGEST and OBJECT know each value type's layout (Redis's xorObjectDigest, rdbSavedObjectLen):
 // a family that adds a value type extends value_digest() here and the RDB codec (store/rdb.hpp).
@@ -239,8 +240,13 @@ inline double loose_double(std::string_view s) {
 inline void debug_sleep(Context& c) {
   const double seconds = loose_double(c.arg(2));
   const auto us = static_cast<std::int64_t>(seconds * 1'000'000);
-  // A script's commands cannot wait (its time is frozen anyway): no sleep there.
-  if (us <= 0 || c.session.in_exec()) return c.out.ok();
+  if (us <= 0) return c.out.ok();
+  // Inside EXEC or a script the session cannot wait for tick(): the engine waits, if the
+  // adapter lets it (a script's time stays frozen meanwhile).
+  if (c.session.in_exec()) {
+    c.engine.sleep_in_command(us);
+    return c.out.ok();
+  }
   // The reply comes from tick() when the deadline passes; the session reads nothing meanwhile.
   c.session.block_until(BlockReason::sleep, c.now_us() + us);
 }

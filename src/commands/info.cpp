@@ -157,10 +157,19 @@ inline void section_memory(Context& c, Lines& o) {
   // Functions (functions.hpp): the host's libraries; none without one.
   FunctionHost::Stats fn;
   if (const FunctionHost* host = c.engine.function_host()) fn = host->stats();
+  o.u("used_memory_lua", fn.eval_vm_memory);  // Redis keeps this older name of used_memory_vm_eval
+  o.u("used_memory_vm_eval", fn.eval_vm_memory);
+  o.str("used_memory_lua_human", bytes_to_human(h, sizeof h, fn.eval_vm_memory));
+  o.u("used_memory_scripts_eval", fn.eval_overhead);
+  o.u("number_of_cached_scripts", fn.cached_scripts);
   o.u("number_of_functions", fn.functions);
   o.u("number_of_libraries", fn.libraries);
   o.u("used_memory_vm_functions", fn.vm_memory);
+  o.u("used_memory_vm_total", fn.eval_vm_memory + fn.vm_memory);
+  o.str("used_memory_vm_total_human", bytes_to_human(h, sizeof h, fn.eval_vm_memory + fn.vm_memory));
   o.u("used_memory_functions", fn.overhead);
+  o.u("used_memory_scripts", fn.eval_overhead + fn.overhead);
+  o.str("used_memory_scripts_human", bytes_to_human(h, sizeof h, fn.eval_overhead + fn.overhead));
   o.u("maxmemory", st.maxmemory);
   o.str("maxmemory_human", bytes_to_human(h, sizeof h, st.maxmemory));
   Buffer policy(c.mem());

@@ -364,9 +364,9 @@ inline void sort_generic(Context& c, bool readonly) {
   }
   const ValueType type = src != nullptr ? src->type() : ValueType::list;
 
-  // A set has no order of its own: stored results are sorted anyway (Redis does the same for
-  // scripts, which microredis does not run).
-  if (dontsort && type == ValueType::set && has_store) {
+  // A set has no order of its own: stored results and a script's are sorted anyway, so that
+  // replicas and the AOF get the same (Redis's rule).
+  if (dontsort && type == ValueType::set && (has_store || c.session.script_client())) {
     dontsort = false;
     alpha = true;
     has_sortby = false;

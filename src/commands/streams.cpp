@@ -600,6 +600,8 @@ inline void xread_generic(Context& c, bool group_mode) {
     const std::size_t moreargs = c.argc - i - 1;
     const std::string_view o = c.arg(i);
     if (iequals(o, "block") && moreargs > 0) {
+      // Blocking makes no sense inside a script: refused there, as Redis does (by name, as called).
+      if (c.session.script_client()) return c.out.error(Status::xread_block_in_script, c.arg(0));
       ++i;
       if (!parse_int64(c.arg(i), timeout_ms)) return c.out.error(Status::xread_timeout_not_integer);
       if (timeout_ms < 0) return c.out.error(Status::timeout_negative);

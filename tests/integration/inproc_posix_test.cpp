@@ -124,3 +124,52 @@ TEST_CASE("custom commands and faults over the POSIX adapter") {
   loop.join();
   server.close();
 }
+
+// A long command (as a busy script is) serves the other clients while it runs. Commands that ran
+// before it in the same wake-up of the server's loop have their replies sent then too: their
+// clients wait for them before they send anything else (a client that pings until it sees BUSY
+// would otherwise wait for the long command to end, and nothing ends it).
+TEST_CASE("a busy command: replies of the commands run before it in its wake-up go out while it runs") {
+  Engine engine;
+  inproc::CommandRegistry commands(engine);
+  int waiting_fd = -1;
+  inproc::CommandDef spin;
+  spin.name = "app.spin";
+  spin.arity = 1;
+  spin.flags = 0;
+  spin.summary = "Runs until the waiting client has its reply (2 s at most).";
+  spin.syntax = "";
+  REQUIRE(commands.add(spin, [&](Context& c) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    bool served = false;
+    while (!served && std::chrono::steady_clock::now() < until) {
+      c.engine.serve_while_busy(c.session, Status::busy_script);
+      char byte;
+      served = ::recv(waiting_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+    }
+    c.engine.end_busy();
+    c.out.integer(served ? 1 : 0);
+  }));
+  posix::ServerOptions options;
+  options.port = -1;
+  posix::Server server(engine, options);
+  std::string error;
+  REQUIRE(server.listen(error));
+  const int waiting = connect_tcp(server.tcp_port());
+  const int spinning = connect_tcp(server.tcp_port());
+  REQUIRE(waiting >= 0);
+  REQUIRE(spinning >= 0);
+  waiting_fd = waiting;
+  for (int i = 0; i < 100 && server.connection_count() < 2; ++i) server.run_once(10);
+  REQUIRE(server.connection_count() == 2);
+  // Both commands become readable before the loop wakes: one wake-up reads and runs both.
+  loopback::send_all(waiting, "PING\r\n");
+  loopback::send_all(spinning, "*1\r\n$8\r\napp.spin\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  server.run_once(100);
+  CHECK(call(spinning, "") == ":1\r\n");
+  CHECK(call(waiting, "") == "+PONG\r\n");
+  ::close(waiting);
+  ::close(spinning);
+  server.close();
+}

@@ -1,6 +1,7 @@
 // Lua scripting (adapters/lua): built only when Lua 5.1 is found (MICROREDIS_TEST_WITH_LUA).
 #if MICROREDIS_TEST_WITH_LUA
 #include "lua_harness.hpp"
+#include "microredis/util/glob.hpp"
 
 using namespace mrtest;
 using microredis::Session;
@@ -356,6 +357,173 @@ TEST_SUITE("scripting") {
     CHECK(h.run({"EVAL", "return redis.call('get', 'k')", "0"}) == bulk("v"));
     CHECK(h.run({"REPLICAOF", "NO", "ONE"}) == ok());
     CHECK(h.run({"EVAL", "return redis.call('set', 'k', 'x')", "0"}) == ok());
+  }
+  TEST_CASE("scripting: cmsgpack packs and unpacks as Redis's lua-cmsgpack") {
+    LuaHarness h;
+    const std::string hex =
+        "local function hex(s) local h='' for i=1,#s do h=h..string.format('%02x',string.byte(s,i)) end return h end ";
+    // Smallest integer forms, float32 when exact, double otherwise, booleans and nil.
+    CHECK(h.run({"EVAL",
+                 hex + "return hex(cmsgpack.pack(0.1, 1.5, -1099511627776, 300, -33, 5000000000, true, false, nil))",
+                 "0"}) == bulk("cb3fb999999999999aca3fc00000d3ffffff0000000000cd012cd0dfcf000000012a05f200c3c2c0"));
+    // Keys 1..n make an array, others a map; an empty table is an empty array; str8 from 32 bytes.
+    std::string forty_y;
+    for (int i = 0; i < 40; ++i) forty_y += "79";
+    CHECK(h.run({"EVAL", hex + "return hex(cmsgpack.pack({1,2,{a='x'}}, {}, string.rep('y',40)))", "0"}) ==
+          bulk("93010281a161a17890d928" + forty_y));
+    // A circular reference is copied 16 levels deep, then packed as nil.
+    CHECK(h.run({"EVAL", "local a={y=5} a.x=a return #cmsgpack.pack(a)", "0"}) == integer(97));
+    CHECK(h.run({"EVAL", "local o, v = cmsgpack.unpack_one(cmsgpack.pack('a', 'b'), 0) return {o, v}", "0"}) ==
+          array({integer(2), bulk("a")}));
+    CHECK(h.run({"EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 1)}", "0"}) ==
+          array({integer(-1), integer(2), integer(3)}));
+    CHECK(h.run({"EVAL", "local t = cmsgpack.unpack(cmsgpack.pack({k={1,2}})) return t.k[2]", "0"}) == integer(2));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.unpack(string.char(0xc1))", "0"}),
+                       "ERR user_script:1: Bad data format in input. script: "));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.unpack(string.char(0x92, 1))", "0"}),
+                       "ERR user_script:1: Missing bytes in input. script: "));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.pack()", "0"}),
+                       "ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return cmsgpack.unpack_one('abc', 5)", "0"}),
+                       "ERR user_script:1: Start offset 5 greater than input length 3. script: "));
+    CHECK(error_starts(h.run({"EVAL", "cmsgpack.pack = 1", "0"}),
+                       "ERR user_script:1: Attempt to modify a readonly table script: "));
+    // Functions see it too.
+    CHECK(h.run({"FUNCTION", "LOAD",
+                 "#!lua name=mp\n"
+                 "redis.register_function('mp', function() return cmsgpack.unpack(cmsgpack.pack(7)) end)"}) ==
+          bulk("mp"));
+    CHECK(h.run({"FCALL", "mp", "0"}) == integer(7));
+  }
+  TEST_CASE("scripting: commands that behave differently from a script (XREAD BLOCK, SORT BY <constant>)") {
+    LuaHarness h;
+    REQUIRE(h.run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}) == ok());
+    CHECK(h.run({"EVAL", "return redis.pcall('xread','STREAMS','s','$')", "1", "s"}).is_null());
+    CHECK(h.run({"EVAL", "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')", "1", "s"}) ==
+          error("ERR xread command is not allowed with BLOCK option from scripts"));
+    CHECK(h.run({"EVAL", "return redis.pcall('XREADGROUP','group','g','c','BLOCK',0,'STREAMS','s','>')", "1", "s"}) ==
+          error("ERR XREADGROUP command is not allowed with BLOCK option from scripts"));
+    // A set sorted BY a constant comes back in lexicographic order from a script (not from a client).
+    h.run({"SADD", "myset", "q", "d", "o", "t", "aaa", "a", "c", "f", "p", "r", "u", "z", "azz", "v", "aa", "h", "b"});
+    CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_')", "1", "myset"}) ==
+          bulks({"a", "aa", "aaa", "azz", "b", "c", "d", "f", "h", "o", "p", "q", "r", "t", "u", "v", "z"}));
+    CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_','desc','limit',1,3)", "1", "myset"}) ==
+          bulks({"v", "u", "t"}));
+    CHECK(h.run({"EVAL", "return redis.call('sort',KEYS[1],'by','_','get','#','get','_:*')", "1", "myset"})
+              .elements.size() == 34);
+  }
+  TEST_CASE("scripting: INFO memory counts the cached scripts; SCRIPT FLUSH ASYNC empties the cache") {
+    LuaHarness h;
+    auto info_has = [&](const std::string& line) {
+      return h.run({"INFO", "memory"}).str.find("\r\n" + line + "\r\n") != std::string::npos;
+    };
+    CHECK(info_has("number_of_cached_scripts:0"));
+    CHECK(info_has("used_memory_scripts_eval:0"));
+    for (int j = 0; j < 100; ++j) h.run({"SCRIPT", "LOAD", "return " + std::to_string(j)});
+    CHECK(info_has("number_of_cached_scripts:100"));
+    CHECK(!info_has("used_memory_scripts_eval:0"));
+    CHECK(!info_has("used_memory_vm_eval:0"));
+    CHECK(h.run({"SCRIPT", "FLUSH", "ASYNC"}) == ok());
+    CHECK(info_has("number_of_cached_scripts:0"));
+    CHECK(info_has("used_memory_scripts_eval:0"));
+  }
+  TEST_CASE("scripting: error statistics count an error once, refusals as the command's rejected calls") {
+    LuaHarness h;
+    auto has = [&](const char* section, const std::string& text) {
+      return h.run({"INFO", section}).str.find(text) != std::string::npos;
+    };
+    // The command's line of INFO commandstats against a pattern, as the Redis suite's cmdrstat.
+    auto stats = [&](const std::string& cmd, const std::string& pattern) {
+      const std::string all = h.run({"INFO", "commandstats"}).str;
+      const std::size_t at = all.find("cmdstat_" + cmd + ":");
+      if (at == std::string::npos) return false;
+      const std::string line = all.substr(at, all.find("\r\n", at) - at);
+      return microredis::glob_match("cmdstat_" + cmd + ":calls=" + pattern + "*", line, false);
+    };
+    SUBCASE("a command the script may not run: rejected, its error counted once") {
+      h.run({"CONFIG", "SET", "maxmemory", "1"});
+      CHECK(error_starts(h.run({"EVAL", "return redis.call('set','x','y')", "1", "x"}),
+                         "OOM command not allowed when used memory > 'maxmemory'. script: "));
+      CHECK(has("errorstats", "errorstat_OOM:count=1\r\n"));
+      CHECK(has("stats", "total_error_replies:1\r\n"));
+      CHECK(stats("set", "0*rejected_calls=1,failed_calls=0"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=1"));
+      h.run({"CONFIG", "RESETSTAT"});
+      // redis.pcall: the table returned keeps the error counted once.
+      CHECK(h.run({"EVAL", "return redis.pcall('set','x','y')", "1", "x"}) ==
+            error("OOM command not allowed when used memory > 'maxmemory'."));
+      CHECK(has("errorstats", "errorstat_OOM:count=1\r\n"));
+      CHECK(stats("set", "0*rejected_calls=1,failed_calls=0"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=1"));
+    }
+    SUBCASE("a command that fails: failed, its error counted once; a copied error table counts again") {
+      CHECK(error_starts(h.run({"EVAL", "return redis.call('select',99)", "0"}), "ERR DB index is out of range script: "));
+      CHECK(has("errorstats", "errorstat_ERR:count=1\r\n"));
+      CHECK(stats("select", "1*rejected_calls=0,failed_calls=1"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=1"));
+      h.run({"CONFIG", "RESETSTAT"});
+      CHECK(h.run({"EVAL", "local t = redis.pcall('select',99) return t['err']", "0"}) ==
+            bulk("ERR DB index is out of range"));
+      CHECK(has("errorstats", "errorstat_ERR:count=1\r\n"));
+      CHECK(stats("eval", "1*rejected_calls=0,failed_calls=0"));
+      h.run({"CONFIG", "RESETSTAT"});
+      CHECK(h.run({"EVAL", "local t = redis.pcall('get') return {err=t.err}", "0"}) ==
+            error("ERR Wrong number of args calling Redis command from script"));
+      CHECK(has("errorstats", "errorstat_ERR:count=2\r\n"));
+      CHECK(stats("get", "0*rejected_calls=1,failed_calls=0"));
+      h.run({"CONFIG", "RESETSTAT"});
+      CHECK(h.run({"EVAL", "return redis.error_reply('MY_ERR_CODE custom msg')", "0"}) ==
+            error("MY_ERR_CODE custom msg"));
+      CHECK(has("errorstats", "errorstat_MY_ERR_CODE:count=1\r\n"));
+    }
+  }
+  TEST_CASE("scripting: a script's time stays frozen; DEBUG SLEEP in it waits through the adapter's sleep handler") {
+    LuaHarness h;
+    h.engine.set_sleep_handler(
+        [](void* clock, std::int64_t us) { static_cast<microredis::ManualClock*>(clock)->advance_us(us); }, &h.clock);
+    h.run({"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"});  // DEBUG is a noscript command
+    const auto before = h.clock.now_us();
+    CHECK(h.run({"EVAL",
+                 "redis.call('SET', 'key', 'value', 'PX', '1')\n"
+                 "redis.call('DEBUG', 'SLEEP', 0.01)\n"
+                 "return redis.call('EXISTS', 'key')",
+                 "0"}) == integer(1));
+    CHECK(h.clock.now_us() - before == 10000);
+    CHECK(h.run({"EXISTS", "key"}) == integer(0));
+    h.engine.set_sleep_handler(nullptr, nullptr);
+  }
+  TEST_CASE("scripting: struct packs and unpacks as the library Redis ships") {
+    LuaHarness h;
+    const std::string hex =
+        "local function hex(s) local h='' for i=1,#s do h=h..string.format('%02x',string.byte(s,i)) end return h end ";
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('>iHb', 1, 2, -3))", "0"}) == bulk("000000010002fd"));
+    // '!4' aligns the double at 4 bytes; 'l' is 8 bytes.
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('<i2 l !4 d', -2, 7, 1.5))", "0"}) ==
+          bulk("feff07000000000000000000000000000000f83f"));
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('c0s', 'ab', 'cd'))", "0"}) == bulk("6162636400"));
+    CHECK(h.run({"EVAL", hex + "return hex(struct.pack('>I9', 258))", "0"}) == bulk("000000000000000102"));
+    CHECK(h.run({"EVAL", "return {struct.unpack('>iHb', struct.pack('>iHb', 1, 2, -3))}", "0"}) ==
+          array({integer(1), integer(2), integer(-3), integer(8)}));
+    CHECK(h.run({"EVAL", "return {struct.unpack('bc0', string.char(3) .. 'abcdef')}", "0"}) ==
+          array({bulk("abc"), integer(5)}));
+    CHECK(h.run({"EVAL", "return {struct.unpack('s', 'xy' .. string.char(0) .. 'z')}", "0"}) ==
+          array({bulk("xy"), integer(4)}));
+    CHECK(h.run({"EVAL", "return {struct.unpack('B', 'abc', 2)}", "0"}) == array({integer(98), integer(3)}));
+    CHECK(h.run({"EVAL", "return struct.size('>!8bd')", "0"}) == integer(16));
+    CHECK(error_starts(h.run({"EVAL", "return struct.pack('q', 1)", "0"}),
+                       "ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'q') script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.pack('c5', 'ab')", "0"}),
+                       "ERR user_script:1: bad argument #3 to 'pack' (string too short) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.unpack('i', 'ab')", "0"}),
+                       "ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.unpack('c0', 'ab')", "0"}),
+                       "ERR user_script:1: format 'c0' needs a previous size script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.size('s')", "0"}),
+                       "ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: "));
+    CHECK(error_starts(h.run({"EVAL", "return struct.pack('i40', 1)", "0"}),
+                       "ERR user_script:1: integral size 40 is larger than limit of 32 script: "));
+    CHECK(error_starts(h.run({"EVAL", "struct.pack = 1", "0"}),
+                       "ERR user_script:1: Attempt to modify a readonly table script: "));
   }
 }
 #endif  // MICROREDIS_TEST_WITH_LUA

@@ -89,9 +89,17 @@ class Writer {
   // An error whose full text (code first, e.g. "ERR ...") was composed elsewhere; newlines are
   // replaced with spaces so that the reply stays one line.
   void error_text(std::string_view text);
+  // An error INFO errorstats does not count again (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE): a
+  // script's error that a command the script ran replied, counted when that command replied.
+  // The command that writes it still counts as failed.
+  void error_text_no_stats(std::string_view text) {
+    error_text(text);
+    ++no_stats_errors_;
+  }
 
   // Errors written so far and the code ("ERR", "WRONGTYPE", ...) of the last one, for INFO.
   std::uint64_t errors() const { return errors_; }
+  std::uint64_t no_stats_errors() const { return no_stats_errors_; }
   std::string_view last_error_code() const { return {last_code_, last_code_len_}; }
 
   // Aggregates whose length is known only at the end: remember the position, write the elements,
@@ -179,6 +187,7 @@ class Writer {
   bool failed_ = false;
   bool muted_ = false;
   std::uint64_t errors_ = 0;
+  std::uint64_t no_stats_errors_ = 0;
   char last_code_[32] = {};
   std::uint8_t last_code_len_ = 0;
 };
