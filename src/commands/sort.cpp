@@ -51,6 +51,7 @@
 #include "microredis/store/zset.hpp"
 #include "microredis/util/float_text.hpp"
 #include "microredis/util/hash.hpp"
+#include "microredis/util/stable_sort.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -224,40 +225,10 @@ struct SortOrder {
   }
 };
 
-// A stable sort (insertion-sorted runs, then bottom-up merges through tmp, which holds n items).
-// Stability makes ties come out in source order, as glibc's merge-sort qsort leaves them.
-inline void stable_sort(SortItem* a, SortItem* tmp, std::size_t n, const SortOrder& cmp) {
-  constexpr std::size_t kRun = 16;
-  for (std::size_t lo = 0; lo < n; lo += kRun) {
-    const std::size_t hi = lo + kRun < n ? lo + kRun : n;
-    for (std::size_t i = lo + 1; i < hi; ++i) {
-      const SortItem v = a[i];
-      std::size_t j = i;
-      while (j > lo && cmp(a[j - 1], v) > 0) {
-        a[j] = a[j - 1];
-        --j;
-      }
-      a[j] = v;
-    }
-  }
-  SortItem* src = a;
-  SortItem* dst = tmp;
-  for (std::size_t width = kRun; width < n; width *= 2) {
-    for (std::size_t lo = 0; lo < n; lo += 2 * width) {
-      const std::size_t mid = lo + width < n ? lo + width : n;
-      const std::size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-      std::size_t i = lo;
-      std::size_t j = mid;
-      std::size_t k = lo;
-      while (i < mid && j < hi) dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
-      while (i < mid) dst[k++] = src[i++];
-      while (j < hi) dst[k++] = src[j++];
-    }
-    SortItem* t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src != a) std::memcpy(static_cast<void*>(a), src, n * sizeof(SortItem));
+// The comparison for util/stable_sort.hpp's stable sort, which keeps ties in source order, as
+// glibc's merge-sort qsort (Redis's) leaves them.
+inline int compare_items(const void* a, const void* b, const void* order) {
+  return (*static_cast<const SortOrder*>(order))(*static_cast<const SortItem*>(a), *static_cast<const SortItem*>(b));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,9 +439,7 @@ inline void sort_generic(Context& c, bool readonly) {
     // Redis reads every weight before it reports a bad one (lookups count as hits and misses).
     if (not_double) return c.out.error(Status::sort_score_not_double);
     const SortOrder order{alpha, has_sortby, has_store, desc};
-    Vec<SortItem> tmp(c.mem());
-    if (!tmp.resize(items.size())) return c.out.error(Status::oom);
-    stable_sort(items.data(), tmp.data(), items.size(), order);
+    if (!stable_sort(c.mem(), items.data(), items.size(), compare_items, &order)) return c.out.error(Status::oom);
   }
 
   // Calls fn(Lookup, Element) for each GET pattern, in order, for one element; stops when fn
