@@ -149,7 +149,7 @@ MICROREDIS_INLINE std::size_t Listpack::length(const std::uint8_t* lp) {
   return n != 0xffff ? n : walk_count(lp);
 }
 
-MICROREDIS_INLINE std::size_t Listpack::element_size(const std::uint8_t* p) {
+MICROREDIS_INLINE std::size_t Listpack::element_size_encoded(const std::uint8_t* p) {
   const std::size_t n = listpack_detail::content_size(p);
   return n + listpack_detail::backlen_size(n);
 }
@@ -165,11 +165,6 @@ MICROREDIS_INLINE const std::uint8_t* Listpack::last(const std::uint8_t* lp) {
   const std::uint8_t* end = lp + bytes(lp);
   const std::size_t content = listpack_detail::read_backlen(end - 1, backlen_bytes);
   return end - backlen_bytes - content;
-}
-
-MICROREDIS_INLINE const std::uint8_t* Listpack::next(const std::uint8_t* lp, const std::uint8_t* p) {
-  const std::uint8_t* q = p + element_size(p);
-  return q < lp + bytes(lp) ? q : nullptr;
 }
 
 MICROREDIS_INLINE const std::uint8_t* Listpack::prev(const std::uint8_t* lp, const std::uint8_t* p) {
@@ -194,7 +189,7 @@ MICROREDIS_INLINE const std::uint8_t* Listpack::seek(const std::uint8_t* lp, std
   return p;
 }
 
-MICROREDIS_INLINE Element Listpack::get(const std::uint8_t* p) {
+MICROREDIS_INLINE Element Listpack::get_encoded(const std::uint8_t* p) {
   using namespace listpack_detail;
   const std::uint8_t b = p[0];
   Element e;

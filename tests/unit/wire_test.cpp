@@ -306,6 +306,52 @@ TEST_SUITE("wire") {
     CHECK(s->output_buffer_capacity() <= 64 * 1024);
     h.engine.close_session(s);
   }
+  TEST_CASE("a client pipelining big replies keeps its output buffer until a small flush") {
+    Harness h;
+    microredis::Session* s = h.engine.open_session();
+    const auto flush_all = [&] {
+      std::size_t sent = 0;
+      while (s->has_output()) {
+        const std::size_t n = s->pending_output().size();
+        sent += n;
+        s->consume_output(n);
+      }
+      return sent;
+    };
+    std::string batch;
+    for (int i = 0; i < 8; ++i) batch += multibulk({"ECHO", std::string(12000, 'x')});  // ~96 KB
+    s->feed(batch);
+    CHECK(flush_all() > 64 * 1024);
+    const std::size_t kept = s->output_buffer_capacity();
+    CHECK(kept > 64 * 1024);
+    CHECK(kept <= 256 * 1024);
+    s->feed(batch);  // the next batch reuses it: no new allocation
+    CHECK(s->output_buffer_capacity() == kept);
+    flush_all();
+    s->feed(multibulk({"PING"}));  // a small flush gives it back
+    CHECK(flush_all() == 7);
+    CHECK(s->output_buffer_capacity() <= 64 * 1024);
+    // A flush of more than 256 KB does not keep its buffer.
+    std::string huge;
+    for (int i = 0; i < 4; ++i) huge += multibulk({"ECHO", std::string(100000, 'y')});
+    s->feed(huge);
+    CHECK(flush_all() > 256 * 1024);
+    CHECK(s->output_buffer_capacity() <= 64 * 1024);
+    h.engine.close_session(s);
+  }
+  TEST_CASE("bulk replies of every short length are framed exactly") {
+    // The writer's short-value path (one or two header digits, fixed-size copies) up to the
+    // general one.
+    Harness h;
+    microredis::Session* s = h.engine.open_session();
+    std::string payload;
+    for (std::size_t n = 0; n <= 130; ++n) {
+      CAPTURE(n);
+      CHECK(wire(*s, {"ECHO", payload}) == "$" + std::to_string(n) + "\r\n" + payload + "\r\n");
+      payload += static_cast<char>('a' + n % 26);
+    }
+    h.engine.close_session(s);
+  }
   TEST_CASE("a pipelined batch on one big collection answers as commands sent one by one") {
     // Session::run_batch prefetches the members of a collection that consecutive commands share;
     // commands of the batch delete, replace and retype that collection under the later ones.

@@ -43,9 +43,26 @@ class Writer {
   void integer(std::int64_t v) { number_line(':', v); }
   void bulk(std::string_view s) {
     if (!reserve(s.size() + kLongLongChars + 5)) return;
-    put_header('$', s.size());
-    put(s.data(), s.size());
-    put("\r\n", 2);
+    const std::size_t n = s.size();
+    if (n >= 100 || n == 0) {
+      put_header('$', n);
+      put(s.data(), n);
+      put("\r\n", 2);
+      return;
+    }
+    // A short value (most replies' elements): the header's one or two digits and the bytes are
+    // written in place, without the general formatter or a call to memcpy.
+    char* o = out_->data() + out_->size();
+    *o++ = '$';
+    if (n >= 10) *o++ = static_cast<char>('0' + n / 10);
+    *o++ = static_cast<char>('0' + n % 10);
+    *o++ = '\r';
+    *o++ = '\n';
+    copy_short(o, s.data(), n);
+    o += n;
+    *o++ = '\r';
+    *o++ = '\n';
+    (void)out_->resize(static_cast<std::size_t>(o - out_->data()));
   }
   void bulk_int(std::int64_t v) {
     char buf[kLongLongChars];
@@ -142,6 +159,25 @@ class Writer {
     if (out_->grow_for(n)) return true;
     failed_ = true;
     return false;
+  }
+  // Copies 1..99 bytes with fixed-size moves: two overlapping ones cover any length of a range.
+  static void copy_short(char* d, const char* s, std::size_t n) {
+    if (n >= 32) {
+      std::memcpy(d, s, n);
+    } else if (n >= 16) {
+      std::memcpy(d, s, 16);
+      std::memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+      std::memcpy(d, s, 8);
+      std::memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+      std::memcpy(d, s, 4);
+      std::memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+      d[0] = s[0];
+      d[n / 2] = s[n / 2];
+      d[n - 1] = s[n - 1];
+    }
   }
   // Callers reserve first.
   void put(const char* p, std::size_t n) {

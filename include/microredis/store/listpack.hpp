@@ -97,11 +97,28 @@ class Listpack {
   // stands for "no such element".
   static const std::uint8_t* first(const std::uint8_t* lp) { return empty(lp) ? nullptr : lp + kHeaderSize; }
   static const std::uint8_t* last(const std::uint8_t* lp);
-  static const std::uint8_t* next(const std::uint8_t* lp, const std::uint8_t* p);
+  static const std::uint8_t* next(const std::uint8_t* lp, const std::uint8_t* p) {
+    const std::uint8_t* q = p + element_size(p);
+    return q < lp + bytes(lp) ? q : nullptr;
+  }
   static const std::uint8_t* prev(const std::uint8_t* lp, const std::uint8_t* p);
   // The element at index (negative: from the end, -1 is the last), or nullptr.
   static const std::uint8_t* seek(const std::uint8_t* lp, std::int64_t index);
-  static Element get(const std::uint8_t* p);
+  // The two encodings of short lists and small values (a string under 64 bytes, an integer
+  // 0..127) are decoded here, inline: range replies walk thousands of them per command.
+  static Element get(const std::uint8_t* p) {
+    const std::uint8_t b = p[0];
+    Element e;
+    if ((b & 0xc0) == 0x80) {
+      e.str = reinterpret_cast<const char*>(p + 1);
+      e.len = b & 0x3fu;
+    } else if (b < 0x80) {
+      e.num = b;
+    } else {
+      e = get_encoded(p);
+    }
+    return e;
+  }
   // The first element at or after p equal to s, comparing p and then every (skip+1)-th element
   // (skip = 1 looks at the fields of field/value pairs only). nullptr when none is.
   static const std::uint8_t* find(const std::uint8_t* lp, const std::uint8_t* p, std::string_view s,
@@ -110,7 +127,13 @@ class Listpack {
     return static_cast<std::size_t>(p - lp);
   }
   // Bytes the element at p occupies (header, data and backlen).
-  static std::size_t element_size(const std::uint8_t* p);
+  static std::size_t element_size(const std::uint8_t* p) {
+    // Header and data under 128 bytes: a one-byte backlen.
+    const std::uint8_t b = p[0];
+    if (b < 0x80) return 2;
+    if ((b & 0xc0) == 0x80) return (b & 0x3fu) + 2;
+    return element_size_encoded(p);
+  }
   // Bytes a value would occupy as an element.
   static std::size_t encoded_size(const Element& v);
 
@@ -137,6 +160,8 @@ class Listpack {
   static std::uint8_t* erase(Memory& mem, std::uint8_t* lp, std::size_t offset, std::size_t count);
 
  private:
+  static Element get_encoded(const std::uint8_t* p);
+  static std::size_t element_size_encoded(const std::uint8_t* p);
   static std::uint32_t read_u32(const std::uint8_t* p) {
     return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
            (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);

@@ -162,7 +162,19 @@ class Quicklist {
   // returns true.
   template <class Fn>
   static void walk(Position pos, bool forward, Fn&& fn) {
-    while (pos && fn(get(pos))) pos = step(pos, forward);
+    if (!forward) {
+      while (pos && fn(get(pos))) pos = step(pos, false);
+      return;
+    }
+    // Forward, one node's block at a time: the elements of a block lie end to end.
+    const std::uint8_t* p = pos.p;
+    for (const QuicklistNode* n = pos.node; n != nullptr; n = n->next) {
+      if (n != pos.node) p = Listpack::first(n->lp);
+      const std::uint8_t* const end = n->lp + Listpack::bytes(n->lp);
+      for (; p != nullptr && p < end; p += Listpack::element_size(p)) {
+        if (!fn(Listpack::get(p))) return;
+      }
+    }
   }
 
   // Bytes the value occupies (header, nodes, blocks), for MEMORY USAGE.
