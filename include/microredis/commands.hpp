@@ -33,6 +33,7 @@ bool register_sort_commands(CommandTable& table);        // SORT SORT_RO
 bool register_stream_commands(CommandTable& table);      // XADD XRANGE XREAD XREADGROUP XGROUP XACK XINFO ...
 bool register_dump_commands(CommandTable& table);        // DUMP RESTORE RESTORE-ASKING
 bool register_geo_commands(CommandTable& table);         // GEOADD GEODIST GEOPOS GEORADIUS GEOSEARCH ...
+bool register_cluster_commands(CommandTable& table);      // CLUSTER ASKING READONLY READWRITE (standalone)
 bool register_replication_commands(CommandTable& table);  // SYNC PSYNC REPLCONF BGREWRITEAOF
 
 }  // namespace microredis

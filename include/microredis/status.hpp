@@ -36,6 +36,7 @@ namespace microredis {
   /* dispatch */                                                                                   \
   X(unknown_command, "ERR unknown command '{}', with args beginning with: {}")                     \
   X(unknown_subcommand, "ERR unknown subcommand '{}'. Try {} HELP.")                               \
+  X(cluster_disabled, "ERR This instance has cluster support disabled")                               \
   X(unknown_subcommand_or_arity, "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.") \
   X(wrong_arity, "ERR wrong number of arguments for '{}' command")                                 \
   X(no_auth, "NOAUTH Authentication required.")                                                    \

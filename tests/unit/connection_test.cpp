@@ -18,6 +18,32 @@ TEST_SUITE("connection") {
     CHECK(h.run({"foo"}) == error("ERR unknown command 'foo', with args beginning with: "));
   }
 
+  TEST_CASE("standalone: the cluster commands answer as redis-server without cluster mode") {
+    Harness h;
+    const Reply disabled = error("ERR This instance has cluster support disabled");
+    for (const auto& args : std::vector<std::vector<std::string_view>>{
+             {"CLUSTER", "INFO"}, {"CLUSTER", "HELP"}, {"CLUSTER", "NODES"}, {"CLUSTER", "SLOTS"},
+             {"CLUSTER", "SHARDS"}, {"CLUSTER", "MYID"}, {"cluster", "keyslot", "k"},
+             {"CLUSTER", "GETKEYSINSLOT", "1", "10"}, {"CLUSTER", "SETSLOT", "1", "NODE", "x"},
+             {"CLUSTER", "RESET"}, {"CLUSTER", "FAILOVER", "FORCE"}, {"ASKING"}, {"READONLY"}, {"READWRITE"}}) {
+      CAPTURE(args[0]);
+      CHECK(h.run(std::vector<std::string>(args.begin(), args.end())) == disabled);
+    }
+    // Arity and subcommand names are checked first, as in Redis.
+    CHECK(h.run({"CLUSTER"}) == error("ERR wrong number of arguments for 'cluster' command"));
+    CHECK(h.run({"CLUSTER", "KEYSLOT"}) == error("ERR wrong number of arguments for 'cluster|keyslot' command"));
+    CHECK(h.run({"CLUSTER", "NOSUCH"}) == error("ERR unknown subcommand 'NOSUCH'. Try CLUSTER HELP."));
+    CHECK(h.run({"READONLY", "x"}) == error("ERR wrong number of arguments for 'readonly' command"));
+    // COMMAND knows them, with Redis's flags.
+    Reply info = h.run({"COMMAND", "INFO", "cluster|reset", "asking"});
+    REQUIRE(info.elements.size() == 2);
+    CHECK(info.elements[0].elements[1] == integer(-2));
+    CHECK(info.elements[0].elements[2] == array({simple("admin"), simple("noscript"), simple("stale")}));
+    CHECK(info.elements[1].elements[2] == array({simple("fast")}));
+    Reply listed = h.run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "cl*help"});
+    CHECK(listed == array({bulk("client|help"), bulk("cluster|help")}));
+  }
+
   TEST_CASE("SELECT") {
     Harness h;
     CHECK(h.run({"SELECT", "15"}) == ok());

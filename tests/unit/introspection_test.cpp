@@ -185,7 +185,13 @@ std::string render_command_table(const microredis::CommandTable& t) {
   for (const Row& r : rows) {
     if (r.group != group) {
       group = r.group;
-      md << "\n## " << group << "\n\n| Command | Arguments | Since | Summary |\n|---|---|---|---|\n";
+      md << "\n## " << group << "\n\n";
+      if (group == "cluster") {
+        md << "microredis runs standalone, as redis-server does with `cluster-enabled no` (its default): these\n"
+           << "commands exist, with Redis's arities and flags, and answer\n"
+           << "`-ERR This instance has cluster support disabled` as redis-server then does.\n\n";
+      }
+      md << "| Command | Arguments | Since | Summary |\n|---|---|---|---|\n";
     }
     md << "| `" << r.name << "` | " << (r.syntax.empty() ? "" : "`" + cell(r.syntax) + "`") << " | " << r.since
        << " | " << cell(r.summary) << " |\n";
@@ -206,7 +212,7 @@ std::string render_readme_coverage(const microredis::CommandTable& t) {
   md << "| Group | Commands |\n|---|---|\n";
   for (auto& [group, names] : groups) {
     std::sort(names.begin(), names.end());
-    md << "| " << group << " |";
+    md << "| " << group << (group == "cluster" ? " (standalone: cluster support disabled, as redis-server)" : "") << " |";
     for (const auto& n : names) md << " " << n;
     md << " |\n";
   }

@@ -92,6 +92,11 @@ TEST_SUITE("scripting") {
     CHECK(error_starts(h.run({"EVAL", "return redis.call('get', {})", "0"}),
                        "ERR Lua redis lib command arguments must be strings or integers script: "));
     CHECK(h.run({"EVAL", "return redis.pcall('multi')", "0"}) == error("ERR This Redis command is not allowed from script"));
+    // A subcommand's own flags (CLUSTER RESET is noscript, CLUSTER INFO is not).
+    CHECK(h.run({"EVAL", "return redis.pcall('cluster', 'reset', 'hard')", "0"}) ==
+          error("ERR This Redis command is not allowed from script"));
+    CHECK(h.run({"EVAL", "return redis.pcall('cluster', 'info')", "0"}) ==
+          error("ERR This instance has cluster support disabled"));
     CHECK(error_starts(h.run({"EVAL", "return a", "0"}),
                        "ERR user_script:1: Script attempted to access nonexistent global variable 'a' script: "));
     CHECK(error_starts(h.run({"EVAL", "a = 1", "0"}), "ERR user_script:1: Attempt to modify a readonly table"));
