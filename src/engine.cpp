@@ -757,10 +757,31 @@ MICROREDIS_INLINE bool Engine::over_memory_limit() {
   // CLIENT PAUSE keeps the dataset constant: no eviction, and so no OOM refusal either (Redis's
   // isSafeToPerformEvictions).
   if (MICROREDIS_UNLIKELY(pause_mode_ != PauseMode::off) && pause_mode() != PauseMode::off) return false;
+  if (mem_.used() <= settings_.maxmemory) return false;
+  const std::int64_t cycle_start = latency_start();
+  bool still_over = false;
   while (mem_.used() > settings_.maxmemory) {
-    if (evict_some() == 0) return true;
+    if (evict_some() == 0) {
+      still_over = true;
+      break;
+    }
   }
-  return false;
+  latency_sample("eviction-cycle", cycle_start);
+  return still_over;
+}
+
+// Redis's latencyAddSampleIfNeeded around work other than a command: no clock reads unless the
+// latency monitor is on (-1: not timed).
+MICROREDIS_INLINE std::int64_t Engine::latency_start() const {
+  return settings_.latency_monitor_threshold > 0 ? clock_->now_us() : -1;
+}
+
+MICROREDIS_INLINE void Engine::latency_sample(const char* event, std::int64_t start_us) {
+  const std::int64_t threshold_ms = settings_.latency_monitor_threshold;
+  if (threshold_ms <= 0 || start_us < 0) return;
+  const std::int64_t now = clock_->now_us();
+  const std::int64_t ms = (now - start_us) / 1000;
+  if (ms >= threshold_ms) (void)latency_->add(event, now / 1'000'000, static_cast<std::uint32_t>(ms));
 }
 
 MICROREDIS_INLINE std::size_t Engine::evict_some() {
@@ -817,7 +838,9 @@ MICROREDIS_INLINE std::size_t Engine::evict_some() {
   if (detached == nullptr) return 0;
   ++shared_.evicted_keys;
   on_key_removed(*best_db, *detached, KeyRemoval::evicted);
+  const std::int64_t del_start = latency_start();
   best_db->free_entry(detached);
+  latency_sample("eviction-del", del_start);
   return 1;
 }
 
@@ -1186,6 +1209,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
   const bool cron = !settings_.cron_paused;
   if (cron && settings_.active_expire_enabled && !paused && !is_replica()) {
     ++stats_.active_expire_cycles;
+    const std::int64_t cycle_start = latency_start();
     const std::size_t steps = 64 * static_cast<std::size_t>(settings_.active_expire_effort);
     for (int i = 0; i < db_count_; ++i) {
       Db& d = *dbs_[(expire_db_cursor_ + static_cast<std::size_t>(i)) % static_cast<std::size_t>(db_count_)];
@@ -1195,6 +1219,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
       }
     }
     expire_db_cursor_ = (expire_db_cursor_ + 1) % static_cast<std::size_t>(db_count_);
+    latency_sample("expire-cycle", cycle_start);
   }
   if (cron) {
     for (int i = 0; i < db_count_; ++i) dbs_[i]->rehash(100);

@@ -1,6 +1,8 @@
 // Server administration commands: SHUTDOWN SAVE BGSAVE SLOWLOG LATENCY ROLE WAIT LOLWUT (suite
 // "server", in a file of its own). Replies were compared with redis-server 7.0.15.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "harness.hpp"
 #include "microredis/session.hpp"
@@ -144,6 +146,39 @@ TEST_SUITE("server") {
     CHECK(raw_reply(h, 3, {"LATENCY", "HISTOGRAM", "get"}) == "%0\r\n");
   }
 
+  TEST_CASE("LATENCY: the active expiry cycle and eviction are events of their own") {
+    const auto h_exists = [](microredis::Engine& e, std::string_view key) { return e.db(0).find_raw(key) != nullptr; };
+    // A clock that moves 30 ms at every read: any timed work takes at least that long.
+    struct SlowClock final : microredis::Clock {
+      mutable std::int64_t now = 1'700'000'000'000'000;
+      std::int64_t now_us() const override { return now += 30'000; }
+    } slow;
+    microredis::EngineOptions o = Harness::options(slow, 42);
+    microredis::Engine engine(o);
+    microredis::Session* s = engine.open_session();
+    const auto names = [&] {
+      std::vector<std::string> v;
+      s->feed(multibulk({"LATENCY", "LATEST"}));
+      const std::vector<Reply> replies = drain(*s);
+      for (const Reply& event : replies.at(0).elements) v.push_back(event.elements[0].str);
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    CHECK(wire(*s, {"SET", "k", "v", "PX", "10"}) == "+OK\r\n");
+    (void)engine.tick();
+    CHECK(names().empty());  // the monitor is off: nothing timed, nothing recorded
+    CHECK(wire(*s, {"CONFIG", "SET", "latency-monitor-threshold", "20"}) == "+OK\r\n");
+    CHECK(wire(*s, {"SET", "k2", "v", "PX", "10"}) == "+OK\r\n");
+    (void)engine.tick();
+    CHECK(names() == std::vector<std::string>{"command", "expire-cycle"});
+    CHECK(wire(*s, {"CONFIG", "SET", "maxmemory-policy", "allkeys-random"}) == "+OK\r\n");
+    CHECK(wire(*s, {"SET", "big", std::string(100000, 'x')}) == "+OK\r\n");
+    CHECK(wire(*s, {"CONFIG", "SET", "maxmemory", "50000"}) == "+OK\r\n");
+    (void)wire(*s, {"SET", "small", "x"});  // evicts "big" (CONFIG SET may already have)
+    CHECK_FALSE(h_exists(engine, "big"));
+    CHECK(names() == std::vector<std::string>{"command", "eviction-cycle", "eviction-del", "expire-cycle"});
+    engine.close_session(s);
+  }
   TEST_CASE("latency-tracking no frees the per-command histograms; yes brings them back empty") {
     Harness h;
     CHECK(h.run({"CONFIG", "GET", "latency-tracking"}) == bulks({"latency-tracking", "yes"}));
