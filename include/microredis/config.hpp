@@ -123,6 +123,15 @@
 #define MICROREDIS_WITH_MASTER_LINK 1
 #endif
 
+// The cluster group (CLUSTER and its subcommands, ASKING, READONLY, READWRITE), which a standalone
+// server declares only to refuse: "This instance has cluster support disabled", as redis-server
+// without cluster mode. The firmware build sets 0: each command costs its counters in every engine
+// (32 bytes: ~1 KB of an idle engine's RAM for 31 commands), and without them the commands are
+// unknown, an error as well.
+#ifndef MICROREDIS_WITH_CLUSTER
+#define MICROREDIS_WITH_CLUSTER 1
+#endif
+
 // 1: every hash table (keyspace, hash fields, set and zset members, pub/sub channels, waiter
 // registries) shares one copy of the table code, which reads keys through a function pointer
 // (store/table.hpp). 0: each has its own copy with the key read inlined, the fastest keyspace

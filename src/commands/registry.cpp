@@ -51,7 +51,10 @@ MICROREDIS_INLINE bool register_builtin_commands(CommandTable& table) {
 #if MICROREDIS_WITH_GEO && MICROREDIS_WITH_ZSETS
          register_geo_commands(table) &&
 #endif
-         register_cluster_commands(table) && register_replication_commands(table);
+#if MICROREDIS_WITH_CLUSTER
+         register_cluster_commands(table) &&
+#endif
+         register_replication_commands(table);
 }
 
 }  // namespace microredis
