@@ -1193,6 +1193,11 @@ MICROREDIS_INLINE std::size_t Engine::unsubscribe_all(Session& s, SubscriptionKi
 // ---------------------------------------------------------------------------------------------
 // Time-driven work
 
+namespace detail {
+// A connection idle this long gives back its empty buffers (Redis's clientsCron: 2 seconds).
+constexpr std::int64_t kIdleBuffersMs = 2000;
+}  // namespace detail
+
 MICROREDIS_INLINE std::int64_t Engine::tick() {
   refresh_time();
   const std::int64_t now = now_us_;
@@ -1250,6 +1255,8 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
                now / 1000 - s->last_interaction_ms() > idle_ms) {
       s->close_now();
       notify_output(*s);
+    } else if (cron && now / 1000 - s->last_interaction_ms() > detail::kIdleBuffersMs) {
+      s->release_idle_buffers();
     }
     s = following;
   }

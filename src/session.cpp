@@ -254,6 +254,21 @@ MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
   process_input();
 }
 
+MICROREDIS_INLINE void Session::release_idle_buffers() {
+  bool freed = false;
+  if (in_pos_ == in_.size() && !parser_.in_command() && in_.capacity() != 0) {
+    in_.release();
+    in_pos_ = 0;
+    freed = true;
+  }
+  if (out_pos_ == out_.size() && hold_at_ == kNoHold && out_.capacity() != 0) {
+    out_.release();
+    out_pos_ = 0;
+    freed = true;
+  }
+  if (freed) engine_->client_memory_changed(*this);
+}
+
 MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& available) {
   if (min_size < detail::kReadChunk) min_size = detail::kReadChunk;
   if (in_pos_ > 0 && in_pos_ == in_.size()) compact_input();

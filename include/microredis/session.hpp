@@ -268,6 +268,10 @@ class Session {
   // Bytes buffered on each side (CLIENT LIST qbuf/omem).
   std::size_t query_buffer_size() const { return in_.size() - in_pos_; }
   std::size_t query_buffer_capacity() const { return in_.capacity(); }
+  // Frees the input and output buffers when they hold nothing (Redis's clientsCron frees an idle
+  // client's query buffer): an idle connection keeps only its Session. The next read or reply
+  // allocates them again.
+  void release_idle_buffers();
   std::size_t output_buffer_size() const { return out_.size() - out_pos_; }
   std::size_t output_buffer_capacity() const { return out_.capacity(); }
   std::uint64_t commands_processed() const { return commands_processed_; }

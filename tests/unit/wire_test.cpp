@@ -339,6 +339,38 @@ TEST_SUITE("wire") {
     CHECK(s->output_buffer_capacity() <= 64 * 1024);
     h.engine.close_session(s);
   }
+  TEST_CASE("an idle connection gives back its empty buffers after two seconds") {
+    Harness h;
+    microredis::Session* s = h.engine.open_session();
+    std::size_t available = 0;
+    char* in = s->input_space(1, available);  // as an adapter reads: a read chunk
+    REQUIRE(in != nullptr);
+    const std::string ping = multibulk({"PING"});
+    std::memcpy(in, ping.data(), ping.size());
+    s->commit_input(ping.size());
+    CHECK(take_output(*s) == "+PONG\r\n");
+    CHECK(s->query_buffer_capacity() >= 16 * 1024);
+    CHECK(s->output_buffer_capacity() > 0);
+    h.clock.advance_ms(1500);
+    (void)h.engine.tick();
+    CHECK(s->query_buffer_capacity() >= 16 * 1024);  // not idle long enough
+    h.clock.advance_ms(1000);
+    (void)h.engine.tick();
+    CHECK(s->query_buffer_capacity() == 0);
+    CHECK(s->output_buffer_capacity() == 0);
+    // A half-received command or unsent output is kept.
+    s->feed("*2\r\n$4\r\nECHO\r\n$3\r\nab");
+    h.clock.advance_ms(3000);
+    (void)h.engine.tick();
+    CHECK(s->query_buffer_capacity() > 0);
+    s->feed("c\r\n");
+    h.clock.advance_ms(3000);
+    (void)h.engine.tick();
+    CHECK(s->output_buffer_capacity() > 0);
+    CHECK(take_output(*s) == "$3\r\nabc\r\n");
+    CHECK(wire(*s, {"PING"}) == "+PONG\r\n");
+    h.engine.close_session(s);
+  }
   TEST_CASE("bulk replies of every short length are framed exactly") {
     // The writer's short-value path (one or two header digits, fixed-size copies) up to the
     // general one.
