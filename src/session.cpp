@@ -155,6 +155,9 @@ MICROREDIS_INLINE std::size_t Session::run_commands(const char* data, std::size_
     if (block_ == BlockReason::pause) break;
     pos += parser_.consumed();
   }
+  // The argument arrays of a huge command (SADD of 100k members: 3 MB) are not kept for the next
+  // one; the parser trims them itself only when its next command starts on the slow path.
+  if (!parser_.in_command()) parser_.trim(detail::kKeepBufferBytes);
   return pos;
 }
 
@@ -256,9 +259,10 @@ MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
 
 MICROREDIS_INLINE void Session::release_idle_buffers() {
   bool freed = false;
-  if (in_pos_ == in_.size() && !parser_.in_command() && in_.capacity() != 0) {
+  if (in_pos_ == in_.size() && !parser_.in_command() && (in_.capacity() != 0 || parser_.memory() != 0)) {
     in_.release();
     in_pos_ = 0;
+    parser_.trim(0);
     freed = true;
   }
   if (out_pos_ == out_.size() && hold_at_ == kNoHold && out_.capacity() != 0) {

@@ -371,6 +371,20 @@ TEST_SUITE("wire") {
     CHECK(wire(*s, {"PING"}) == "+PONG\r\n");
     h.engine.close_session(s);
   }
+  TEST_CASE("a command of 100k arguments leaves no argument arrays behind") {
+    Harness h;
+    microredis::Session* s = h.engine.open_session();
+    std::string cmd = "*100002\r\n$4\r\nSADD\r\n$1\r\ns\r\n";
+    for (int i = 0; i < 100000; ++i) {
+      const std::string m = std::to_string(i);
+      cmd += "$" + std::to_string(m.size()) + "\r\n" + m + "\r\n";
+    }
+    s->feed(cmd);
+    CHECK(take_output(*s) == ":100000\r\n");
+    CHECK(s->memory_usage() < 128 * 1024);  // the arrays alone took 3 MB
+    CHECK(wire(*s, {"SCARD", "s"}) == ":100000\r\n");
+    h.engine.close_session(s);
+  }
   TEST_CASE("bulk replies of every short length are framed exactly") {
     // The writer's short-value path (one or two header digits, fixed-size copies) up to the
     // general one.
