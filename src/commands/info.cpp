@@ -179,7 +179,10 @@ inline void section_memory(Context& c, Lines& o) {
   o.u("mem_clients_normal", clients);
   // Redis leaves replica output and AOF buffers out of the eviction limit; microredis has neither.
   o.u("mem_not_counted_for_evict", 0);
+  // Every free happens at once, in the command or tick that drops the value (UNLINK, FLUSHALL
+  // ASYNC and the lazyfree-* settings included): nothing is pending or freed in the background.
   o.i("lazyfree_pending_objects", 0);
+  o.i("lazyfreed_objects", 0);
 }
 
 inline void section_persistence(Context& c, Lines& o) {

@@ -123,6 +123,9 @@ TEST_SUITE("info") {
     CHECK(f["maxmemory_human"] == "0B");
     CHECK(f["maxmemory_policy"] == "noeviction");
     CHECK(f["used_memory_peak_perc"].back() == '%');
+    // Frees are never deferred: nothing pending, nothing freed in the background (Redis 7.0 fields).
+    CHECK(f["lazyfree_pending_objects"] == "0");
+    CHECK(f["lazyfreed_objects"] == "0");
     struct Case {
       const char* set;
       const char* human;
