@@ -70,9 +70,8 @@ MICROREDIS_INLINE Engine::Engine(const EngineOptions& options)
   repl_ = mem_.create<Replication>(mem_);
   (void)master_replid(seed_, repl_->replid);
   (void)register_builtin_commands(commands_);
-  (void)cmd_stats_.resize(commands_.id_count());
+  cmd_stats_.set_id_count(commands_.id_count());
   histograms_->set_id_count(commands_.id_count());
-  for (auto& st : cmd_stats_) st = CommandStats{};
   apply_settings();
   startup_memory_ = mem_.used();
 }
@@ -232,7 +231,9 @@ MICROREDIS_INLINE void Engine::unknown_command(Session& s, const std::string_vie
 
 MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t out_start) {
   Writer& w = s.writer();
-  if (ref) ++cmd_stats_[ref.id].rejected_calls;
+  if (ref) {
+    if (CommandStats* st = cmd_stats_.get(ref.id)) ++st->rejected_calls;
+  }
   count_error_reply(w.last_error_code());
   if (ref && ref.spec->handler == &exec_command_handler && s.output_buffer_size() > out_start) {
     // Redis aborts the transaction and wraps the reason: "-EXECABORT ... because of: <error>".
@@ -581,8 +582,11 @@ MICROREDIS_INLINE void Engine::call(Session& s, CommandRef ref, const std::strin
   }
 
   std::int64_t end_us = clock_->now_us();
-  // Looked up after the handler: a handler may add commands, which can move the stats array.
-  CommandStats& st = cmd_stats_[ref.id];
+  // Looked up after the handler: a handler may add commands, and the first call of a command
+  // creates its counters (out of memory: counted nowhere).
+  CommandStats uncounted;
+  CommandStats* const counters = cmd_stats_.get(ref.id);
+  CommandStats& st = counters != nullptr ? *counters : uncounted;
   // A blocked command served after a write was counted when it blocked (as Redis counts it once);
   // its time and a failure still count.
   if (!s.rerunning_blocked()) {
@@ -989,9 +993,7 @@ MICROREDIS_INLINE void Engine::report_writes(std::size_t old_mark, std::size_t w
 
 MICROREDIS_INLINE bool Engine::add_commands(const CommandSpec* specs, std::size_t count) {
   if (!commands_.add(specs, count)) return false;
-  const std::size_t had = cmd_stats_.size();
-  if (!cmd_stats_.resize(commands_.id_count())) return false;
-  for (std::size_t i = had; i < cmd_stats_.size(); ++i) cmd_stats_[i] = CommandStats{};
+  cmd_stats_.set_id_count(commands_.id_count());
   histograms_->set_id_count(commands_.id_count());
   return true;
 }
@@ -1287,7 +1289,7 @@ MICROREDIS_INLINE std::int64_t Engine::tick() {
 }
 
 MICROREDIS_INLINE void Engine::reset_stats() {
-  for (auto& st : cmd_stats_) st = CommandStats{};
+  cmd_stats_.reset();
   histograms_->reset();
   error_stats_.clear();
   stats_ = EngineStats{};

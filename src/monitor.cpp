@@ -166,19 +166,9 @@ MICROREDIS_INLINE std::size_t LatencyMonitor::reset_all() {
 }
 
 MICROREDIS_INLINE void LatencyHistograms::record(std::uint32_t id, std::int64_t duration_us) {
-  if (MICROREDIS_UNLIKELY(id >= slot_of_.size() || slot_of_[id] == 0)) {
-    if (id >= id_count_ || histograms_.size() >= 0xffffu) return;
-    if (slot_of_.size() < id_count_) {
-      const std::size_t had = slot_of_.size();
-      if (!slot_of_.resize(id_count_)) return;
-      std::memset(slot_of_.data() + had, 0, (id_count_ - had) * sizeof(std::uint16_t));
-    }
-    // Grown a few at a time: most applications run a handful of distinct commands.
-    if (histograms_.size() == histograms_.capacity() && !histograms_.reserve(histograms_.size() + 4)) return;
-    if (!histograms_.push_back(Histogram{})) return;
-    slot_of_[id] = static_cast<std::uint16_t>(histograms_.size());
-  }
-  Histogram& h = histograms_[slot_of_[id] - 1u];
+  Histogram* slot = slots_.get(id);
+  if (slot == nullptr) return;
+  Histogram& h = *slot;
   // Redis records nanoseconds clamped into [1, 1e9].
   std::uint64_t ns = duration_us <= 0 ? 1 : static_cast<std::uint64_t>(duration_us) * 1000;
   if (ns > 1'000'000'000ULL) ns = 1'000'000'000ULL;

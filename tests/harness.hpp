@@ -94,6 +94,14 @@ inline std::string wire(microredis::Session& s, std::initializer_list<std::strin
   return take_output(s);
 }
 
+// A command's counters (INFO commandstats) are created by its first call or refusal. Tests that
+// compare memory or allocation counts around commands create them first, with calls that fail
+// (wrong arity, a syntax error) and so change nothing else.
+inline void create_counters(microredis::Engine& e,
+                            std::initializer_list<std::initializer_list<std::string_view>> calls) {
+  for (auto call : calls) REQUIRE(e.execute(call).is_error());
+}
+
 // Every reply waiting in a session's output, parsed and consumed.
 inline std::vector<Reply> drain(microredis::Session& s) {
   std::vector<Reply> out;

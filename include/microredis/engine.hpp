@@ -188,7 +188,11 @@ class Engine final : private KeyspaceObserver {
   const KeyspaceShared& keyspace() const { return shared_; }
   EngineStats& stats() { return stats_; }
   const EngineStats& stats() const { return stats_; }
-  const CommandStats& command_stats(CommandId id) const { return cmd_stats_[id]; }
+  const CommandStats& command_stats(CommandId id) const {
+    static constexpr CommandStats kNeverCalled{};
+    const CommandStats* st = cmd_stats_.find(id);
+    return st != nullptr ? *st : kNeverCalled;
+  }
   void reset_stats();
   const ErrorStat* error_stats(std::size_t& count) const {
     count = error_stats_.size();
@@ -443,7 +447,9 @@ class Engine final : private KeyspaceObserver {
   // script may not run): the command's rejected_calls and the error's errorstats, as dispatch
   // counts its own refusals.
   void count_rejected_call(CommandRef ref, std::string_view error_code) {
-    if (ref) ++cmd_stats_[ref.id].rejected_calls;
+    if (ref) {
+      if (CommandStats* st = cmd_stats_.get(ref.id)) ++st->rejected_calls;
+    }
     count_error_reply(error_code);
   }
 
@@ -529,7 +535,7 @@ class Engine final : private KeyspaceObserver {
   bool serving_ready_ = false;
   std::size_t blocked_on_keys_ = 0;
   int db_count_ = 0;
-  Vec<CommandStats> cmd_stats_;
+  IdSlots<CommandStats> cmd_stats_;  // created on a command's first call or refusal
   Vec<ErrorStat> error_stats_;
   EngineStats stats_;
   Session* sessions_ = nullptr;

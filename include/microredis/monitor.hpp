@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "memory.hpp"
+#include "util/id_slots.hpp"
 
 namespace microredis {
 
@@ -114,31 +115,23 @@ class LatencyHistograms {
     std::uint32_t counts[kBuckets];
   };
 
-  explicit LatencyHistograms(Memory& mem) : slot_of_(mem), histograms_(mem) {}
+  explicit LatencyHistograms(Memory& mem) : slots_(mem) {}
   // Command ids [0, count) may be recorded (nothing is allocated until one is).
-  void set_id_count(std::size_t count) { id_count_ = count; }
+  void set_id_count(std::size_t count) { slots_.set_id_count(count); }
   // Counts one call of command `id` that took duration_us; the first call of a command allocates
   // its histogram (out of memory: the call is not counted).
   void record(std::uint32_t id, std::int64_t duration_us);
   // The histogram of a command that ran since the last reset, else nullptr.
-  const Histogram* find(std::uint32_t id) const {
-    if (id >= slot_of_.size() || slot_of_[id] == 0) return nullptr;
-    return &histograms_[slot_of_[id] - 1u];
-  }
+  const Histogram* find(std::uint32_t id) const { return slots_.find(id); }
   // Frees every histogram (CONFIG RESETSTAT, latency-tracking no).
-  void reset() {
-    slot_of_.release();
-    histograms_.release();
-  }
+  void reset() { slots_.reset(); }
   // How many commands have a histogram.
-  std::size_t count() const { return histograms_.size(); }
+  std::size_t count() const { return slots_.count(); }
   // The upper bound (microseconds) Redis shows for bucket k.
   static std::int64_t bucket_usec(int k) { return static_cast<std::int64_t>(((1032ULL << k) - 1) / 1000); }
 
  private:
-  Vec<std::uint16_t> slot_of_;  // per command id: 1 + index in histograms_, 0 = none yet
-  Vec<Histogram> histograms_;   // in order of first call
-  std::size_t id_count_ = 0;
+  IdSlots<Histogram> slots_;  // in order of first call
 };
 
 }  // namespace microredis

@@ -198,6 +198,28 @@ TEST_SUITE("server") {
     CHECK(h.run({"LATENCY", "HISTOGRAM", "set"}).size() == 2);
   }
 
+  TEST_CASE("command counters are created on a command's first call or refusal") {
+    microredis::Engine e;
+    const auto get = e.commands().find_full("get").id;
+    const auto set = e.commands().find_full("set").id;
+    CHECK(e.command_stats(get).calls == 0);
+    const std::size_t before = e.memory().used();
+    (void)e.execute({"GET", "k"});
+    CHECK(e.command_stats(get).calls == 1);
+    const std::size_t after_one = e.memory().used();
+    CHECK(after_one > before);
+    // Far less than counters for every command id would take (the GET histogram included).
+    CHECK(after_one - before < e.commands().id_count() * sizeof(microredis::CommandStats) / 4);
+    (void)e.execute({"GET", "k"});
+    CHECK(e.memory().used() == after_one);  // later calls allocate nothing
+    CHECK(e.command_stats(get).calls == 2);
+    CHECK(e.execute({"SET", "k"}).is_error());  // a refusal counts too
+    CHECK(e.command_stats(set).calls == 0);
+    CHECK(e.command_stats(set).rejected_calls == 1);
+    (void)e.execute({"CONFIG", "RESETSTAT"});
+    CHECK(e.command_stats(get).calls == 0);
+    CHECK(e.command_stats(set).rejected_calls == 0);
+  }
   TEST_CASE("latency histograms are created on a command's first call: an idle engine holds none") {
     microredis::Engine idle;
     const std::size_t at_idle = idle.memory().used();

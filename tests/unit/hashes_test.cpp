@@ -464,6 +464,7 @@ TEST_SUITE("hashes") {
     // here first); everything else must go.
     h.run({"SET", "warm", std::string(16000, 'w')});
     h.run({"GETDEL", "warm"});
+    create_counters(h.engine, {{"HSET"}, {"HINCRBYFLOAT"}, {"HDEL"}, {"DBSIZE", "x"}, {"FLUSHALL", "x"}});
     auto used = [&] { return h.engine.memory().used() - h.engine.db(0).table_overhead(); };
     const std::size_t base = used();
     h.run({"HSET", "h", "a", "1", "b", "2"});

@@ -434,6 +434,7 @@ TEST_SUITE("lists") {
     REQUIRE(h.run({"CONFIG", "SET", "latency-tracking", "no"}) == ok());
     for (int i = 0; i < 2000; ++i) REQUIRE(h.run({"RPUSH", "l", "element-" + std::to_string(i)}) == integer(i + 1));
     REQUIRE(h.run({"LRANGE", "l", "0", "99"}).size() == 100);  // the reply buffer has grown once
+    create_counters(h.engine, {{"LPOP"}, {"RPOP"}, {"LINDEX"}, {"LMPOP"}});
     const std::uint64_t allocations = h.engine.memory().allocations();
     for (int i = 0; i < 300; ++i) {
       REQUIRE(h.run({"LPOP", "l"}) == bulk("element-" + std::to_string(i)));

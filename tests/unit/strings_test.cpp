@@ -770,6 +770,7 @@ TEST_SUITE("strings") {
     h.engine.db(0).reserve(64);  // keep table growth out of the counts
     CHECK(h.run({"SET", "warm", "up"}) == ok());
     CHECK(h.run({"MGET", "warm", "warm", "warm"}) == bulks({"up", "up", "up"}));
+    create_counters(h.engine, {{"GET"}, {"INCR"}, {"INCRBY"}, {"DECR"}, {"MSET"}, {"STRLEN"}, {"APPEND"}});
     auto allocations = [&](std::initializer_list<std::string_view> cmd) {
       const std::uint64_t before = mem.allocations();
       (void)h.run(cmd);
@@ -802,6 +803,7 @@ TEST_SUITE("strings") {
     const std::string warm(20000, 'w');
     CHECK(h.run({"SET", "warm", warm}) == ok());
     CHECK(h.run({"GETDEL", "warm"}) == bulk(warm));
+    create_counters(h.engine, {{"APPEND"}, {"SETRANGE"}, {"INCR"}, {"INCRBYFLOAT"}, {"GETEX"}, {"GETSET"}, {"LCS"}});
     // The table may resize along the way; only what the values hold matters here.
     auto used = [&] { return h.engine.memory().used() - h.engine.db(0).table_overhead(); };
     const std::size_t baseline = used();

@@ -1297,6 +1297,9 @@ TEST_SUITE("zsets") {
     REQUIRE(h.run(args) == integer(2000));
     REQUIRE(h.run({"ZRANGE", "warm", "0", "-1", "WITHSCORES"}).size() == 4000);
     REQUIRE(h.run({"ZREMRANGEBYRANK", "warm", "0", "-1"}) == integer(2000));
+    create_counters(h.engine, {{"ZINCRBY"}, {"ZUNIONSTORE"}, {"ZINTERSTORE"}, {"ZDIFFSTORE"}, {"ZRANGESTORE"},
+                               {"ZUNION"}, {"ZRANDMEMBER"}, {"ZSCAN"}, {"ZREMRANGEBYSCORE"}, {"ZPOPMAX"},
+                               {"FLUSHALL", "x"}});
     const std::size_t baseline = used();
     for (int limits : {128, 0}) {
       set_limits(h, limits, 64);
@@ -1393,6 +1396,7 @@ TEST_SUITE("zsets") {
         REQUIRE(exec({"ZRANGE", "warm", "0", "-1", "WITHSCORES"}).size() == 800);
         REQUIRE(exec({"ZADD", "warm", "x", "y"}) == kNotFloat);  // the error statistics table
         REQUIRE(exec({"FLUSHALL"}) == ok());
+        create_counters(engine, {{cmd[0]}});
         const std::size_t baseline = engine.memory().used();
         REQUIRE(exec({"ZADD", "lp", "1", "a", "2", "b", "3", "c"}) == integer(3));
         std::vector<std::string> big{"ZADD", "big"};
