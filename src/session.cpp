@@ -259,7 +259,9 @@ MICROREDIS_INLINE void Session::feed(std::string_view bytes) {
 
 MICROREDIS_INLINE void Session::release_idle_buffers() {
   bool freed = false;
-  if (in_pos_ == in_.size() && !parser_.in_command() && (in_.capacity() != 0 || parser_.memory() != 0)) {
+  // Not while an adapter holds input_space() for a read under way (Asio's pending async read).
+  if (!input_lent_ && in_pos_ == in_.size() && !parser_.in_command() &&
+      (in_.capacity() != 0 || parser_.memory() != 0)) {
     in_.release();
     in_pos_ = 0;
     parser_.trim(0);
@@ -298,6 +300,7 @@ MICROREDIS_INLINE char* Session::input_space(std::size_t min_size, std::size_t& 
     return nullptr;
   }
   available = in_.capacity() - in_.size();
+  input_lent_ = true;
   return in_.data() + in_.size();
 }
 
@@ -307,6 +310,7 @@ MICROREDIS_INLINE void Session::commit_input(std::size_t n) {
 }
 
 MICROREDIS_INLINE void Session::receive_input(std::size_t n) {
+  input_lent_ = false;
   (void)in_.resize(in_.size() + n);  // the space was reserved by input_space()
   net_in_ += n;
   engine_->stats().net_input_bytes += n;

@@ -270,7 +270,7 @@ class Session {
   std::size_t query_buffer_capacity() const { return in_.capacity(); }
   // Frees the input and output buffers when they hold nothing (Redis's clientsCron frees an idle
   // client's query buffer): an idle connection keeps only its Session. The next read or reply
-  // allocates them again.
+  // allocates them again. The input buffer stays while input_space() is handed out uncommitted.
   void release_idle_buffers();
   std::size_t output_buffer_size() const { return out_.size() - out_pos_; }
   std::size_t output_buffer_capacity() const { return out_.capacity(); }
@@ -334,6 +334,7 @@ class Session {
   bool master_link_ = false;
   bool direct_ = false;
   bool in_feed_ = false;
+  bool input_lent_ = false;  // input_space() handed out, not yet committed
   bool in_exec_ = false;
   bool script_client_ = false;
   bool watch_dirty_ = false;

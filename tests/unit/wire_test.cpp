@@ -358,6 +358,16 @@ TEST_SUITE("wire") {
     (void)h.engine.tick();
     CHECK(s->query_buffer_capacity() == 0);
     CHECK(s->output_buffer_capacity() == 0);
+    // Space handed out for a read under way (an asynchronous read) is not taken back.
+    in = s->input_space(1, available);
+    REQUIRE(in != nullptr);
+    h.clock.advance_ms(3000);
+    (void)h.engine.tick();
+    CHECK(s->query_buffer_capacity() >= 16 * 1024);
+    s->commit_input(0);
+    h.clock.advance_ms(3000);
+    (void)h.engine.tick();
+    CHECK(s->query_buffer_capacity() == 0);
     // A half-received command or unsent output is kept.
     s->feed("*2\r\n$4\r\nECHO\r\n$3\r\nab");
     h.clock.advance_ms(3000);
