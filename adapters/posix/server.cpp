@@ -256,6 +256,7 @@ struct Server::Impl {
         if (s.closing() || static_cast<std::size_t>(n) < avail) return false;
         continue;
       }
+      s.drop_input_space();
       if (n == 0) {
         c->peer_eof = true;
         return false;

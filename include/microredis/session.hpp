@@ -70,6 +70,9 @@ class Session {
   // read into it, then commit_input(n). Empty when memory ran out (the session then wants close).
   char* input_space(std::size_t min_size, std::size_t& available);
   void commit_input(std::size_t n);
+  // The space input_space() gave is not being read into any more (the read found nothing): the
+  // session may free the buffer again when idle (see release_idle_buffers()).
+  void drop_input_space() { input_lent_ = false; }
   // commit_input() in two steps, for adapters that read several connections per wake-up before
   // running any of them: receive_input(n) only takes the bytes; run_input() runs what is buffered.
   // In between, prefetch_input(p, step) for step = 0 .. kInputPrefetchSteps - 1, each step taken

@@ -368,6 +368,13 @@ TEST_SUITE("wire") {
     h.clock.advance_ms(3000);
     (void)h.engine.tick();
     CHECK(s->query_buffer_capacity() == 0);
+    // A read that found nothing gives the space back too.
+    in = s->input_space(1, available);
+    REQUIRE(in != nullptr);
+    s->drop_input_space();
+    h.clock.advance_ms(3000);
+    (void)h.engine.tick();
+    CHECK(s->query_buffer_capacity() == 0);
     // A half-received command or unsent output is kept.
     s->feed("*2\r\n$4\r\nECHO\r\n$3\r\nab");
     h.clock.advance_ms(3000);
