@@ -231,10 +231,7 @@ MICROREDIS_INLINE void Engine::unknown_command(Session& s, const std::string_vie
 
 MICROREDIS_INLINE void Engine::reject(Session& s, CommandRef ref, std::size_t out_start) {
   Writer& w = s.writer();
-  if (ref) {
-    if (CommandStats* st = cmd_stats_.get(ref.id)) ++st->rejected_calls;
-  }
-  count_error_reply(w.last_error_code());
+  count_rejected_call(ref, w.last_error_code());
   if (ref && ref.spec->handler == &exec_command_handler && s.output_buffer_size() > out_start) {
     // Redis aborts the transaction and wraps the reason: "-EXECABORT ... because of: <error>".
     Buffer& out = w.buffer();
@@ -645,11 +642,7 @@ MICROREDIS_INLINE void Engine::record_duration(Session& s, CommandRef ref, const
                                                std::size_t argc, std::int64_t duration_us) {
   const CommandSpec& spec = *ref.spec;
   if (settings_.latency_tracking != 0) histograms_->record(ref.id, duration_us);
-  const std::int64_t threshold_ms = settings_.latency_monitor_threshold;
-  if (threshold_ms > 0 && duration_us / 1000 >= threshold_ms) {
-    (void)latency_->add((spec.flags & kFast) ? "fast-command" : "command", clock_->now_us() / 1'000'000,
-                        static_cast<std::uint32_t>(duration_us / 1000));
-  }
+  add_latency_sample((spec.flags & kFast) ? "fast-command" : "command", duration_us);
   if (spec.flags & kSkipSlowlog) return;
   const std::int64_t slower_than = settings_.slowlog_log_slower_than;
   if (slower_than < 0 || duration_us < slower_than) return;
@@ -781,11 +774,15 @@ MICROREDIS_INLINE std::int64_t Engine::latency_start() const {
 }
 
 MICROREDIS_INLINE void Engine::latency_sample(const char* event, std::int64_t start_us) {
+  if (start_us >= 0) add_latency_sample(event, clock_->now_us() - start_us);
+}
+
+// The clock is read again only for a sample that is recorded: not on a command's hot path.
+MICROREDIS_INLINE void Engine::add_latency_sample(const char* event, std::int64_t duration_us) {
   const std::int64_t threshold_ms = settings_.latency_monitor_threshold;
-  if (threshold_ms <= 0 || start_us < 0) return;
-  const std::int64_t now = clock_->now_us();
-  const std::int64_t ms = (now - start_us) / 1000;
-  if (ms >= threshold_ms) (void)latency_->add(event, now / 1'000'000, static_cast<std::uint32_t>(ms));
+  if (threshold_ms > 0 && duration_us / 1000 >= threshold_ms) {
+    (void)latency_->add(event, clock_->now_us() / 1'000'000, static_cast<std::uint32_t>(duration_us / 1000));
+  }
 }
 
 MICROREDIS_INLINE std::size_t Engine::evict_some() {

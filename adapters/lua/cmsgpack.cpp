@@ -55,61 +55,32 @@ void append(lua_State* L, PackBuffer* b, const unsigned char* bytes, std::size_t
   b->len += n;
 }
 
-// Writes v big-endian into out[0..n).
-void put_be(unsigned char* out, std::uint64_t v, int n) {
-  for (int i = n - 1; i >= 0; --i) {
-    out[i] = static_cast<unsigned char>(v & 0xff);
+// Appends a type byte followed by the low `width` bytes of v, big-endian (width 0: the type byte
+// alone, the fix forms that carry their value in it).
+void append_tagged(lua_State* L, PackBuffer* b, unsigned char tag, std::uint64_t v, int width) {
+  unsigned char h[9];
+  h[0] = tag;
+  for (int i = width; i >= 1; --i) {
+    h[i] = static_cast<unsigned char>(v & 0xff);
     v >>= 8;
   }
+  append(L, b, h, static_cast<std::size_t>(width) + 1);
 }
 
 void encode_int(lua_State* L, PackBuffer* b, std::int64_t n) {
-  unsigned char h[9];
-  int len = 1;
+  const auto u = static_cast<std::uint64_t>(n);
   if (n >= 0) {
-    const auto u = static_cast<std::uint64_t>(n);
-    if (u <= 127) {
-      h[0] = static_cast<unsigned char>(u);
-    } else if (u <= 0xff) {
-      h[0] = 0xcc;
-      put_be(h + 1, u, 1);
-      len = 2;
-    } else if (u <= 0xffff) {
-      h[0] = 0xcd;
-      put_be(h + 1, u, 2);
-      len = 3;
-    } else if (u <= 0xffffffffull) {
-      h[0] = 0xce;
-      put_be(h + 1, u, 4);
-      len = 5;
-    } else {
-      h[0] = 0xcf;
-      put_be(h + 1, u, 8);
-      len = 9;
-    }
-  } else {
-    const auto u = static_cast<std::uint64_t>(n);
-    if (n >= -32) {
-      h[0] = static_cast<unsigned char>(u & 0xff);
-    } else if (n >= -128) {
-      h[0] = 0xd0;
-      put_be(h + 1, u, 1);
-      len = 2;
-    } else if (n >= -32768) {
-      h[0] = 0xd1;
-      put_be(h + 1, u, 2);
-      len = 3;
-    } else if (n >= -2147483648ll) {
-      h[0] = 0xd2;
-      put_be(h + 1, u, 4);
-      len = 5;
-    } else {
-      h[0] = 0xd3;
-      put_be(h + 1, u, 8);
-      len = 9;
-    }
+    if (u <= 127) return append_tagged(L, b, static_cast<unsigned char>(u), 0, 0);
+    if (u <= 0xff) return append_tagged(L, b, 0xcc, u, 1);
+    if (u <= 0xffff) return append_tagged(L, b, 0xcd, u, 2);
+    if (u <= 0xffffffffull) return append_tagged(L, b, 0xce, u, 4);
+    return append_tagged(L, b, 0xcf, u, 8);
   }
-  append(L, b, h, static_cast<std::size_t>(len));
+  if (n >= -32) return append_tagged(L, b, static_cast<unsigned char>(u & 0xff), 0, 0);
+  if (n >= -128) return append_tagged(L, b, 0xd0, u, 1);
+  if (n >= -32768) return append_tagged(L, b, 0xd1, u, 2);
+  if (n >= -2147483648ll) return append_tagged(L, b, 0xd2, u, 4);
+  append_tagged(L, b, 0xd3, u, 8);
 }
 
 void encode_number(lua_State* L, PackBuffer* b, lua_Number n) {
@@ -118,61 +89,36 @@ void encode_number(lua_State* L, PackBuffer* b, lua_Number n) {
   if (std::isfinite(n) && n >= -9223372036854775808.0 && n < 9223372036854775808.0 && std::trunc(n) == n) {
     return encode_int(L, b, static_cast<std::int64_t>(n));
   }
-  unsigned char h[9];
   const auto f = static_cast<float>(n);
   if (static_cast<double>(f) == n) {
     std::uint32_t bits = 0;
     std::memcpy(&bits, &f, 4);
-    h[0] = 0xca;
-    put_be(h + 1, bits, 4);
-    return append(L, b, h, 5);
+    return append_tagged(L, b, 0xca, bits, 4);
   }
   std::uint64_t bits = 0;
   std::memcpy(&bits, &n, 8);
-  h[0] = 0xcb;
-  put_be(h + 1, bits, 8);
-  append(L, b, h, 9);
+  append_tagged(L, b, 0xcb, bits, 8);
 }
 
 void encode_string(lua_State* L, PackBuffer* b, const char* s, std::size_t len) {
-  unsigned char h[5];
-  int n = 1;
   if (len < 32) {
-    h[0] = static_cast<unsigned char>(0xa0 | len);
+    append_tagged(L, b, static_cast<unsigned char>(0xa0 | len), 0, 0);
   } else if (len <= 0xff) {
-    h[0] = 0xd9;
-    put_be(h + 1, len, 1);
-    n = 2;
+    append_tagged(L, b, 0xd9, len, 1);
   } else if (len <= 0xffff) {
-    h[0] = 0xda;
-    put_be(h + 1, len, 2);
-    n = 3;
+    append_tagged(L, b, 0xda, len, 2);
   } else {
-    h[0] = 0xdb;
-    put_be(h + 1, len, 4);
-    n = 5;
+    append_tagged(L, b, 0xdb, len, 4);
   }
-  append(L, b, h, static_cast<std::size_t>(n));
   append(L, b, reinterpret_cast<const unsigned char*>(s), len);
 }
 
 // Array or map header: fix form under 16 entries, then 16 and 32 bits.
 void encode_header(lua_State* L, PackBuffer* b, std::size_t n, unsigned char fix, unsigned char c16,
                    unsigned char c32) {
-  unsigned char h[5];
-  int len = 1;
-  if (n <= 15) {
-    h[0] = static_cast<unsigned char>(fix | n);
-  } else if (n <= 0xffff) {
-    h[0] = c16;
-    put_be(h + 1, n, 2);
-    len = 3;
-  } else {
-    h[0] = c32;
-    put_be(h + 1, n, 4);
-    len = 5;
-  }
-  append(L, b, h, static_cast<std::size_t>(len));
+  if (n <= 15) return append_tagged(L, b, static_cast<unsigned char>(fix | n), 0, 0);
+  if (n <= 0xffff) return append_tagged(L, b, c16, n, 2);
+  append_tagged(L, b, c32, n, 4);
 }
 
 // True when the table at the top has exactly the keys 1..n (n >= 0), with no other key.

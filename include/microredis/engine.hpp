@@ -457,6 +457,8 @@ class Engine final : private KeyspaceObserver {
   void on_key_removed(Db& db, const Entry& entry, KeyRemoval why) override;
   std::int64_t latency_start() const;
   void latency_sample(const char* event, std::int64_t start_us);
+  // Records an event of the latency monitor when it took at least latency-monitor-threshold.
+  void add_latency_sample(const char* event, std::int64_t duration_us);
   void on_key_added(Db& db, std::string_view key) override;
   void remember_keys(Session& s, const CommandSpec& spec, const std::string_view* argv, std::size_t argc);
   void mark_ready(Db& db, std::string_view key);
