@@ -45,11 +45,7 @@ MICROREDIS_INLINE void Writer::error_text(std::string_view text) {
   while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
   while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
   ++errors_;
-  // The code INFO errorstats counts: the first word when a space ends it within the first 31
-  // bytes (Redis looks at 32 bytes including the '-'), otherwise "ERR".
-  std::string_view code = "ERR";
-  std::size_t space = text.substr(0, 31).find(' ');
-  if (space != std::string_view::npos) code = text.substr(0, space);
+  const std::string_view code = error_code(text);
   std::memcpy(last_code_, code.data(), code.size());
   last_code_len_ = static_cast<std::uint8_t>(code.size());
   if (!reserve(text.size() + 3)) return;

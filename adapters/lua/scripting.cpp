@@ -303,6 +303,20 @@ void mark_ignore_stats(lua_State* L) {
   lua_settable(L, -3);
 }
 
+// Writes the error of the error table at `index`: an error already counted when a command the
+// script ran replied it (mark_ignore_stats) is not counted again.
+void write_script_error(lua_State* L, int index, Writer& w, std::string_view text) {
+  lua_pushstring(L, "ignore_error_stats_update");
+  lua_rawget(L, index < 0 ? index - 1 : index);
+  const bool counted = lua_toboolean(L, -1) != 0;
+  lua_pop(L, 1);
+  if (counted) {
+    w.error_text_no_stats(text);
+  } else {
+    w.error_text(text);
+  }
+}
+
 // --- the redis.* API -------------------------------------------------------------------------
 
 int redis_call(lua_State* L) {
@@ -1084,15 +1098,7 @@ void Scripting::Impl::reply_from_lua(Writer& w, int script_resp, int depth) {
       if (lua_type(L, -1) == LUA_TSTRING) {
         std::size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
-        lua_pushstring(L, "ignore_error_stats_update");
-        lua_rawget(L, -3);
-        const bool counted = lua_toboolean(L, -1) != 0;
-        lua_pop(L, 1);
-        if (counted) {
-          w.error_text_no_stats(one_line(s, len));
-        } else {
-          w.error_text(one_line(s, len));
-        }
+        write_script_error(L, -2, w, one_line(s, len));
         lua_pop(L, 2);
         return;
       }
@@ -1261,12 +1267,8 @@ bool Scripting::Impl::call_command(bool raise) {
   if (err != nullptr) {
     // Counted here, as Redis's scriptCall counts its refusals (the command's rejected_calls and
     // errorstats); the script's own error reply then is not counted again.
-    std::string_view code = "ERR";
-    if (err[0] == '-') {
-      code = std::string_view(err + 1);
-      code = code.substr(0, code.find(' '));
-    }
-    engine.count_rejected_call(ref, code);
+    // Texts without a '-' are plain messages, which Redis counts as ERR.
+    engine.count_rejected_call(ref, err[0] == '-' ? error_code(err + 1) : std::string_view("ERR"));
     lua_settop(L, 0);
     push_error(L, err);
     mark_ignore_stats(L);
@@ -1431,14 +1433,7 @@ void Scripting::Impl::execute(Context& c, std::uint32_t flags, bool read_only, s
       if (has_line && has_source) {
         text.append(" script: ").append(run.name).append(", on ").append(source + ":" + line + ".");
       }
-      lua_getfield(L, -1, "ignore_error_stats_update");
-      const bool counted = lua_toboolean(L, -1) != 0;
-      lua_pop(L, 1);
-      if (counted) {
-        w.error_text_no_stats(text);
-      } else {
-        w.error_text(text);
-      }
+      write_script_error(L, -1, w, text);
     }
     lua_settop(L, 0);
   } else {

@@ -28,6 +28,14 @@ class ErrorArg {
   std::string_view text_;
 };
 
+// The code INFO errorstats counts for an error text (without its '-'): the first word when a
+// space ends it within the first 31 bytes (Redis looks at 32 bytes including the '-'), otherwise
+// "ERR".
+inline std::string_view error_code(std::string_view text) {
+  const std::size_t space = text.substr(0, 31).find(' ');
+  return space != std::string_view::npos ? text.substr(0, space) : std::string_view("ERR");
+}
+
 class Writer {
  public:
   Writer(Buffer& out, int protocol = 2) : out_(&out), resp_(protocol) {}
